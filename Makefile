@@ -1,0 +1,61 @@
+# cloudchain — one entry point for building, testing, fuzzing and benchmarking.
+#   make test        install packages, build, run unit tests, fuzz smoke, bench smoke, lint
+#   make run         install packages, build, print the protocol test vectors
+#   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
+#   make bench       run all benchmarks and print the figures for docs/benchmarks.md
+BUILD ?= build
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+SMOKE_FUZZ_SECONDS ?= 5
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke lint format run clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+configure:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLOUDCHAIN_WERROR=ON
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+fuzz-build:
+	CC=clang-19 CXX=clang++-19 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCLOUDCHAIN_FUZZ=ON -DCLOUDCHAIN_WERROR=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh $(SMOKE_FUZZ_SECONDS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench-smoke: build
+	scripts/bench.sh --smoke
+
+bench: build
+	scripts/bench.sh
+
+lint: build
+	scripts/lint.sh
+
+format:
+	git ls-files -- '*.cpp' '*.hpp' | xargs clang-format-19 -i
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) fuzz-smoke
+	$(MAKE) bench-smoke
+	$(MAKE) lint
+
+run: deps build
+	$(BUILD)/apps/cloudchain-vectors
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD)
