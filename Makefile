@@ -8,6 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 SMOKE_FUZZ_SECONDS ?= 5
 JOBS ?= $(shell nproc)
+export BUILD FUZZ_BUILD
 
 .PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke lint format run clean
 

@@ -4,11 +4,11 @@
 #   scripts/bench.sh --smoke   each benchmark very briefly, to keep them working (CI)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin_dir="$root/build/bench"
+build="${BUILD:-build}"; bin_dir="$root/$build/bench"
 mode=${1:-full}
 benches=$(find "$bin_dir" -maxdepth 1 -type f -name 'bench_*' -perm -u+x | sort)
 [ -n "$benches" ] || { echo "bench.sh: no benchmarks in $bin_dir" >&2; exit 1; }
-out="$root/build/bench-results"
+out="$root/$build/bench-results"
 mkdir -p "$out"
 for b in $benches; do
   name=$(basename "$b")

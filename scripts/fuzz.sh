@@ -5,7 +5,7 @@
 set -euo pipefail
 seconds=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin_dir="$root/build-fuzz/fuzz"
+bin_dir="$root/${FUZZ_BUILD:-build-fuzz}/fuzz"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
