@@ -1,0 +1,142 @@
+#pragma once
+// Transactions (docs/protocol.md, section 5):
+//
+//   tx        = version:u8 chain_id:u32 kind:u8 sender:pubkey nonce:u64 fee:u64 body signature:sig
+//   version   = 1
+//   kind      = 1 transfer | 2 stake | 3 unstake | 4 anchor | 5 evidence
+//   body(1)   = to:addr amount:u64
+//   body(2)   = amount:u64 validator:pubkey
+//   body(3)   = amount:u64
+//   body(4)   = digest:hash memo:byt(64)
+//   body(5)   = vote_a:vote vote_b:vote
+//
+//   txid    = H_cloudchain/txid(tx)                       (signature included)
+//   sighash = H_cloudchain/tx(tx without signature)       (what the sender signs)
+//
+// The kind is not stored separately: it is the alternative held by `body`.
+// Context-free validity (`check_transaction`) needs no state; balance, nonce and stake
+// rules belong to the state layer.
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+#include "crypto/address.hpp"
+#include "crypto/keys.hpp"
+#include "primitives/codec.hpp"
+#include "primitives/vote.hpp"
+
+namespace cloudchain::primitives {
+
+using Amount = std::uint64_t;  // base units; sums are overflow-checked by their users
+using crypto::Address;
+
+inline constexpr std::uint8_t kTxVersion = 1;
+inline constexpr std::size_t kMaxMemoSize = 64;
+
+enum class TxKind : std::uint8_t {
+  kTransfer = 1,
+  kStake = 2,
+  kUnstake = 3,
+  kAnchor = 4,
+  kEvidence = 5,
+};
+std::string_view to_string(TxKind k);
+bool is_known_tx_kind(std::uint8_t raw);
+
+struct Transfer {
+  Address to{};
+  Amount amount = 0;
+  friend bool operator==(const Transfer&, const Transfer&) = default;
+};
+
+/// Bonds `amount` of the sender's balance to the validator consensus key `validator`.
+struct Stake {
+  Amount amount = 0;
+  crypto::PublicKey validator{};
+  friend bool operator==(const Stake&, const Stake&) = default;
+};
+
+/// Starts unbonding `amount` of the sender's stake.
+struct Unstake {
+  Amount amount = 0;
+  friend bool operator==(const Unstake&, const Unstake&) = default;
+};
+
+/// Commits a 32-byte digest (e.g. a file's SHA-256) with a short memo (<= 64 bytes).
+struct Anchor {
+  Hash256 digest{};
+  Bytes memo;
+  friend bool operator==(const Anchor&, const Anchor&) = default;
+};
+
+/// Double-sign evidence: two conflicting votes by one validator (section 8).
+struct Evidence {
+  Vote a;
+  Vote b;
+  friend bool operator==(const Evidence&, const Evidence&) = default;
+};
+
+// The alternative order matches TxKind - 1.
+using TxBody = std::variant<Transfer, Stake, Unstake, Anchor, Evidence>;
+
+struct Transaction {
+  std::uint8_t version = kTxVersion;
+  std::uint32_t chain_id = 0;
+  crypto::PublicKey sender{};
+  std::uint64_t nonce = 0;
+  Amount fee = 0;
+  TxBody body;
+  crypto::Signature signature{};
+
+  TxKind kind() const { return static_cast<TxKind>(body.index() + 1); }
+  friend bool operator==(const Transaction&, const Transaction&) = default;
+};
+
+Bytes encode(const Transaction& tx);
+/// Number of bytes `encode(tx)` returns, computed without allocating.
+std::size_t encoded_size(const Transaction& tx);
+/// Errors: kTruncated, kUnknownVersion, kUnknownTxKind, kLengthTooLarge (memo),
+/// kUnknownVoteType (evidence), kTrailingBytes.
+util::Result<Transaction, CodecError> decode_transaction(ByteSpan in);
+
+/// H_cloudchain/txid(encode(tx)).
+Hash256 txid(const Transaction& tx);
+/// H_cloudchain/tx(encoding without the signature): the digest the sender signs.
+Hash256 signing_hash(const Transaction& tx);
+/// Sets `tx.sender` to the key's public key, then signs.
+void sign(Transaction& tx, const crypto::PrivateKey& key);
+/// The sender's account address.
+Address sender_address(const Transaction& tx);
+
+enum class TxCheckError {
+  kUnsupportedVersion,         // version = 1 (what the codec accepts)
+  kWrongChain,                 // chain_id equals this network's chain id
+  kZeroAmount,                 // transfer, stake, unstake: amount > 0
+  kBadValidatorKey,            // stake: validator is a valid compressed public key
+  kMemoTooLong,                // anchor: memo <= 64 bytes (what the codec accepts)
+  kBadSenderKey,               // sender is a valid compressed public key
+  kBadSignatureEncoding,       // signature r and s in [1, n-1]
+  kHighS,                      // signature s <= n/2
+  kInvalidSignature,           // signature verifies for sender and sighash
+  kEvidenceWrongChain,         // evidence: both votes carry the transaction's chain id
+  kEvidenceTypeMismatch,       // evidence: same vote type
+  kEvidenceHeightMismatch,     // evidence: same height
+  kEvidenceRoundMismatch,      // evidence: same round
+  kEvidenceValidatorMismatch,  // evidence: same validator
+  kEvidenceSameBlock,          // evidence: different block_hash
+  kEvidenceNotOrdered,         // evidence: encode(vote_a) < encode(vote_b), strictly
+  kEvidenceBadSignature,       // evidence: each vote's signature is valid (crypto::verify rules)
+};
+std::string_view to_string(TxCheckError e);
+
+/// Context-free checks (section 5) for a network whose chain id is `chain_id`, in
+/// this order: version, chain id, body rules (amount, validator key, memo, evidence),
+/// then the sender's signature. The first rule broken is returned; the detail names
+/// the field. Costs one signature verification (three for evidence).
+util::Result<void, TxCheckError> check_transaction(const Transaction& tx, std::uint32_t chain_id);
+
+/// The evidence rules of section 8 on their own (used by check_transaction).
+util::Result<void, TxCheckError> check_evidence(const Evidence& evidence, std::uint32_t chain_id);
+
+}  // namespace cloudchain::primitives
