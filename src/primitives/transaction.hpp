@@ -7,7 +7,7 @@
 //   body(1)   = to:addr amount:u64
 //   body(2)   = amount:u64 validator:pubkey
 //   body(3)   = amount:u64
-//   body(4)   = digest:hash memo:byt(64)
+//   body(4)   = digest:hash memo:bytes(64)
 //   body(5)   = vote_a:vote vote_b:vote
 //
 //   txid    = H_cloudchain/txid(tx)                       (signature included)
