@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "crypto/address.hpp"
@@ -92,6 +93,55 @@ struct Transaction {
   TxKind kind() const { return static_cast<TxKind>(body.index() + 1); }
   friend bool operator==(const Transaction&, const Transaction&) = default;
 };
+
+/// The layout of one body, by type (the `kind` byte is written by tx_io).
+template <typename S, typename B>
+void body_io(S& s, B& body) {
+  using T = std::remove_const_t<B>;
+  if constexpr (std::is_same_v<T, Transfer>) {
+    s.array(body.to, "tx.transfer.to");
+    s.u64(body.amount, "tx.transfer.amount");
+  } else if constexpr (std::is_same_v<T, Stake>) {
+    s.u64(body.amount, "tx.stake.amount");
+    s.array(body.validator, "tx.stake.validator");
+  } else if constexpr (std::is_same_v<T, Unstake>) {
+    s.u64(body.amount, "tx.unstake.amount");
+  } else if constexpr (std::is_same_v<T, Anchor>) {
+    s.array(body.digest, "tx.anchor.digest");
+    s.bytes(body.memo, kMaxMemoSize, "tx.anchor.memo");
+  } else {
+    static_assert(std::is_same_v<T, Evidence>);
+    vote_io(s, body.a);
+    vote_io(s, body.b);
+  }
+}
+
+/// An empty body of a known kind (REQUIRES: is_known_tx_kind(kind)).
+TxBody make_body(TxKind kind);
+
+/// The layout of a transaction; `with_signature = false` is the signed prefix.
+template <typename S, typename T>
+void tx_io(S& s, T& tx, bool with_signature = true) {
+  s.u8(tx.version, "tx.version");
+  s.require(tx.version == kTxVersion, CodecError::kUnknownVersion, "tx.version");
+  s.u32(tx.chain_id, "tx.chain_id");
+  std::uint8_t kind = 0;
+  if constexpr (!S::kReading) kind = static_cast<std::uint8_t>(tx.kind());
+  s.u8(kind, "tx.kind");
+  s.require(is_known_tx_kind(kind), CodecError::kUnknownTxKind, "tx.kind");
+  s.array(tx.sender, "tx.sender");
+  s.u64(tx.nonce, "tx.nonce");
+  s.u64(tx.fee, "tx.fee");
+  if constexpr (S::kReading) {
+    if (!s.ok()) return;
+    tx.body = make_body(static_cast<TxKind>(kind));
+  }
+  std::visit([&s](auto& body) { body_io(s, body); }, tx.body);
+  if (with_signature) s.array(tx.signature, "tx.signature");
+}
+
+/// Smallest possible encoding (an unstake): bounds list counts before reserving.
+inline constexpr std::size_t kMinTxSize = 1 + 4 + 1 + 33 + 8 + 8 + 8 + 64;
 
 Bytes encode(const Transaction& tx);
 /// Number of bytes `encode(tx)` returns, computed without allocating.
