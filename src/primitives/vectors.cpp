@@ -104,9 +104,9 @@ std::vector<Group> all_groups() {
   groups.push_back(Group{
       .title = "Transactions (section 5)",
       .description =
-          "alice = secret 0x01 x 32 signs; bob = secret 0x02 x 32 receives. Chain id 1.\n"
-          "transfer: nonce 0, fee 1000, 5000000 to bob's address.\n"
-          "anchor: nonce 1, fee 500, digest SHA-256(\"hello, cloudchain\\n\"), memo \"audit-log/2024-01-01\".",
+          "- alice = secret 0x01 x 32 signs; bob = secret 0x02 x 32 receives. Chain id 1.\n"
+          "- transfer: nonce 0, fee 1000, 5000000 to bob's address.\n"
+          "- anchor: nonce 1, fee 500, digest SHA-256(\"hello, cloudchain\\n\"), memo \"audit-log/2024-01-01\".",
       .vectors =
           {
               {"tx.alice.pubkey", hex(alice().public_key())},
