@@ -168,11 +168,12 @@ util::Result<Hash256, StateError> StateTree::update(const Hash256& root, std::sp
   return result->hash;
 }
 
-util::Result<std::optional<TreeValue>, StateError> StateTree::get(const Hash256& root, const Hash256& key) const {
+util::Result<std::optional<TreeValue>, StateError> tree_get(const NodeStore& store, const Hash256& root,
+                                                            const Hash256& key) {
   Hash256 hash = root;
   for (std::size_t depth = 0;; ++depth) {
     if (hash == kEmptyHash) return std::optional<TreeValue>{};
-    auto node = load_node(m_store, hash);
+    auto node = load_node(store, hash);
     if (!node) return std::unexpected(node.error());
     if (auto* leaf = std::get_if<LeafNode>(&*node)) {
       if (leaf->key != key) return std::optional<TreeValue>{};
@@ -184,12 +185,12 @@ util::Result<std::optional<TreeValue>, StateError> StateTree::get(const Hash256&
   }
 }
 
-util::Result<StateProof, StateError> StateTree::prove(const Hash256& root, const Hash256& key) const {
+util::Result<StateProof, StateError> tree_prove(const NodeStore& store, const Hash256& root, const Hash256& key) {
   StateProof proof;
   Hash256 hash = root;
   for (std::size_t depth = 0;; ++depth) {
     if (hash == kEmptyHash) return proof;
-    auto node = load_node(m_store, hash);
+    auto node = load_node(store, hash);
     if (!node) return std::unexpected(node.error());
     if (const auto* leaf = std::get_if<LeafNode>(&*node)) {
       proof.leaf = ProofLeaf{leaf->key, leaf->value_hash};

@@ -35,6 +35,15 @@ struct TreeUpdate {
   std::optional<TreeValue> value;  // nullopt deletes the key (a no-op when absent)
 };
 
+/// The value stored under `key` in the tree `root`, or nullopt. Reads one node per
+/// level. Errors: kMissingNode, kCorruptNode.
+util::Result<std::optional<TreeValue>, StateError> tree_get(const NodeStore& store, const Hash256& root,
+                                                            const Hash256& key);
+
+/// An inclusion proof when `key` is present, otherwise a non-inclusion proof; either
+/// verifies with verify_proof. Errors: kMissingNode, kCorruptNode.
+util::Result<StateProof, StateError> tree_prove(const NodeStore& store, const Hash256& root, const Hash256& key);
+
 class StateTree {
  public:
   /// The tree reads and writes nodes in `store`, which must outlive it.
@@ -47,12 +56,14 @@ class StateTree {
   /// store may hold some new nodes that no root reaches; they are harmless.
   util::Result<Hash256, StateError> update(const Hash256& root, std::span<const TreeUpdate> batch);
 
-  /// The value stored under `key`, or nullopt. Errors: kMissingNode, kCorruptNode.
-  util::Result<std::optional<TreeValue>, StateError> get(const Hash256& root, const Hash256& key) const;
-
-  /// An inclusion proof when `key` is present, otherwise a non-inclusion proof; either
-  /// verifies with verify_proof. Errors: kMissingNode, kCorruptNode.
-  util::Result<StateProof, StateError> prove(const Hash256& root, const Hash256& key) const;
+  /// tree_get on this tree's store.
+  util::Result<std::optional<TreeValue>, StateError> get(const Hash256& root, const Hash256& key) const {
+    return tree_get(m_store, root, key);
+  }
+  /// tree_prove on this tree's store.
+  util::Result<StateProof, StateError> prove(const Hash256& root, const Hash256& key) const {
+    return tree_prove(m_store, root, key);
+  }
 
   /// Tagged hashes computed by update() since construction or the last reset (the
   /// measure of update cost the benchmarks report).

@@ -1,0 +1,115 @@
+#include "state/overlay.hpp"
+
+#include <algorithm>
+
+namespace cloudchain::state {
+
+namespace {
+
+// Reads and decodes one record; nullopt when the tree has no leaf for `key`.
+template <typename T, typename Decode>
+util::Result<std::optional<T>, StateError> read_record(const NodeStore& store, const Hash256& root, const Hash256& key,
+                                                       Decode decode) {
+  auto value = tree_get(store, root, key);
+  if (!value) return std::unexpected(value.error());
+  if (!*value) return std::optional<T>{};
+  auto record = decode((*value)->value);
+  if (!record) return util::fail(StateError::kCorruptRecord, std::string(to_string(record.error().code)));
+  return std::optional<T>{std::move(*record)};
+}
+
+}  // namespace
+
+template <typename K, typename V>
+void StateOverlay::write(std::map<K, Slot<V>>& cache, const K& key, V value) {
+  auto it = cache.find(key);
+  std::optional<Slot<V>> previous;
+  if (it != cache.end()) previous = it->second;
+  m_journal.emplace_back(Undo<K, V>{key, std::move(previous)});
+  cache.insert_or_assign(key, Slot<V>{std::move(value), true});
+}
+
+util::Result<Account, StateError> StateOverlay::account(const Address& address) {
+  if (auto it = m_accounts.find(address); it != m_accounts.end()) return it->second.value;
+  auto record = read_record<Account>(m_store, m_root, account_key(address), decode_account);
+  if (!record) return std::unexpected(record.error());
+  const Account account = record->value_or(Account{});
+  m_accounts.emplace(address, Slot<Account>{account, false});
+  return account;
+}
+
+util::Result<std::optional<ValidatorRecord>, StateError> StateOverlay::validator(const PublicKey& key) {
+  if (auto it = m_validators.find(key); it != m_validators.end()) return it->second.value;
+  auto record = read_record<ValidatorRecord>(m_store, m_root, validator_key(key), decode_validator);
+  if (!record) return record;
+  m_validators.emplace(key, Slot<std::optional<ValidatorRecord>>{*record, false});
+  return record;
+}
+
+util::Result<std::optional<std::uint64_t>, StateError> StateOverlay::used_evidence(const Hash256& evidence_id) {
+  if (auto it = m_used_evidence.find(evidence_id); it != m_used_evidence.end()) return it->second.value;
+  auto record = read_record<std::uint64_t>(m_store, m_root, used_evidence_key(evidence_id), decode_used_evidence);
+  if (!record) return record;
+  m_used_evidence.emplace(evidence_id, Slot<std::optional<std::uint64_t>>{*record, false});
+  return record;
+}
+
+void StateOverlay::set_account(const Address& address, const Account& account) { write(m_accounts, address, account); }
+
+void StateOverlay::set_validator(const PublicKey& key, const ValidatorRecord& record) {
+  write(m_validators, key, std::optional<ValidatorRecord>{record});
+}
+
+void StateOverlay::set_used_evidence(const Hash256& evidence_id, std::uint64_t height) {
+  write(m_used_evidence, evidence_id, std::optional<std::uint64_t>{height});
+}
+
+void StateOverlay::rollback(std::size_t mark) {
+  while (m_journal.size() > mark) {
+    std::visit(
+        [this](auto& undo) {
+          using U = std::decay_t<decltype(undo)>;
+          auto& cache = [this]() -> auto& {
+            if constexpr (std::is_same_v<U, Undo<Address, Account>>) {
+              return m_accounts;
+            } else if constexpr (std::is_same_v<U, Undo<PublicKey, std::optional<ValidatorRecord>>>) {
+              return m_validators;
+            } else {
+              return m_used_evidence;
+            }
+          }();
+          if (undo.previous) {
+            cache.insert_or_assign(undo.key, std::move(*undo.previous));
+          } else {
+            cache.erase(undo.key);
+          }
+        },
+        m_journal.back());
+    m_journal.pop_back();
+  }
+}
+
+util::Result<CommitResult, StateError> StateOverlay::commit() const {
+  std::vector<TreeUpdate> batch;
+  for (const auto& [address, slot] : m_accounts) {
+    if (!slot.dirty) continue;
+    // The zero account is absent from the tree: touching an address leaves no mark.
+    batch.push_back({account_key(address),
+                     slot.value.is_zero() ? std::nullopt : std::optional<TreeValue>{account_value(slot.value)}});
+  }
+  for (const auto& [key, slot] : m_validators) {
+    if (slot.dirty && slot.value) batch.push_back({validator_key(key), validator_value(*slot.value)});
+  }
+  for (const auto& [id, slot] : m_used_evidence) {
+    if (slot.dirty && slot.value) batch.push_back({used_evidence_key(id), used_evidence_value(*slot.value)});
+  }
+  std::sort(batch.begin(), batch.end(), [](const TreeUpdate& a, const TreeUpdate& b) { return a.key < b.key; });
+
+  StagingNodeStore staging(m_store);
+  StateTree tree(staging);
+  auto root = tree.update(m_root, batch);
+  if (!root) return std::unexpected(root.error());
+  return CommitResult{*root, staging.take_nodes(), tree.hash_count()};
+}
+
+}  // namespace cloudchain::state

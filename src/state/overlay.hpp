@@ -1,0 +1,87 @@
+#pragma once
+// StateOverlay: the working set of one block. It reads records from a state root in a
+// NodeStore, caches every record it touches, takes writes in memory, and at the end
+// commits all changed records as ONE batch update of the tree, returning the new root
+// and the new nodes, which the caller writes atomically with the rest of the block.
+// The store is never written.
+//
+// Checkpoints make a transaction all-or-nothing: apply_transaction (state/rules.hpp)
+// takes a checkpoint and rolls back to it when a rule fails, so a rejected transaction
+// leaves no trace.
+//
+// Thread-safety: one thread at a time. The store and the root must stay valid (no
+// pruning of that root) while the overlay lives.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "state/node_store.hpp"
+#include "state/records.hpp"
+
+namespace cloudchain::state {
+
+struct CommitResult {
+  Hash256 root{};
+  std::vector<StoredNode> new_nodes;  // sorted by hash; write them all, or none
+  std::uint64_t hashes = 0;           // tree hashes the commit cost
+};
+
+class StateOverlay {
+ public:
+  /// Reads the state whose root is `root` from `store` (which must outlive this object).
+  StateOverlay(const NodeStore& store, const Hash256& root) : m_store(store), m_root(root) {}
+
+  const Hash256& base_root() const { return m_root; }
+
+  /// The account of `address` (the zero account when absent). Errors: kMissingNode,
+  /// kCorruptNode, kCorruptRecord.
+  util::Result<Account, StateError> account(const Address& address);
+  /// The validator record of a consensus key, or nullopt. Errors: as account().
+  util::Result<std::optional<ValidatorRecord>, StateError> validator(const PublicKey& key);
+  /// The height at which an evidence id was used, or nullopt. Errors: as account().
+  util::Result<std::optional<std::uint64_t>, StateError> used_evidence(const Hash256& evidence_id);
+
+  void set_account(const Address& address, const Account& account);
+  void set_validator(const PublicKey& key, const ValidatorRecord& record);
+  void set_used_evidence(const Hash256& evidence_id, std::uint64_t height);
+
+  /// A mark to roll back to. Marks nest: rolling back to an earlier mark undoes later ones.
+  std::size_t checkpoint() const { return m_journal.size(); }
+  /// Undoes every write made after `mark` was taken.
+  void rollback(std::size_t mark);
+
+  /// The root of the state with every write applied and the nodes that root needs beyond
+  /// the base store. Leaves the overlay unchanged. Errors: those of StateTree::update.
+  util::Result<CommitResult, StateError> commit() const;
+
+ private:
+  template <typename V>
+  struct Slot {
+    V value;
+    bool dirty = false;
+  };
+  template <typename K, typename V>
+  struct Undo {
+    K key;
+    std::optional<Slot<V>> previous;  // nullopt: the record was not cached
+  };
+  using Journal = std::variant<Undo<Address, Account>, Undo<PublicKey, std::optional<ValidatorRecord>>,
+                               Undo<Hash256, std::optional<std::uint64_t>>>;
+
+  template <typename K, typename V>
+  void write(std::map<K, Slot<V>>& cache, const K& key, V value);
+
+  const NodeStore& m_store;
+  Hash256 m_root;
+  // Ordered maps: commit iterates them, and a deterministic order costs nothing here.
+  std::map<Address, Slot<Account>> m_accounts;
+  std::map<PublicKey, Slot<std::optional<ValidatorRecord>>> m_validators;
+  std::map<Hash256, Slot<std::optional<std::uint64_t>>> m_used_evidence;
+  std::vector<Journal> m_journal;
+};
+
+}  // namespace cloudchain::state
