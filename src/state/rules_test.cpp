@@ -1,0 +1,405 @@
+// One test per contextual rule, each rejected on purpose, plus the arithmetic of
+// unbonding and slashing.
+#include "state/rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <set>
+
+#include "crypto/address.hpp"
+
+namespace cloudchain::state {
+namespace {
+
+using primitives::Transaction;
+
+constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+constexpr ChainRules kRules{.chain_id = 7, .unbonding_delay_blocks = 100, .slash_bps = 500, .jail_blocks = 50};
+
+PublicKey key_of(std::uint8_t seed) {
+  util::ByteArray<32> secret{};
+  secret.fill(seed);
+  return crypto::PrivateKey::from_bytes(secret)->public_key();
+}
+
+const PublicKey kAlice = key_of(1);
+const PublicKey kBob = key_of(2);
+const PublicKey kValKey = key_of(3);
+const PublicKey kValKey2 = key_of(4);
+const Address kAliceAddr = crypto::address_of(kAlice);
+const Address kBobAddr = crypto::address_of(kBob);
+
+Transaction tx_from(const PublicKey& sender, std::uint64_t nonce, std::uint64_t fee, primitives::TxBody body) {
+  Transaction tx;
+  tx.chain_id = kRules.chain_id;
+  tx.sender = sender;
+  tx.nonce = nonce;
+  tx.fee = fee;
+  tx.body = std::move(body);
+  return tx;
+}
+
+Transaction transfer(const PublicKey& from, std::uint64_t nonce, std::uint64_t fee, const Address& to,
+                     std::uint64_t amount) {
+  return tx_from(from, nonce, fee, primitives::Transfer{to, amount});
+}
+
+primitives::Evidence evidence_against(const PublicKey& key, std::uint64_t height, std::uint32_t round = 0) {
+  primitives::Vote a;
+  a.chain_id = kRules.chain_id;
+  a.type = primitives::VoteType::kPrecommit;
+  a.height = height;
+  a.round = round;
+  a.validator = key;
+  primitives::Vote b = a;
+  a.block_hash = Hash256{1};
+  b.block_hash = Hash256{2};
+  return {a, b};
+}
+
+class RulesTest : public ::testing::Test {
+ protected:
+  // Alice has 1,000,000 base units; Bob 0.
+  RulesTest() {
+    StateOverlay genesis(store, kEmptyHash);
+    Account alice;
+    alice.balance = 1'000'000;
+    genesis.set_account(kAliceAddr, alice);
+    commit_from(genesis);
+  }
+
+  void commit_from(const StateOverlay& overlay) {
+    auto c = overlay.commit();
+    ASSERT_TRUE(c);
+    store.put_all(c->new_nodes);
+    root = c->root;
+  }
+
+  StateOverlay overlay() const { return StateOverlay(store, root); }
+
+  Account account(const Address& a) {
+    StateOverlay o = overlay();
+    return *o.account(a);
+  }
+
+  // Applies one transaction to the committed state and commits it.
+  util::Result<std::uint64_t, TxRuleError> apply_one(const Transaction& tx, std::uint64_t height) {
+    StateOverlay o = overlay();
+    auto r = apply_transaction(o, tx, kRules, height);
+    if (r) commit_from(o);
+    return r;
+  }
+
+  // Alice bonds `amount` to kValKey at height 1 (her nonce 0).
+  void alice_stakes(std::uint64_t amount) {
+    ASSERT_TRUE(apply_one(tx_from(kAlice, account(kAliceAddr).nonce, 0, primitives::Stake{amount, kValKey}), 1));
+  }
+
+  static void expect_error(const util::Result<std::uint64_t, TxRuleError>& r, TxRuleError code) {
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, code) << to_string(r.error().code) << ": " << r.error().detail;
+  }
+
+  MemoryNodeStore store;
+  Hash256 root = kEmptyHash;
+};
+
+TEST_F(RulesTest, TransferMovesTheAmountAndReturnsTheFee) {
+  auto fee = apply_one(transfer(kAlice, 0, 10, kBobAddr, 5000), 1);
+  ASSERT_TRUE(fee);
+  EXPECT_EQ(*fee, 10U);
+  EXPECT_EQ(account(kAliceAddr).balance, 1'000'000U - 5010);
+  EXPECT_EQ(account(kAliceAddr).nonce, 1U);
+  EXPECT_EQ(account(kBobAddr).balance, 5000U);
+  EXPECT_EQ(account(kBobAddr).nonce, 0U);
+}
+
+TEST_F(RulesTest, TransferToOneselfCostsOnlyTheFee) {
+  ASSERT_TRUE(apply_one(transfer(kAlice, 0, 10, kAliceAddr, 5000), 1));
+  EXPECT_EQ(account(kAliceAddr).balance, 1'000'000U - 10);
+}
+
+TEST_F(RulesTest, RejectsWrongChain) {
+  Transaction tx = transfer(kAlice, 0, 1, kBobAddr, 1);
+  tx.chain_id = 8;
+  expect_error(apply_one(tx, 1), TxRuleError::kWrongChain);
+}
+
+TEST_F(RulesTest, RejectsNonceTooLow) {
+  ASSERT_TRUE(apply_one(transfer(kAlice, 0, 1, kBobAddr, 1), 1));
+  expect_error(apply_one(transfer(kAlice, 0, 1, kBobAddr, 1), 2), TxRuleError::kNonceTooLow);
+}
+
+TEST_F(RulesTest, RejectsNonceGap) {
+  expect_error(apply_one(transfer(kAlice, 1, 1, kBobAddr, 1), 1), TxRuleError::kNonceGap);
+}
+
+TEST_F(RulesTest, RejectsExhaustedNonce) {
+  StateOverlay o = overlay();
+  Account a = *o.account(kAliceAddr);
+  a.nonce = kMax;
+  o.set_account(kAliceAddr, a);
+  commit_from(o);
+  expect_error(apply_one(transfer(kAlice, kMax, 1, kBobAddr, 1), 1), TxRuleError::kNonceExhausted);
+}
+
+// CVE-2010-5139 class: fee + amount must not wrap around to a small total.
+TEST_F(RulesTest, RejectsFeePlusAmountOverflow) {
+  expect_error(apply_one(transfer(kAlice, 0, 1, kBobAddr, kMax), 1), TxRuleError::kAmountOverflow);
+  expect_error(apply_one(tx_from(kAlice, 0, 2, primitives::Stake{kMax - 1, kValKey}), 1), TxRuleError::kAmountOverflow);
+}
+
+TEST_F(RulesTest, RejectsInsufficientBalance) {
+  expect_error(apply_one(transfer(kAlice, 0, 1, kBobAddr, 1'000'000), 1), TxRuleError::kInsufficientBalance);
+  // The fee alone must be covered too.
+  expect_error(apply_one(tx_from(kAlice, 0, 1'000'001, primitives::Anchor{}), 1), TxRuleError::kInsufficientBalance);
+}
+
+// CVE-2018-17144 class: two transactions of one block that each fit the balance but
+// together overspend it. The second sees the first's debit and is rejected.
+TEST_F(RulesTest, RejectsOverspendAcrossTwoTransactionsOfOneBlock) {
+  StateOverlay o = overlay();
+  ASSERT_TRUE(apply_transaction(o, transfer(kAlice, 0, 0, kBobAddr, 600'000), kRules, 1));
+  auto second = apply_transaction(o, transfer(kAlice, 1, 0, kBobAddr, 600'000), kRules, 1);
+  expect_error(second, TxRuleError::kInsufficientBalance);
+  EXPECT_EQ(o.account(kAliceAddr)->balance, 400'000U);
+  EXPECT_EQ(o.account(kBobAddr)->balance, 600'000U);
+}
+
+TEST_F(RulesTest, RejectsRecipientBalanceOverflowWithoutATrace) {
+  StateOverlay o = overlay();
+  Account bob;
+  bob.balance = kMax;
+  o.set_account(kBobAddr, bob);
+  commit_from(o);
+  const Hash256 before = root;
+  StateOverlay block = overlay();
+  expect_error(apply_transaction(block, transfer(kAlice, 0, 5, kBobAddr, 1), kRules, 1), TxRuleError::kBalanceOverflow);
+  EXPECT_EQ(block.account(kAliceAddr)->balance, 1'000'000U);  // the fee was not taken either
+  EXPECT_EQ(block.account(kAliceAddr)->nonce, 0U);
+  EXPECT_EQ(block.commit()->root, before);
+}
+
+TEST_F(RulesTest, AnchorPaysTheFeeOnly) {
+  auto fee = apply_one(tx_from(kAlice, 0, 25, primitives::Anchor{Hash256{9}, {}}), 1);
+  ASSERT_TRUE(fee);
+  EXPECT_EQ(*fee, 25U);
+  EXPECT_EQ(account(kAliceAddr).balance, 1'000'000U - 25);
+  EXPECT_EQ(account(kAliceAddr).nonce, 1U);
+}
+
+TEST_F(RulesTest, StakeBondsAndCreatesTheValidatorRecord) {
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 10, primitives::Stake{300'000, kValKey}), 1));
+  const Account a = account(kAliceAddr);
+  EXPECT_EQ(a.balance, 1'000'000U - 300'010);
+  EXPECT_EQ(a.stake, 300'000U);
+  EXPECT_EQ(a.validator, kValKey);
+  StateOverlay o = overlay();
+  auto record = o.validator(kValKey);
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->account, kAliceAddr);
+  EXPECT_EQ((*record)->jailed_until_height, 0U);
+  // More stake to the same key adds up.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Stake{1000, kValKey}), 2));
+  EXPECT_EQ(account(kAliceAddr).stake, 301'000U);
+}
+
+TEST_F(RulesTest, RejectsStakeToAnotherValidatorKey) {
+  alice_stakes(1000);
+  expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Stake{1000, kValKey2}), 2), TxRuleError::kValidatorMismatch);
+}
+
+TEST_F(RulesTest, RejectsStakeToAKeyBondedByAnotherAccount) {
+  alice_stakes(1000);
+  ASSERT_TRUE(apply_one(transfer(kAlice, 1, 0, kBobAddr, 5000), 2));
+  expect_error(apply_one(tx_from(kBob, 0, 0, primitives::Stake{1000, kValKey}), 3), TxRuleError::kValidatorKeyTaken);
+}
+
+TEST_F(RulesTest, RejectsStakeOverflow) {
+  StateOverlay o = overlay();
+  Account a = *o.account(kAliceAddr);
+  a.stake = kMax - 5;
+  a.validator = kValKey;
+  o.set_account(kAliceAddr, a);
+  o.set_validator(kValKey, ValidatorRecord{kAliceAddr, 0});
+  commit_from(o);
+  expect_error(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{10, kValKey}), 1), TxRuleError::kStakeOverflow);
+}
+
+TEST_F(RulesTest, RejectsUnstakeAboveStakeOrOfZero) {
+  alice_stakes(1000);
+  expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{1001}), 2), TxRuleError::kInsufficientStake);
+  expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{0}), 2), TxRuleError::kInsufficientStake);
+}
+
+TEST_F(RulesTest, RejectsUnbondingOverflow) {
+  alice_stakes(1000);
+  StateOverlay o = overlay();
+  Account a = *o.account(kAliceAddr);
+  a.unbonding = kMax;
+  a.unbonding_release_height = 1'000'000;
+  o.set_account(kAliceAddr, a);
+  commit_from(o);
+  expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{1}), 2), TxRuleError::kUnbondingOverflow);
+}
+
+// Unstaked funds are spendable exactly from height + unbonding_delay_blocks on.
+TEST_F(RulesTest, UnbondingIsReleasedLazilyAtTheReleaseHeight) {
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1'000'000, kValKey}), 1));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{1'000'000}), 10));
+  Account a = account(kAliceAddr);
+  EXPECT_EQ(a.stake, 0U);
+  EXPECT_FALSE(a.validator);  // no stake, no key: the account may bond to another key later
+  EXPECT_EQ(a.unbonding, 1'000'000U);
+  EXPECT_EQ(a.unbonding_release_height, 110U);
+  EXPECT_EQ(a.balance, 0U);
+
+  expect_error(apply_one(transfer(kAlice, 2, 0, kBobAddr, 1), 109), TxRuleError::kInsufficientBalance);
+  EXPECT_EQ(account(kAliceAddr).unbonding, 1'000'000U);  // the failed tx left no release behind
+  ASSERT_TRUE(apply_one(transfer(kAlice, 2, 0, kBobAddr, 1), 110));
+  a = account(kAliceAddr);
+  EXPECT_EQ(a.balance, 999'999U);
+  EXPECT_EQ(a.unbonding, 0U);
+  EXPECT_EQ(a.unbonding_release_height, 0U);
+}
+
+TEST_F(RulesTest, ASecondUnstakeMovesTheReleaseHeight) {
+  alice_stakes(1000);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{400}), 10));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Unstake{100}), 20));
+  const Account a = account(kAliceAddr);
+  EXPECT_EQ(a.stake, 500U);
+  EXPECT_EQ(a.validator, kValKey);
+  EXPECT_EQ(a.unbonding, 500U);
+  EXPECT_EQ(a.unbonding_release_height, 120U);
+}
+
+TEST_F(RulesTest, ReleaseOverflowIsRejected) {
+  Account a;
+  a.balance = kMax;
+  a.unbonding = 1;
+  a.unbonding_release_height = 5;
+  auto r = release_unbonding(a, 5);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, TxRuleError::kBalanceOverflow);
+  Account b;
+  b.unbonding = 3;
+  b.unbonding_release_height = 5;
+  ASSERT_TRUE(release_unbonding(b, 4));
+  EXPECT_EQ(b.unbonding, 3U);
+  ASSERT_TRUE(release_unbonding(b, 5));
+  EXPECT_EQ(b.balance, 3U);
+}
+
+TEST(Slashing, ArithmeticRoundsDownAndNeverOverflows) {
+  EXPECT_EQ(slash_amount(1'000'000, 500), 50'000U);
+  EXPECT_EQ(slash_amount(19'999, 1), 1U);  // 1.9999 -> 1
+  EXPECT_EQ(slash_amount(9'999, 1), 0U);   // 0.9999 -> 0
+  EXPECT_EQ(slash_amount(0, 500), 0U);
+  EXPECT_EQ(slash_amount(kMax, 10000), kMax);
+  EXPECT_EQ(slash_amount(kMax, 9999), 18444899399302180659U);  // floor((2^64-1) * 9999 / 10000)
+  EXPECT_EQ(slash_amount(kMax, 1), 1844674407370955U);
+  EXPECT_EQ(slash_amount(1'000'000'000'000'000'007U, 333), 33'300'000'000'000'000U);
+  EXPECT_EQ(slash_amount(12345, 20000), 12345U);  // bps above 10000 is 10000
+}
+
+TEST_F(RulesTest, EvidenceSlashesJailsAndIsUsedOnce) {
+  alice_stakes(1'000'000);
+  StateOverlay fund = overlay();
+  ASSERT_TRUE(credit(fund, kBobAddr, 100));
+  commit_from(fund);
+
+  const auto ev = evidence_against(kValKey, 5);
+  auto fee = apply_one(tx_from(kBob, 0, 7, ev), 30);
+  ASSERT_TRUE(fee);
+  EXPECT_EQ(*fee, 7U);
+  EXPECT_EQ(account(kAliceAddr).stake, 950'000U);  // 5% burned
+  EXPECT_EQ(account(kBobAddr).balance, 93U);
+  StateOverlay o = overlay();
+  EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 80U);
+  EXPECT_EQ(**o.used_evidence(evidence_id(ev)), 30U);
+
+  expect_error(apply_one(tx_from(kBob, 1, 0, ev), 31), TxRuleError::kDuplicateEvidence);
+  // Another vote pair for the same offence is the same evidence.
+  auto again = ev;
+  again.b.block_hash = Hash256{3};
+  expect_error(apply_one(tx_from(kBob, 1, 0, again), 31), TxRuleError::kDuplicateEvidence);
+  // A different offence slashes again; the jail never shortens.
+  ASSERT_TRUE(apply_one(tx_from(kBob, 1, 0, evidence_against(kValKey, 6)), 10));
+  EXPECT_EQ(account(kAliceAddr).stake, 902'500U);
+  StateOverlay o2 = overlay();
+  EXPECT_EQ((*o2.validator(kValKey))->jailed_until_height, 80U);
+}
+
+TEST_F(RulesTest, EvidenceFromTheOffenderItselfIsApplied) {
+  alice_stakes(10'000);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 3, evidence_against(kValKey, 5)), 2));
+  const Account a = account(kAliceAddr);
+  EXPECT_EQ(a.stake, 9'500U);
+  EXPECT_EQ(a.nonce, 2U);
+  EXPECT_EQ(a.balance, 1'000'000U - 10'000 - 3);
+}
+
+TEST_F(RulesTest, RejectsEvidenceAgainstAnUnknownValidator) {
+  expect_error(apply_one(tx_from(kAlice, 0, 0, evidence_against(kValKey, 5)), 2), TxRuleError::kUnknownValidator);
+  // A key whose account has unstaked everything is no longer a validator.
+  alice_stakes(1000);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{1000}), 3));
+  expect_error(apply_one(tx_from(kAlice, 2, 0, evidence_against(kValKey, 5)), 4), TxRuleError::kUnknownValidator);
+  // ... nor after the account bonded to another key.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Stake{1000, kValKey2}), 5));
+  expect_error(apply_one(tx_from(kAlice, 3, 0, evidence_against(kValKey, 5)), 6), TxRuleError::kUnknownValidator);
+}
+
+TEST_F(RulesTest, FullSlashDropsTheValidatorKey) {
+  alice_stakes(1000);
+  StateOverlay o = overlay();
+  constexpr ChainRules kAll{.chain_id = 7, .unbonding_delay_blocks = 1, .slash_bps = 10000, .jail_blocks = 1};
+  ASSERT_TRUE(apply_transaction(o, tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), kAll, 2));
+  const Account a = *o.account(kAliceAddr);
+  EXPECT_EQ(a.stake, 0U);
+  EXPECT_FALSE(a.validator);
+  EXPECT_TRUE(decode_account(encode_account(a)));  // still canonical
+}
+
+TEST_F(RulesTest, RebondingKeepsTheJail) {
+  alice_stakes(1000);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), 2));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Stake{10, kValKey}), 3));
+  StateOverlay o = overlay();
+  EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 52U);
+}
+
+TEST_F(RulesTest, CreditAddsAndChecksOverflow) {
+  StateOverlay o = overlay();
+  ASSERT_TRUE(credit(o, kBobAddr, 5));
+  EXPECT_EQ(o.account(kBobAddr)->balance, 5U);
+  auto r = credit(o, kBobAddr, kMax);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, TxRuleError::kBalanceOverflow);
+  EXPECT_EQ(o.account(kBobAddr)->balance, 5U);
+}
+
+TEST_F(RulesTest, UnreadableStateIsNotTheSendersFault) {
+  MemoryNodeStore empty;  // the root's nodes are missing
+  StateOverlay o(empty, root);
+  auto r = apply_transaction(o, transfer(kAlice, 0, 0, kBobAddr, 1), kRules, 1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, TxRuleError::kStateUnavailable);
+  EXPECT_FALSE(sender_at_fault(r.error().code));
+}
+
+TEST(TxRuleError, EveryRuleIsTheSendersFaultAndHasAName) {
+  std::set<std::string_view> names;
+  for (int i = 0; i <= static_cast<int>(TxRuleError::kStateUnavailable); ++i) {
+    const auto e = static_cast<TxRuleError>(i);
+    names.insert(to_string(e));
+    EXPECT_EQ(sender_at_fault(e), e != TxRuleError::kStateUnavailable);
+  }
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(TxRuleError::kStateUnavailable) + 1);
+  EXPECT_FALSE(names.contains("tx_unknown_rule"));
+}
+
+}  // namespace
+}  // namespace cloudchain::state
