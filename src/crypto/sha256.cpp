@@ -20,11 +20,10 @@ Hash256 Sha256::finish() {
   return out;
 }
 
-Hash256 sha256(ByteSpan data) {
-  Hash256 out;
-  SHA256(data.data(), data.size(), out.data());
-  return out;
-}
+// Not OpenSSL's one-shot SHA256(): in OpenSSL 3 it goes through EVP_Q_digest, which
+// fetches the algorithm on every call and made a 65-byte Merkle node hash 4x slower
+// (~300 ns against ~70 ns for Init/Update/Final on the machine in docs/benchmarks.md).
+Hash256 sha256(ByteSpan data) { return Sha256().update(data).finish(); }
 
 Hash256 sha256d(ByteSpan data) {
   const Hash256 first = sha256(data);

@@ -41,14 +41,6 @@ void store_nonce(std::uint8_t* p, std::uint64_t nonce) {
   for (std::size_t i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(nonce >> (8 * i));
 }
 
-/// Hash words (big-endian) compared as one 256-bit big-endian number.
-bool words_le(const Sha256State& hash, const Sha256State& target) {
-  for (std::size_t i = 0; i < 8; ++i) {
-    if (hash[i] != target[i]) return hash[i] < target[i];
-  }
-  return true;
-}
-
 }  // namespace
 
 bool cpu_has_sha_ni() {
@@ -102,18 +94,16 @@ std::optional<std::uint64_t> PowHasher::search(std::uint64_t start, std::uint64_
   // The comparison runs on state words, so the loop never serializes a hash.
   Sha256State target_words{};
   for (std::size_t i = 0; i < 8; ++i) target_words[i] = load_be32(target.data() + 4 * i);
+  if (m_impl == CompressImpl::kShaNi) {
+    return detail::search_shani(m_midstate, m_tail.data(), m_nonce_pos, start, count, target_words);
+  }
   std::array<std::uint8_t, 64> block = m_tail;
-  std::uint8_t* nonce_at = block.data() + m_nonce_pos;
-  const auto scan = [&](auto double_hash) -> std::optional<std::uint64_t> {
-    for (std::uint64_t i = 0; i < count; ++i) {
-      const std::uint64_t nonce = start + i;  // wraps modulo 2^64 by design
-      store_nonce(nonce_at, nonce);
-      if (words_le(double_hash(m_midstate, block.data()), target_words)) return nonce;
-    }
-    return std::nullopt;
-  };
-  if (m_impl == CompressImpl::kShaNi) return scan(detail::double_hash_shani);
-  return scan(detail::double_hash_portable);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t nonce = start + i;  // wraps modulo 2^64 by design
+    store_nonce(block.data() + m_nonce_pos, nonce);
+    if (detail::words_le(detail::double_hash_portable(m_midstate, block.data()), target_words)) return nonce;
+  }
+  return std::nullopt;
 }
 
 }  // namespace cloudchain::crypto

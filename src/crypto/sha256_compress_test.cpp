@@ -132,6 +132,50 @@ std::string impl_name(const ::testing::TestParamInfo<CompressImpl>& p) {
   return p.param == CompressImpl::kShaNi ? "ShaNi" : "Portable";
 }
 
+/// The first nonce in [start, start+count) whose hash is <= target, one hash() at a time.
+std::optional<std::uint64_t> brute_force(const PowHasher& hasher, std::uint64_t start, std::uint64_t count,
+                                         const Hash256& target) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (hasher.hash(start + i) <= target) return start + i;
+  }
+  return std::nullopt;
+}
+
+TEST_P(Compress, SearchAgreesWithHashForEveryNonceOffsetAndCount) {
+  std::mt19937_64 rng(11);
+  Hash256 target{};  // about one hash in 16 qualifies
+  target.fill(0xff);
+  target[0] = 0x0f;
+  for (const std::size_t len : {8U, 55U, 169U}) {
+    const Bytes pre = random_bytes(rng, len);
+    const std::size_t full = len / 64 * 64;
+    for (std::size_t off = full; off + 8 <= len; ++off) {
+      const PowHasher hasher(pre, off, GetParam());
+      for (const std::uint64_t count : {0U, 1U, 7U, 8U, 9U, 17U, 40U}) {
+        const std::uint64_t start = rng();
+        ASSERT_EQ(hasher.search(start, count, target), brute_force(hasher, start, count, target))
+            << "len " << len << " offset " << off << " count " << count;
+      }
+    }
+  }
+}
+
+TEST_P(Compress, SearchWrapsAroundNonceSpace) {
+  const Bytes pre(169, 0x11);
+  const PowHasher hasher(pre, 161, GetParam());
+  Hash256 target{};
+  target.fill(0xff);
+  target[0] = 0x1f;
+  const std::uint64_t start = ~std::uint64_t{0} - 20;
+  EXPECT_EQ(hasher.search(start, 100, target), brute_force(hasher, start, 100, target));
+  // The nonce that ends the range: the target is exactly its hash.
+  const std::uint64_t last = start + 99;  // wrapped
+  const Hash256 exact = hasher.hash(last);
+  const auto found = hasher.search(start, 100, exact);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_LE(hasher.hash(*found), exact);
+}
+
 INSTANTIATE_TEST_SUITE_P(Impl, Compress, ::testing::Values(CompressImpl::kPortable, CompressImpl::kShaNi), impl_name);
 
 TEST(Compress, DefaultFollowsCpu) { EXPECT_EQ(default_compress_impl() == CompressImpl::kShaNi, cpu_has_sha_ni()); }

@@ -5,8 +5,10 @@
 // The SHA-NI state is held as two vectors, ABEF and CDGH (the order
 // _mm_sha256rnds2_epu32 wants); each _mm_sha256rnds2_epu32 does two rounds.
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <optional>
 
 #include "crypto/sha256_impl.hpp"
 
@@ -105,6 +107,115 @@ struct Words {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(s.data() + 4), w.hgfe);
 }
 
+/// Where the nonce goes in the tail block, prepared once per search: each message
+/// vector (already byte-swapped to word order) is `base | shuffle(nonce, mask)`.
+/// Four message vectors: one 64-byte block as 16 words.
+struct Block {
+  __m128i v[4];
+};
+
+struct NonceLayout {
+  Block base;  // tail words with the nonce bytes zero
+  Block mask;  // picks nonce byte k into the lane byte holding it, else 0x80 (zero)
+};
+
+[[gnu::target("sha,sse4.1")]] NonceLayout make_layout(const std::uint8_t* tail, std::size_t nonce_pos) {
+  std::array<std::uint8_t, 64> zeroed{};
+  std::copy_n(tail, zeroed.size(), zeroed.begin());
+  std::fill_n(zeroed.begin() + static_cast<std::ptrdiff_t>(nonce_pos), 8, 0);
+  const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  NonceLayout layout{};
+  for (std::size_t v = 0; v < 4; ++v) {
+    layout.base.v[v] =
+        _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(zeroed.data() + 16 * v)), bswap);
+    std::array<std::uint8_t, 16> mask{};
+    for (std::size_t b = 0; b < 16; ++b) {
+      const std::size_t raw = 16 * v + (b ^ 3);  // lane byte b holds this block byte after the swap
+      mask[b] = raw >= nonce_pos && raw < nonce_pos + 8 ? static_cast<std::uint8_t>(raw - nonce_pos) : 0x80;
+    }
+    layout.mask.v[v] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask.data()));
+  }
+  return layout;
+}
+
+/// The rounds of N independent blocks side by side, starting at quad-round `first`
+/// (the earlier ones are already in `s`). Interleaving independent nonces hides the
+/// latency of sha256rnds2, which a single chain of rounds cannot.
+template <std::size_t N>
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline void rounds_n(std::array<Lanes, N>& s, std::array<Block, N>& m,
+                                                                       std::size_t first) {
+  for (std::size_t q = first; q < 4; ++q) {
+    for (std::size_t i = 0; i < N; ++i) quad_round(s[i], m[i].v[q], q);
+  }
+  for (std::size_t j = 4; j < 16; j += 4) {
+    for (std::size_t i = 0; i < N; ++i) {
+      m[i].v[0] = schedule(m[i].v[0], m[i].v[1], m[i].v[2], m[i].v[3]);
+      quad_round(s[i], m[i].v[0], j);
+    }
+    for (std::size_t i = 0; i < N; ++i) {
+      m[i].v[1] = schedule(m[i].v[1], m[i].v[2], m[i].v[3], m[i].v[0]);
+      quad_round(s[i], m[i].v[1], j + 1);
+    }
+    for (std::size_t i = 0; i < N; ++i) {
+      m[i].v[2] = schedule(m[i].v[2], m[i].v[3], m[i].v[0], m[i].v[1]);
+      quad_round(s[i], m[i].v[2], j + 2);
+    }
+    for (std::size_t i = 0; i < N; ++i) {
+      m[i].v[3] = schedule(m[i].v[3], m[i].v[0], m[i].v[1], m[i].v[2]);
+      quad_round(s[i], m[i].v[3], j + 3);
+    }
+  }
+}
+
+/// Nonces hashed side by side. sha256rnds2 has a latency of several cycles but can
+/// start about every other cycle, so one chain of rounds leaves the unit idle; on the
+/// AMD EPYC (Zen 4) measured, 2 ways gave 1.1x, 4 gave 1.5x, 8 gave 1.9x the rate of two
+/// back-to-back compressions, and 12 or 16 no more than 8.
+constexpr std::size_t kWays = 8;
+
+struct PowPlan {
+  NonceLayout layout;
+  Lanes midstate;
+  Lanes after_constant;  // midstate advanced through the quad-rounds before the nonce
+  std::size_t first_quad;
+  Lanes initial;
+};
+
+/// SHA256d of N consecutive nonces from `nonce`; results as hash words.
+template <std::size_t N>
+[[gnu::target("sha,sse4.1"), gnu::always_inline]] inline std::array<Sha256State, N> hash_n(const PowPlan& plan,
+                                                                                           std::uint64_t nonce) {
+  const __m128i pad0 = _mm_set_epi64x(0, 0x80000000LL);  // W8 = 0x80000000, W9..W11 = 0
+  const __m128i pad1 = _mm_set_epi64x(256LL << 32, 0);   // W12..W14 = 0, W15 = 256 bits
+  std::array<Lanes, N> s;
+  std::array<Block, N> m;
+  for (std::size_t i = 0; i < N; ++i) {
+    const __m128i n = _mm_cvtsi64_si128(static_cast<long long>(nonce + i));
+    for (std::size_t v = 0; v < 4; ++v) {
+      m[i].v[v] = _mm_or_si128(plan.layout.base.v[v], _mm_shuffle_epi8(n, plan.layout.mask.v[v]));
+    }
+    s[i] = plan.after_constant;
+  }
+  rounds_n<N>(s, m, plan.first_quad);
+  for (std::size_t i = 0; i < N; ++i) {
+    s[i].abef = _mm_add_epi32(s[i].abef, plan.midstate.abef);
+    s[i].cdgh = _mm_add_epi32(s[i].cdgh, plan.midstate.cdgh);
+    // The first hash, read big-endian, is its state words: they are the second
+    // block's first two message vectors, the padding is constant.
+    const Words first = to_words(s[i]);
+    m[i] = Block{{first.dcba, first.hgfe, pad0, pad1}};
+    s[i] = plan.initial;
+  }
+  rounds_n<N>(s, m, 0);
+  std::array<Sha256State, N> out;
+  for (std::size_t i = 0; i < N; ++i) {
+    s[i].abef = _mm_add_epi32(s[i].abef, plan.initial.abef);
+    s[i].cdgh = _mm_add_epi32(s[i].cdgh, plan.initial.cdgh);
+    store_state(s[i], out[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 [[gnu::target("sha,sse4.1")]] void compress_shani(Sha256State& state, const std::uint8_t* data, std::size_t blocks) {
@@ -116,8 +227,6 @@ struct Words {
 [[gnu::target("sha,sse4.1")]] Sha256State double_hash_shani(const Sha256State& midstate, const std::uint8_t* tail) {
   Lanes s = load_state(midstate);
   compress_block(s, tail);
-  // The first hash, read big-endian, is its state words: the second block's first two
-  // message vectors come straight from the registers, the padding is constant.
   const Words first = to_words(s);
   const __m128i pad0 = _mm_set_epi64x(0, 0x80000000LL);  // W8 = 0x80000000, W9..W11 = 0
   const __m128i pad1 = _mm_set_epi64x(256LL << 32, 0);   // W12..W14 = 0, W15 = 256 bits
@@ -131,6 +240,29 @@ struct Words {
   return out;
 }
 
+[[gnu::target("sha,sse4.1")]] std::optional<std::uint64_t> search_shani(const Sha256State& midstate,
+                                                                        const std::uint8_t* tail, std::size_t nonce_pos,
+                                                                        std::uint64_t start, std::uint64_t count,
+                                                                        const Sha256State& target) {
+  PowPlan plan{make_layout(tail, nonce_pos), load_state(midstate), {}, nonce_pos / 16, load_state(kSha256Initial)};
+  // Message vectors before the one holding the nonce's first byte are the same for
+  // every nonce, and so are the rounds that use only them.
+  plan.after_constant = plan.midstate;
+  for (std::size_t q = 0; q < plan.first_quad; ++q) quad_round(plan.after_constant, plan.layout.base.v[q], q);
+
+  std::uint64_t i = 0;
+  for (; count - i >= kWays; i += kWays) {
+    const auto h = hash_n<kWays>(plan, start + i);
+    for (std::size_t k = 0; k < kWays; ++k) {
+      if (words_le(h[k], target)) return start + i + k;
+    }
+  }
+  for (; i < count; ++i) {
+    if (words_le(hash_n<1>(plan, start + i)[0], target)) return start + i;
+  }
+  return std::nullopt;
+}
+
 }  // namespace cloudchain::crypto::detail
 
 #else  // not x86: cpu_has_sha_ni() is false, so these are never reached.
@@ -138,6 +270,10 @@ struct Words {
 namespace cloudchain::crypto::detail {
 void compress_shani(Sha256State&, const std::uint8_t*, std::size_t) { std::abort(); }
 Sha256State double_hash_shani(const Sha256State&, const std::uint8_t*) { std::abort(); }
+std::optional<std::uint64_t> search_shani(const Sha256State&, const std::uint8_t*, std::size_t, std::uint64_t,
+                                          std::uint64_t, const Sha256State&) {
+  std::abort();
+}
 }  // namespace cloudchain::crypto::detail
 
 #endif
