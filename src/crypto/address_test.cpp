@@ -31,6 +31,8 @@ TEST(Address, Vector) {
   const Address a = address_of(generator_point());
   EXPECT_EQ(util::to_hex(a), "698a7f845e8300a545cc84b2745130b3c55b2ab0");
   EXPECT_EQ(encode_address("cc", a), "cc1dx98lpz7svq223wvsje8g5fsk0z4k24sqjhu6t");
+  EXPECT_EQ(encode_address("cctest", a), "cctest1dx98lpz7svq223wvsje8g5fsk0z4k24sstjmq9");
+  EXPECT_EQ(encode_address("ccdev", a), "ccdev1dx98lpz7svq223wvsje8g5fsk0z4k24s8zklcx");
 }
 
 TEST(Address, RoundTripOnEveryNetwork) {

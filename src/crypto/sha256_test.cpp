@@ -65,5 +65,14 @@ TEST(Sha256, TaggedHashDefinition) {
   EXPECT_NE(tagged_hash("cloudchain/tx", as_bytes("payload")), tagged_hash(tag, as_bytes("payload")));
 }
 
+TEST(Sha256, ProtocolVectors) {
+  // docs/protocol.md section 2; the values were also computed with Python's hashlib.
+  EXPECT_EQ(to_hex(sha256d(as_bytes("abc"))), "4f8b42c22dd3729b519ba6f68d2da7cc5b2d606d05daed5ad5128cc03e6c6358");
+  EXPECT_EQ(to_hex(tagged_hash("cloudchain/txid", {})),
+            "88ad4937e2210e955aa0ec3532f1a4b461e7f2a23fdb67ff53ad8f3b790ed1de");
+  EXPECT_EQ(to_hex(tagged_hash("cloudchain/tx", as_bytes("abc"))),
+            "544e569ad87fc60d59cae792838c2903daeb0366ea262978699b83388a1f4c57");
+}
+
 }  // namespace
 }  // namespace cloudchain::crypto
