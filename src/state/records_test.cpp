@@ -18,7 +18,7 @@ Account sample_validator_account() {
   return a;
 }
 
-TEST(AccountCodec, RoundTripsBothForms) {
+TEST(StateAccountCodec, RoundTripsBothForms) {
   Account plain;
   plain.balance = 5;
   plain.nonce = 1;
@@ -32,7 +32,7 @@ TEST(AccountCodec, RoundTripsBothForms) {
   }
 }
 
-TEST(AccountCodec, LayoutIsLittleEndianInFieldOrder) {
+TEST(StateAccountCodec, LayoutIsLittleEndianInFieldOrder) {
   Account a;
   a.balance = 0x0102;
   a.nonce = 3;
@@ -44,7 +44,7 @@ TEST(AccountCodec, LayoutIsLittleEndianInFieldOrder) {
   EXPECT_EQ(enc[24], 0);  // validator_flag
 }
 
-TEST(AccountCodec, RejectsTruncationAndTrailingBytes) {
+TEST(StateAccountCodec, RejectsTruncationAndTrailingBytes) {
   const Bytes enc = encode_account(sample_validator_account());
   for (std::size_t cut = 0; cut < enc.size(); ++cut) {
     auto r = decode_account(ByteSpan(enc).first(cut));
@@ -58,7 +58,7 @@ TEST(AccountCodec, RejectsTruncationAndTrailingBytes) {
   EXPECT_EQ(r.error().code, RecordError::kTrailingBytes);
 }
 
-TEST(AccountCodec, RejectsAFlagOtherThanZeroOrOne) {
+TEST(StateAccountCodec, RejectsAFlagOtherThanZeroOrOne) {
   Bytes enc = encode_account(sample_validator_account());
   enc[24] = 2;
   auto r = decode_account(enc);
@@ -66,7 +66,7 @@ TEST(AccountCodec, RejectsAFlagOtherThanZeroOrOne) {
   EXPECT_EQ(r.error().code, RecordError::kBadValidatorFlag);
 }
 
-TEST(AccountCodec, RejectsAValidatorKeyWithoutStakeAndStakeWithoutKey) {
+TEST(StateAccountCodec, RejectsAValidatorKeyWithoutStakeAndStakeWithoutKey) {
   Account no_stake = sample_validator_account();
   no_stake.stake = 0;
   auto r = decode_account(encode_account(no_stake));
@@ -79,7 +79,7 @@ TEST(AccountCodec, RejectsAValidatorKeyWithoutStakeAndStakeWithoutKey) {
   EXPECT_EQ(r.error().code, RecordError::kValidatorStakeMismatch);
 }
 
-TEST(AccountCodec, RejectsAReleaseHeightWithoutUnbonding) {
+TEST(StateAccountCodec, RejectsAReleaseHeightWithoutUnbonding) {
   Account a;
   a.balance = 1;
   a.unbonding_release_height = 10;
@@ -88,7 +88,7 @@ TEST(AccountCodec, RejectsAReleaseHeightWithoutUnbonding) {
   EXPECT_EQ(r.error().code, RecordError::kReleaseWithoutUnbonding);
 }
 
-TEST(ValidatorCodec, RoundTripsAndIsStrict) {
+TEST(StateValidatorCodec, RoundTripsAndIsStrict) {
   const ValidatorRecord v{Address{1, 2, 3}, 77};
   const Bytes enc = encode_validator(v);
   EXPECT_EQ(enc.size(), 28U);
@@ -101,7 +101,7 @@ TEST(ValidatorCodec, RoundTripsAndIsStrict) {
   EXPECT_EQ(decode_used_evidence(Bytes(9)).error().code, RecordError::kTrailingBytes);
 }
 
-TEST(RecordKeys, KindsAndIdsNeverShareAKey) {
+TEST(StateRecordKeys, KindsAndIdsNeverShareAKey) {
   std::set<Hash256> keys;
   const Address addr{0x11};
   PublicKey key{};
@@ -116,7 +116,7 @@ TEST(RecordKeys, KindsAndIdsNeverShareAKey) {
   EXPECT_EQ(account_key(addr), record_key(RecordKind::kAccount, addr));
 }
 
-TEST(RecordValues, EachKindHasItsOwnTag) {
+TEST(StateRecordValues, EachKindHasItsOwnTag) {
   // The same bytes under two kinds hash differently (domain separation).
   const Bytes eight(8, 0);
   EXPECT_NE(used_evidence_value(0).value_hash, account_value_hash(eight));
@@ -125,7 +125,7 @@ TEST(RecordValues, EachKindHasItsOwnTag) {
   EXPECT_EQ(v.value_hash, account_value_hash(v.value));
 }
 
-TEST(EvidenceId, NamesTheOffenceNotTheVotePair) {
+TEST(StateEvidenceId, NamesTheOffenceNotTheVotePair) {
   primitives::Vote a;
   a.validator = PublicKey{0x02, 0x01};
   a.height = 10;
@@ -145,7 +145,7 @@ TEST(EvidenceId, NamesTheOffenceNotTheVotePair) {
   EXPECT_NE(ab, evidence_id({prevote, b}));
 }
 
-TEST(RecordError, NamesAreStable) {
+TEST(StateRecordError, NamesAreStable) {
   EXPECT_EQ(to_string(RecordError::kBadValidatorFlag), "record_bad_validator_flag");
   EXPECT_EQ(to_string(RecordError::kReleaseWithoutUnbonding), "record_release_without_unbonding");
 }

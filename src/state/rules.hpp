@@ -4,6 +4,7 @@
 // state, and when it is rejected.
 //
 // Order of application:
+//   0. tx.chain_id = the chain's id (repeating the context-free check).
 //   1. Lazy unbonding release of the sender: if unbonding > 0 and height >=
 //      unbonding_release_height, balance += unbonding and both fields become 0.
 //   2. nonce = the account's nonce (below: kNonceTooLow, above: kNonceGap), and that

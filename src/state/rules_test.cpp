@@ -58,10 +58,10 @@ primitives::Evidence evidence_against(const PublicKey& key, std::uint64_t height
   return {a, b};
 }
 
-class RulesTest : public ::testing::Test {
+class StateRulesTest : public ::testing::Test {
  protected:
   // Alice has 1,000,000 base units; Bob 0.
-  RulesTest() {
+  StateRulesTest() {
     StateOverlay genesis(store, kEmptyHash);
     Account alice;
     alice.balance = 1'000'000;
@@ -105,7 +105,7 @@ class RulesTest : public ::testing::Test {
   Hash256 root = kEmptyHash;
 };
 
-TEST_F(RulesTest, TransferMovesTheAmountAndReturnsTheFee) {
+TEST_F(StateRulesTest, TransferMovesTheAmountAndReturnsTheFee) {
   auto fee = apply_one(transfer(kAlice, 0, 10, kBobAddr, 5000), 1);
   ASSERT_TRUE(fee);
   EXPECT_EQ(*fee, 10U);
@@ -115,27 +115,27 @@ TEST_F(RulesTest, TransferMovesTheAmountAndReturnsTheFee) {
   EXPECT_EQ(account(kBobAddr).nonce, 0U);
 }
 
-TEST_F(RulesTest, TransferToOneselfCostsOnlyTheFee) {
+TEST_F(StateRulesTest, TransferToOneselfCostsOnlyTheFee) {
   ASSERT_TRUE(apply_one(transfer(kAlice, 0, 10, kAliceAddr, 5000), 1));
   EXPECT_EQ(account(kAliceAddr).balance, 1'000'000U - 10);
 }
 
-TEST_F(RulesTest, RejectsWrongChain) {
+TEST_F(StateRulesTest, RejectsWrongChain) {
   Transaction tx = transfer(kAlice, 0, 1, kBobAddr, 1);
   tx.chain_id = 8;
   expect_error(apply_one(tx, 1), TxRuleError::kWrongChain);
 }
 
-TEST_F(RulesTest, RejectsNonceTooLow) {
+TEST_F(StateRulesTest, RejectsNonceTooLow) {
   ASSERT_TRUE(apply_one(transfer(kAlice, 0, 1, kBobAddr, 1), 1));
   expect_error(apply_one(transfer(kAlice, 0, 1, kBobAddr, 1), 2), TxRuleError::kNonceTooLow);
 }
 
-TEST_F(RulesTest, RejectsNonceGap) {
+TEST_F(StateRulesTest, RejectsNonceGap) {
   expect_error(apply_one(transfer(kAlice, 1, 1, kBobAddr, 1), 1), TxRuleError::kNonceGap);
 }
 
-TEST_F(RulesTest, RejectsExhaustedNonce) {
+TEST_F(StateRulesTest, RejectsExhaustedNonce) {
   StateOverlay o = overlay();
   Account a = *o.account(kAliceAddr);
   a.nonce = kMax;
@@ -145,12 +145,12 @@ TEST_F(RulesTest, RejectsExhaustedNonce) {
 }
 
 // CVE-2010-5139 class: fee + amount must not wrap around to a small total.
-TEST_F(RulesTest, RejectsFeePlusAmountOverflow) {
+TEST_F(StateRulesTest, RejectsFeePlusAmountOverflow) {
   expect_error(apply_one(transfer(kAlice, 0, 1, kBobAddr, kMax), 1), TxRuleError::kAmountOverflow);
   expect_error(apply_one(tx_from(kAlice, 0, 2, primitives::Stake{kMax - 1, kValKey}), 1), TxRuleError::kAmountOverflow);
 }
 
-TEST_F(RulesTest, RejectsInsufficientBalance) {
+TEST_F(StateRulesTest, RejectsInsufficientBalance) {
   expect_error(apply_one(transfer(kAlice, 0, 1, kBobAddr, 1'000'000), 1), TxRuleError::kInsufficientBalance);
   // The fee alone must be covered too.
   expect_error(apply_one(tx_from(kAlice, 0, 1'000'001, primitives::Anchor{}), 1), TxRuleError::kInsufficientBalance);
@@ -158,7 +158,7 @@ TEST_F(RulesTest, RejectsInsufficientBalance) {
 
 // CVE-2018-17144 class: two transactions of one block that each fit the balance but
 // together overspend it. The second sees the first's debit and is rejected.
-TEST_F(RulesTest, RejectsOverspendAcrossTwoTransactionsOfOneBlock) {
+TEST_F(StateRulesTest, RejectsOverspendAcrossTwoTransactionsOfOneBlock) {
   StateOverlay o = overlay();
   ASSERT_TRUE(apply_transaction(o, transfer(kAlice, 0, 0, kBobAddr, 600'000), kRules, 1));
   auto second = apply_transaction(o, transfer(kAlice, 1, 0, kBobAddr, 600'000), kRules, 1);
@@ -167,7 +167,7 @@ TEST_F(RulesTest, RejectsOverspendAcrossTwoTransactionsOfOneBlock) {
   EXPECT_EQ(o.account(kBobAddr)->balance, 600'000U);
 }
 
-TEST_F(RulesTest, RejectsRecipientBalanceOverflowWithoutATrace) {
+TEST_F(StateRulesTest, RejectsRecipientBalanceOverflowWithoutATrace) {
   StateOverlay o = overlay();
   Account bob;
   bob.balance = kMax;
@@ -181,7 +181,7 @@ TEST_F(RulesTest, RejectsRecipientBalanceOverflowWithoutATrace) {
   EXPECT_EQ(block.commit()->root, before);
 }
 
-TEST_F(RulesTest, AnchorPaysTheFeeOnly) {
+TEST_F(StateRulesTest, AnchorPaysTheFeeOnly) {
   auto fee = apply_one(tx_from(kAlice, 0, 25, primitives::Anchor{Hash256{9}, {}}), 1);
   ASSERT_TRUE(fee);
   EXPECT_EQ(*fee, 25U);
@@ -189,7 +189,7 @@ TEST_F(RulesTest, AnchorPaysTheFeeOnly) {
   EXPECT_EQ(account(kAliceAddr).nonce, 1U);
 }
 
-TEST_F(RulesTest, StakeBondsAndCreatesTheValidatorRecord) {
+TEST_F(StateRulesTest, StakeBondsAndCreatesTheValidatorRecord) {
   ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 10, primitives::Stake{300'000, kValKey}), 1));
   const Account a = account(kAliceAddr);
   EXPECT_EQ(a.balance, 1'000'000U - 300'010);
@@ -205,18 +205,18 @@ TEST_F(RulesTest, StakeBondsAndCreatesTheValidatorRecord) {
   EXPECT_EQ(account(kAliceAddr).stake, 301'000U);
 }
 
-TEST_F(RulesTest, RejectsStakeToAnotherValidatorKey) {
+TEST_F(StateRulesTest, RejectsStakeToAnotherValidatorKey) {
   alice_stakes(1000);
   expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Stake{1000, kValKey2}), 2), TxRuleError::kValidatorMismatch);
 }
 
-TEST_F(RulesTest, RejectsStakeToAKeyBondedByAnotherAccount) {
+TEST_F(StateRulesTest, RejectsStakeToAKeyBondedByAnotherAccount) {
   alice_stakes(1000);
   ASSERT_TRUE(apply_one(transfer(kAlice, 1, 0, kBobAddr, 5000), 2));
   expect_error(apply_one(tx_from(kBob, 0, 0, primitives::Stake{1000, kValKey}), 3), TxRuleError::kValidatorKeyTaken);
 }
 
-TEST_F(RulesTest, RejectsStakeOverflow) {
+TEST_F(StateRulesTest, RejectsStakeOverflow) {
   StateOverlay o = overlay();
   Account a = *o.account(kAliceAddr);
   a.stake = kMax - 5;
@@ -227,13 +227,13 @@ TEST_F(RulesTest, RejectsStakeOverflow) {
   expect_error(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{10, kValKey}), 1), TxRuleError::kStakeOverflow);
 }
 
-TEST_F(RulesTest, RejectsUnstakeAboveStakeOrOfZero) {
+TEST_F(StateRulesTest, RejectsUnstakeAboveStakeOrOfZero) {
   alice_stakes(1000);
   expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{1001}), 2), TxRuleError::kInsufficientStake);
   expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{0}), 2), TxRuleError::kInsufficientStake);
 }
 
-TEST_F(RulesTest, RejectsUnbondingOverflow) {
+TEST_F(StateRulesTest, RejectsUnbondingOverflow) {
   alice_stakes(1000);
   StateOverlay o = overlay();
   Account a = *o.account(kAliceAddr);
@@ -245,7 +245,7 @@ TEST_F(RulesTest, RejectsUnbondingOverflow) {
 }
 
 // Unstaked funds are spendable exactly from height + unbonding_delay_blocks on.
-TEST_F(RulesTest, UnbondingIsReleasedLazilyAtTheReleaseHeight) {
+TEST_F(StateRulesTest, UnbondingIsReleasedLazilyAtTheReleaseHeight) {
   ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1'000'000, kValKey}), 1));
   ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{1'000'000}), 10));
   Account a = account(kAliceAddr);
@@ -264,7 +264,7 @@ TEST_F(RulesTest, UnbondingIsReleasedLazilyAtTheReleaseHeight) {
   EXPECT_EQ(a.unbonding_release_height, 0U);
 }
 
-TEST_F(RulesTest, ASecondUnstakeMovesTheReleaseHeight) {
+TEST_F(StateRulesTest, ASecondUnstakeMovesTheReleaseHeight) {
   alice_stakes(1000);
   ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{400}), 10));
   ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Unstake{100}), 20));
@@ -275,7 +275,7 @@ TEST_F(RulesTest, ASecondUnstakeMovesTheReleaseHeight) {
   EXPECT_EQ(a.unbonding_release_height, 120U);
 }
 
-TEST_F(RulesTest, ReleaseOverflowIsRejected) {
+TEST_F(StateRulesTest, ReleaseOverflowIsRejected) {
   Account a;
   a.balance = kMax;
   a.unbonding = 1;
@@ -292,7 +292,7 @@ TEST_F(RulesTest, ReleaseOverflowIsRejected) {
   EXPECT_EQ(b.balance, 3U);
 }
 
-TEST(Slashing, ArithmeticRoundsDownAndNeverOverflows) {
+TEST(StateSlashing, ArithmeticRoundsDownAndNeverOverflows) {
   EXPECT_EQ(slash_amount(1'000'000, 500), 50'000U);
   EXPECT_EQ(slash_amount(19'999, 1), 1U);  // 1.9999 -> 1
   EXPECT_EQ(slash_amount(9'999, 1), 0U);   // 0.9999 -> 0
@@ -304,7 +304,7 @@ TEST(Slashing, ArithmeticRoundsDownAndNeverOverflows) {
   EXPECT_EQ(slash_amount(12345, 20000), 12345U);  // bps above 10000 is 10000
 }
 
-TEST_F(RulesTest, EvidenceSlashesJailsAndIsUsedOnce) {
+TEST_F(StateRulesTest, EvidenceSlashesJailsAndIsUsedOnce) {
   alice_stakes(1'000'000);
   StateOverlay fund = overlay();
   ASSERT_TRUE(credit(fund, kBobAddr, 100));
@@ -332,7 +332,7 @@ TEST_F(RulesTest, EvidenceSlashesJailsAndIsUsedOnce) {
   EXPECT_EQ((*o2.validator(kValKey))->jailed_until_height, 80U);
 }
 
-TEST_F(RulesTest, EvidenceFromTheOffenderItselfIsApplied) {
+TEST_F(StateRulesTest, EvidenceFromTheOffenderItselfIsApplied) {
   alice_stakes(10'000);
   ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 3, evidence_against(kValKey, 5)), 2));
   const Account a = account(kAliceAddr);
@@ -341,7 +341,7 @@ TEST_F(RulesTest, EvidenceFromTheOffenderItselfIsApplied) {
   EXPECT_EQ(a.balance, 1'000'000U - 10'000 - 3);
 }
 
-TEST_F(RulesTest, RejectsEvidenceAgainstAnUnknownValidator) {
+TEST_F(StateRulesTest, RejectsEvidenceAgainstAnUnknownValidator) {
   expect_error(apply_one(tx_from(kAlice, 0, 0, evidence_against(kValKey, 5)), 2), TxRuleError::kUnknownValidator);
   // A key whose account has unstaked everything is no longer a validator.
   alice_stakes(1000);
@@ -352,7 +352,7 @@ TEST_F(RulesTest, RejectsEvidenceAgainstAnUnknownValidator) {
   expect_error(apply_one(tx_from(kAlice, 3, 0, evidence_against(kValKey, 5)), 6), TxRuleError::kUnknownValidator);
 }
 
-TEST_F(RulesTest, FullSlashDropsTheValidatorKey) {
+TEST_F(StateRulesTest, FullSlashDropsTheValidatorKey) {
   alice_stakes(1000);
   StateOverlay o = overlay();
   constexpr ChainRules kAll{.chain_id = 7, .unbonding_delay_blocks = 1, .slash_bps = 10000, .jail_blocks = 1};
@@ -363,7 +363,7 @@ TEST_F(RulesTest, FullSlashDropsTheValidatorKey) {
   EXPECT_TRUE(decode_account(encode_account(a)));  // still canonical
 }
 
-TEST_F(RulesTest, RebondingKeepsTheJail) {
+TEST_F(StateRulesTest, RebondingKeepsTheJail) {
   alice_stakes(1000);
   ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), 2));
   ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Stake{10, kValKey}), 3));
@@ -371,7 +371,7 @@ TEST_F(RulesTest, RebondingKeepsTheJail) {
   EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 52U);
 }
 
-TEST_F(RulesTest, CreditAddsAndChecksOverflow) {
+TEST_F(StateRulesTest, CreditAddsAndChecksOverflow) {
   StateOverlay o = overlay();
   ASSERT_TRUE(credit(o, kBobAddr, 5));
   EXPECT_EQ(o.account(kBobAddr)->balance, 5U);
@@ -381,7 +381,7 @@ TEST_F(RulesTest, CreditAddsAndChecksOverflow) {
   EXPECT_EQ(o.account(kBobAddr)->balance, 5U);
 }
 
-TEST_F(RulesTest, UnreadableStateIsNotTheSendersFault) {
+TEST_F(StateRulesTest, UnreadableStateIsNotTheSendersFault) {
   MemoryNodeStore empty;  // the root's nodes are missing
   StateOverlay o(empty, root);
   auto r = apply_transaction(o, transfer(kAlice, 0, 0, kBobAddr, 1), kRules, 1);
@@ -390,7 +390,7 @@ TEST_F(RulesTest, UnreadableStateIsNotTheSendersFault) {
   EXPECT_FALSE(sender_at_fault(r.error().code));
 }
 
-TEST(TxRuleError, EveryRuleIsTheSendersFaultAndHasAName) {
+TEST(StateTxRuleError, EveryRuleIsTheSendersFaultAndHasAName) {
   std::set<std::string_view> names;
   for (int i = 0; i <= static_cast<int>(TxRuleError::kStateUnavailable); ++i) {
     const auto e = static_cast<TxRuleError>(i);
