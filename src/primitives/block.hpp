@@ -23,7 +23,7 @@ namespace cloudchain::primitives {
 
 inline constexpr std::size_t kMaxBlockTxs = 20000;
 inline constexpr std::size_t kMaxCommitSigs = 256;
-inline constexpr std::size_t kMaxBlockSize = 4 * 1024 * 1024;
+inline constexpr std::size_t kMaxBlockSize = std::size_t{4} * 1024 * 1024;
 inline constexpr std::size_t kCommitSigSize = 33 + 64;
 
 struct CommitSig {

@@ -156,15 +156,18 @@ class Reader {
   std::optional<util::Error<CodecError>> m_error;
 };
 
-/// Reads an enum stored as u8: `valid(byte)` decides membership; an unknown value
-/// records `code`. Writers store the enum's underlying value.
-template <typename S, typename E, typename Valid>
-void enum_u8(S& s, E& value, Valid valid, CodecError code, std::string_view field) {
+/// Reads an enum stored as u8: `from_u8(byte)` returns the enumerator or nullopt for an
+/// unknown value, which records `code` (and leaves `value` as it was). Writers store
+/// the enum's underlying value.
+template <typename S, typename E, typename FromU8>
+void enum_u8(S& s, E& value, FromU8 from_u8, CodecError code, std::string_view field) {
   if constexpr (S::kReading) {
     std::uint8_t raw = 0;
     s.u8(raw, field);
-    s.require(!s.ok() || valid(raw), code, field);
-    value = s.ok() ? static_cast<E>(raw) : E{};
+    if (!s.ok()) return;
+    const std::optional<E> known = from_u8(raw);
+    s.require(known.has_value(), code, field);
+    if (known) value = *known;
   } else {
     const auto raw = static_cast<std::uint8_t>(value);
     s.u8(raw, field);

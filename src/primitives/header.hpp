@@ -69,7 +69,7 @@ struct BlockHeader {
   crypto::Address beneficiary{};
   Seal seal;
 
-  SealKind seal_kind() const { return static_cast<SealKind>(seal.index() + 1); }
+  SealKind seal_kind() const { return std::holds_alternative<PowSeal>(seal) ? SealKind::kPow : SealKind::kPos; }
   friend bool operator==(const BlockHeader&, const BlockHeader&) = default;
 };
 

@@ -18,8 +18,6 @@ std::string_view to_string(TxKind k) {
   return "unknown";
 }
 
-bool is_known_tx_kind(std::uint8_t raw) { return raw >= 1 && raw <= 5; }
-
 std::string_view to_string(TxCheckError e) {
   switch (e) {
     case TxCheckError::kUnsupportedVersion: return "tx_unsupported_version";
@@ -43,15 +41,15 @@ std::string_view to_string(TxCheckError e) {
   return "tx_unknown";
 }
 
-TxBody make_body(TxKind kind) {
+std::optional<TxBody> make_body(std::uint8_t kind) {
   switch (kind) {
-    case TxKind::kTransfer: return Transfer{};
-    case TxKind::kStake: return Stake{};
-    case TxKind::kUnstake: return Unstake{};
-    case TxKind::kAnchor: return Anchor{};
-    case TxKind::kEvidence: return Evidence{};
+    case 1: return Transfer{};
+    case 2: return Stake{};
+    case 3: return Unstake{};
+    case 4: return Anchor{};
+    case 5: return Evidence{};
+    default: return std::nullopt;
   }
-  return Transfer{};
 }
 
 Bytes encode(const Transaction& tx) {

@@ -18,6 +18,7 @@
 // rules belong to the state layer.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <variant>
@@ -43,7 +44,6 @@ enum class TxKind : std::uint8_t {
   kEvidence = 5,
 };
 std::string_view to_string(TxKind k);
-bool is_known_tx_kind(std::uint8_t raw);
 
 struct Transfer {
   Address to{};
@@ -90,7 +90,11 @@ struct Transaction {
   TxBody body;
   crypto::Signature signature{};
 
-  TxKind kind() const { return static_cast<TxKind>(body.index() + 1); }
+  TxKind kind() const {
+    static constexpr TxKind kByIndex[] = {TxKind::kTransfer, TxKind::kStake, TxKind::kUnstake, TxKind::kAnchor,
+                                          TxKind::kEvidence};
+    return kByIndex[body.index()];
+  }
   friend bool operator==(const Transaction&, const Transaction&) = default;
 };
 
@@ -116,8 +120,8 @@ void body_io(S& s, B& body) {
   }
 }
 
-/// An empty body of a known kind (REQUIRES: is_known_tx_kind(kind)).
-TxBody make_body(TxKind kind);
+/// An empty body of the kind with this wire value, or nullopt for an unknown kind.
+std::optional<TxBody> make_body(std::uint8_t kind);
 
 /// The layout of a transaction; `with_signature = false` is the signed prefix.
 template <typename S, typename T>
@@ -128,14 +132,16 @@ void tx_io(S& s, T& tx, bool with_signature = true) {
   std::uint8_t kind = 0;
   if constexpr (!S::kReading) kind = static_cast<std::uint8_t>(tx.kind());
   s.u8(kind, "tx.kind");
-  s.require(is_known_tx_kind(kind), CodecError::kUnknownTxKind, "tx.kind");
+  if constexpr (S::kReading) {
+    if (!s.ok()) return;
+    std::optional<TxBody> body = make_body(kind);
+    s.require(body.has_value(), CodecError::kUnknownTxKind, "tx.kind");
+    if (!body) return;
+    tx.body = std::move(*body);
+  }
   s.array(tx.sender, "tx.sender");
   s.u64(tx.nonce, "tx.nonce");
   s.u64(tx.fee, "tx.fee");
-  if constexpr (S::kReading) {
-    if (!s.ok()) return;
-    tx.body = make_body(static_cast<TxKind>(kind));
-  }
   std::visit([&s](auto& body) { body_io(s, body); }, tx.body);
   if (with_signature) s.array(tx.signature, "tx.signature");
 }

@@ -14,7 +14,13 @@ std::string_view to_string(VoteType t) {
   return "unknown";
 }
 
-bool is_known_vote_type(std::uint8_t raw) { return raw == 1 || raw == 2; }
+std::optional<VoteType> vote_type_from_u8(std::uint8_t raw) {
+  switch (raw) {
+    case 1: return VoteType::kPrevote;
+    case 2: return VoteType::kPrecommit;
+    default: return std::nullopt;
+  }
+}
 
 bool Vote::is_nil() const {
   return std::all_of(block_hash.begin(), block_hash.end(), [](std::uint8_t b) { return b == 0; });

@@ -9,6 +9,7 @@
 // A PoS block's last_commit carries precommit signatures in this form (section 7).
 
 #include <cstdint>
+#include <optional>
 
 #include "crypto/keys.hpp"
 #include "primitives/codec.hpp"
@@ -20,7 +21,8 @@ enum class VoteType : std::uint8_t {
   kPrecommit = 2,
 };
 std::string_view to_string(VoteType t);
-bool is_known_vote_type(std::uint8_t raw);
+/// The vote type with this wire value, or nullopt for an unknown one.
+std::optional<VoteType> vote_type_from_u8(std::uint8_t raw);
 
 struct Vote {
   std::uint32_t chain_id = 0;
@@ -41,7 +43,7 @@ inline constexpr std::size_t kVoteSize = 4 + 1 + 8 + 4 + 32 + 33 + 64;  // 146
 template <typename S, typename V>
 void vote_io(S& s, V& v, bool with_signature = true) {
   s.u32(v.chain_id, "vote.chain_id");
-  enum_u8(s, v.type, is_known_vote_type, CodecError::kUnknownVoteType, "vote.type");
+  enum_u8(s, v.type, vote_type_from_u8, CodecError::kUnknownVoteType, "vote.type");
   s.u64(v.height, "vote.height");
   s.u32(v.round, "vote.round");
   s.array(v.block_hash, "vote.block_hash");
