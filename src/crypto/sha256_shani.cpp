@@ -190,7 +190,8 @@ template <std::size_t N>
   std::array<Lanes, N> s;
   std::array<Block, N> m;
   for (std::size_t i = 0; i < N; ++i) {
-    const __m128i n = _mm_cvtsi64_si128(static_cast<long long>(nonce + i));
+    const std::uint64_t this_nonce = nonce + i;  // wraps modulo 2^64 like the nonce space
+    const __m128i n = _mm_cvtsi64_si128(static_cast<long long>(this_nonce));
     for (std::size_t v = 0; v < 4; ++v) {
       m[i].v[v] = _mm_or_si128(plan.layout.base.v[v], _mm_shuffle_epi8(n, plan.layout.mask.v[v]));
     }
