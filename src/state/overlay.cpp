@@ -12,8 +12,9 @@ util::Result<std::optional<T>, StateError> read_record(const NodeStore& store, c
                                                        Decode decode) {
   auto value = tree_get(store, root, key);
   if (!value) return std::unexpected(value.error());
-  if (!*value) return std::optional<T>{};
-  auto record = decode((*value)->value);
+  const std::optional<TreeValue>& leaf = *value;
+  if (!leaf) return std::optional<T>{};
+  auto record = decode(leaf->value);
   if (!record) return util::fail(StateError::kCorruptRecord, std::string(to_string(record.error().code)));
   return std::optional<T>{std::move(*record)};
 }

@@ -62,9 +62,10 @@ util::Result<void, ProofError> verify_proof(const Hash256& root, const Hash256& 
                                             const std::optional<Hash256>& value_hash, const StateProof& proof) {
   auto shown = proven_value(root, key, proof);
   if (!shown) return std::unexpected(shown.error());
-  if (value_hash && !*shown) return util::fail(ProofError::kKeyAbsent);
-  if (!value_hash && *shown) return util::fail(ProofError::kKeyPresent);
-  if (value_hash && **shown != *value_hash) return util::fail(ProofError::kValueMismatch);
+  const std::optional<Hash256>& shown_value = *shown;
+  if (value_hash && !shown_value) return util::fail(ProofError::kKeyAbsent);
+  if (!value_hash && shown_value) return util::fail(ProofError::kKeyPresent);
+  if (shown_value != value_hash) return util::fail(ProofError::kValueMismatch);
   return {};
 }
 

@@ -72,7 +72,7 @@ util::Result<Account, RecordError> decode_account(ByteSpan in) {
   }
   r.u64(a.unbonding, "account.unbonding");
   r.u64(a.unbonding_release_height, "account.unbonding_release_height");
-  auto account = finish(r, std::move(a), "account");
+  auto account = finish(r, a, "account");
   if (!account) return account;
   if (account->validator.has_value() != (account->stake > 0)) {
     return util::fail(RecordError::kValidatorStakeMismatch, "account.validator_flag");

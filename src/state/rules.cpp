@@ -45,13 +45,14 @@ util::Result<void, TxRuleError> apply_stake(StateOverlay& overlay, const Address
   }
   auto record = overlay.validator(body.validator);
   if (!record) return unavailable(record.error());
-  if (*record && (*record)->account != sender) return util::fail(TxRuleError::kValidatorKeyTaken, "stake.validator");
+  const std::optional<ValidatorRecord>& existing = *record;
+  if (existing && existing->account != sender) return util::fail(TxRuleError::kValidatorKeyTaken, "stake.validator");
   if (add_overflows(account.stake, body.amount)) return util::fail(TxRuleError::kStakeOverflow, "stake.amount");
   account.balance -= body.amount;  // covered: rule 4 checked fee + amount
   account.stake += body.amount;
   account.validator = body.validator;
   // An existing record keeps its jail: re-bonding does not lift it.
-  if (!*record) overlay.set_validator(body.validator, ValidatorRecord{sender, 0});
+  if (!existing) overlay.set_validator(body.validator, ValidatorRecord{sender, 0});
   return {};
 }
 
@@ -75,8 +76,9 @@ util::Result<void, TxRuleError> apply_evidence(StateOverlay& overlay, const prim
   const PublicKey& key = body.a.validator;
   auto record = overlay.validator(key);
   if (!record) return unavailable(record.error());
-  if (!*record) return util::fail(TxRuleError::kUnknownValidator, "no validator record");
-  ValidatorRecord validator = **record;
+  const std::optional<ValidatorRecord>& found = *record;
+  if (!found) return util::fail(TxRuleError::kUnknownValidator, "no validator record");
+  ValidatorRecord validator = *found;
   // Read after the sender's write: the submitter may be the offender.
   auto offender = overlay.account(validator.account);
   if (!offender) return unavailable(offender.error());
@@ -86,7 +88,8 @@ util::Result<void, TxRuleError> apply_evidence(StateOverlay& overlay, const prim
   const Hash256 id = evidence_id(body);
   auto used = overlay.used_evidence(id);
   if (!used) return unavailable(used.error());
-  if (*used) return util::fail(TxRuleError::kDuplicateEvidence, "used at height " + std::to_string(**used));
+  const std::optional<std::uint64_t>& used_at = *used;
+  if (used_at) return util::fail(TxRuleError::kDuplicateEvidence, "used at height " + std::to_string(*used_at));
 
   offender->stake -= slash_amount(offender->stake, rules.slash_bps);
   if (offender->stake == 0) offender->validator.reset();

@@ -158,7 +158,8 @@ util::Result<Hash256, StateError> StateTree::update(const Hash256& root, std::sp
     if (i > 0 && !(batch[i - 1].key < batch[i].key)) {
       return util::fail(StateError::kUnsortedBatch, "at index " + std::to_string(i));
     }
-    if (batch[i].value && batch[i].value->value.size() > kMaxValueSize) {
+    const std::optional<TreeValue>& value = batch[i].value;
+    if (value && value->value.size() > kMaxValueSize) {
       return util::fail(StateError::kValueTooLarge, "at index " + std::to_string(i));
     }
   }

@@ -65,7 +65,7 @@ Account account_c() {
 }
 
 std::vector<primitives::vectors::Group> all_groups() {
-  const PublicKey validator = *account_c().validator;
+  const PublicKey validator = primitives::vectors::validator().public_key();
   const ValidatorRecord record{address_c(), 0};
   std::vector<TreeUpdate> batch{
       {account_key(address_a()), account_value(account_a())},
