@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace cloudchain::util {
@@ -19,10 +20,8 @@ using ByteArray = std::array<std::uint8_t, N>;
 /// A SHA-256 output (or anything else 32 bytes wide: keys in the state tree, digests).
 using Hash256 = ByteArray<32>;
 
-/// Views any contiguous byte-like range as bytes.
-inline ByteSpan as_bytes(std::span<const char> s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
+/// Views text as bytes. Takes a string_view so a string literal does not bring its NUL.
+inline ByteSpan as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
 /// Appends `src` to `dst`.
 inline void append(Bytes& dst, ByteSpan src) { dst.insert(dst.end(), src.begin(), src.end()); }
