@@ -12,7 +12,6 @@ namespace {
 
 using util::to_hex;
 
-// Through string_view: util::as_bytes of a string literal would include its NUL.
 using util::as_bytes;
 
 TEST(Sha256, FipsExamples) {
