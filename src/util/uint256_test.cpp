@@ -272,7 +272,7 @@ TEST(Uint256, RandomFullWidthIdentities) {
     const unsigned k = static_cast<unsigned>(rng() % 256);
     const auto [shifted, lost] = Uint256::overflowing_mul(a, pow2(k));
     ASSERT_EQ(shifted, a << k);
-    ASSERT_EQ(lost, (a << k) >> k != a);
+    ASSERT_EQ(lost, ((a << k) >> k) != a);
   }
 }
 
