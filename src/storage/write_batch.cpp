@@ -1,0 +1,116 @@
+// Typed writes (WriteBatch). Keys and values follow the schema at the top of
+// database.cpp; nothing reaches RocksDB until Database::write.
+
+#include <rocksdb/write_batch.h>
+
+#include <variant>
+
+#include "crypto/address.hpp"
+#include "storage/handles.hpp"
+
+namespace cloudchain::storage {
+
+namespace {
+
+using detail::slice;
+
+Bytes meta_key(std::string_view name) { return Bytes(name.begin(), name.end()); }
+
+// Calls `f(account_tx_key)` for each account history entry of the transaction at
+// `position`: the sender, and a transfer's recipient (once if it is the sender).
+template <typename F>
+void for_each_account_key(const primitives::Transaction& tx, std::uint64_t height, std::uint32_t position, F f) {
+  const crypto::Address sender = primitives::sender_address(tx);
+  f(account_tx_key(sender, height, position));
+  if (const auto* transfer = std::get_if<primitives::Transfer>(&tx.body); transfer && transfer->to != sender) {
+    f(account_tx_key(transfer->to, height, position));
+  }
+}
+
+}  // namespace
+
+WriteBatch::WriteBatch(const detail::Handles* handles)
+    : m_handles(handles), m_batch(std::make_unique<rocksdb::WriteBatch>()) {}
+
+WriteBatch::WriteBatch(WriteBatch&& other) noexcept = default;
+WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept = default;
+WriteBatch::~WriteBatch() = default;
+
+void WriteBatch::put(int cf, ByteSpan key, ByteSpan value) {
+  // RocksDB's in-memory batch only fails on a size limit we do not set; should it ever
+  // fail, the first failure is kept and write() refuses the whole batch.
+  const rocksdb::Status s = m_batch->Put(m_handles->cf[cf], slice(key), slice(value));
+  if (!s.ok() && m_error.empty()) m_error = s.ToString();
+}
+
+void WriteBatch::erase(int cf, ByteSpan key) {
+  const rocksdb::Status s = m_batch->Delete(m_handles->cf[cf], slice(key));
+  if (!s.ok() && m_error.empty()) m_error = s.ToString();
+}
+
+void WriteBatch::put_block_index(const Hash256& block_hash, const BlockIndexEntry& entry) {
+  put(detail::kBlockIndexCf, block_hash, encode_block_index(entry));
+}
+
+void WriteBatch::erase_block_index(const Hash256& block_hash) { erase(detail::kBlockIndexCf, block_hash); }
+
+void WriteBatch::put_block(const Hash256& block_hash, const primitives::Block& block) {
+  put(detail::kBlocksCf, block_hash, primitives::encode(block));
+}
+
+void WriteBatch::erase_block(const Hash256& block_hash) { erase(detail::kBlocksCf, block_hash); }
+
+void WriteBatch::put_height(std::uint64_t height, const Hash256& block_hash) {
+  put(detail::kHeightCf, height_key(height), block_hash);
+}
+
+void WriteBatch::erase_height(std::uint64_t height) { erase(detail::kHeightCf, height_key(height)); }
+
+void WriteBatch::index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
+  for (std::size_t i = 0; i < block.txs.size(); ++i) {
+    const auto& tx = block.txs[i];
+    const auto position = static_cast<std::uint32_t>(i);  // <= kMaxBlockTxs
+    const Hash256 id = primitives::txid(tx);
+    put(detail::kTxIndexCf, id, encode_tx_location(TxLocation{block_hash, position}));
+    for_each_account_key(tx, height, position, [&](const Bytes& key) { put(detail::kAccountTxsCf, key, id); });
+    if (const auto* anchor = std::get_if<primitives::Anchor>(&tx.body)) {
+      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position), id);
+    }
+  }
+}
+
+void WriteBatch::unindex_block(const primitives::Block& block, std::uint64_t height, const Hash256& /*block_hash*/) {
+  // Every key index_block writes is derived from (tx, height, position); the block hash
+  // is only in tx_index's value, so erasing needs nothing else.
+  for (std::size_t i = 0; i < block.txs.size(); ++i) {
+    const auto& tx = block.txs[i];
+    const auto position = static_cast<std::uint32_t>(i);
+    erase(detail::kTxIndexCf, primitives::txid(tx));
+    for_each_account_key(tx, height, position, [&](const Bytes& key) { erase(detail::kAccountTxsCf, key); });
+    if (const auto* anchor = std::get_if<primitives::Anchor>(&tx.body)) {
+      erase(detail::kAnchorsCf, anchor_key(anchor->digest, height, position));
+    }
+  }
+}
+
+void WriteBatch::put_state_nodes(const std::vector<state::StoredNode>& nodes) {
+  for (const auto& node : nodes) put(detail::kStateNodesCf, node.hash, node.encoding);
+}
+
+void WriteBatch::put_undo(const Hash256& block_hash, ByteSpan undo) { put(detail::kUndoCf, block_hash, undo); }
+
+void WriteBatch::erase_undo(const Hash256& block_hash) { erase(detail::kUndoCf, block_hash); }
+
+void WriteBatch::put_tip(const Tip& tip) { put(detail::kMetaCf, meta_key(detail::kTipKey), encode_tip(tip)); }
+
+void WriteBatch::put_chain_id(std::uint32_t chain_id) {
+  put(detail::kMetaCf, meta_key(detail::kChainIdKey), encode_u32(chain_id));
+}
+
+void WriteBatch::put_genesis_hash(const Hash256& genesis_hash) {
+  put(detail::kMetaCf, meta_key(detail::kGenesisHashKey), genesis_hash);
+}
+
+std::size_t WriteBatch::count() const { return m_batch->Count(); }
+
+}  // namespace cloudchain::storage
