@@ -33,7 +33,7 @@ enum class Bech32Error {
 std::string_view to_string(Bech32Error e);
 
 struct Bech32Decoded {
-  std::string hrp;                // lower case
+  std::string hrp;                 // lower case
   std::vector<std::uint8_t> data;  // 5-bit values, checksum removed
 };
 
