@@ -15,9 +15,9 @@ constexpr std::array<std::int8_t, 128> make_reverse() {
   std::array<std::int8_t, 128> rev{};
   for (auto& r : rev) r = -1;
   for (std::size_t i = 0; i < kCharset.size(); ++i) {
-    const char c = kCharset[i];
-    rev[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(i);
-    if (c >= 'a' && c <= 'z') rev[static_cast<std::size_t>(c - 'a' + 'A')] = static_cast<std::int8_t>(i);
+    const auto c = static_cast<unsigned char>(kCharset[i]);
+    rev[c] = static_cast<std::int8_t>(i);
+    if (c >= 'a' && c <= 'z') rev[c - 'a' + 'A'] = static_cast<std::int8_t>(i);
   }
   return rev;
 }
