@@ -1,0 +1,96 @@
+#pragma once
+// NodeService: what the interfaces above the node (HTTP API, event stream, metrics)
+// may ask of a running node. The node implements it; the API layer only calls it.
+//
+// Thread-safety: every method may be called from any thread at any time (API worker
+// threads). Reads that need the chain's current view come from immutable snapshots or
+// are posted to the chain actor and waited for; nothing here blocks the actor for
+// longer than one mempool or index lookup.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/address.hpp"
+#include "primitives/transaction.hpp"
+#include "util/bytes.hpp"
+#include "util/error.hpp"
+
+namespace cloudchain::storage {
+class Database;
+}
+
+namespace cloudchain::node {
+
+using util::Hash256;
+
+/// Fixed for the life of the process.
+struct NodeInfo {
+  std::string version;        // e.g. "0.1.0"
+  std::uint32_t chain_id = 0;
+  std::string network;        // bech32m prefix of addresses, e.g. "ccdev"
+  std::string consensus;      // "pow" or "pos"
+  Hash256 genesis_hash{};
+};
+
+/// The best chain's tip; replaced as a whole on every tip change.
+struct TipInfo {
+  std::uint64_t height = 0;
+  Hash256 hash{};
+  std::uint64_t timestamp_ms = 0;
+  std::string cumulative_work;  // decimal
+  std::uint32_t bits = 0;       // PoW compact target of the tip (0 for PoS)
+};
+
+struct MempoolStats {
+  std::uint64_t size = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct MiningStatus {
+  bool enabled = false;
+  std::uint32_t threads = 0;
+  std::uint64_t hashrate = 0;  // hashes per second over the last few seconds
+};
+
+/// Why a submitted transaction was not admitted: `code` is the stable name of the
+/// rule (to_string of the codec / check / state / mempool error), `detail` is for humans,
+/// `sender_at_fault` separates bad input (HTTP 4xx) from a node problem (5xx).
+struct SubmitRejection {
+  std::string code;
+  std::string detail;
+  bool sender_at_fault = true;
+};
+
+class NodeService {
+ public:
+  virtual ~NodeService() = default;
+
+  virtual const NodeInfo& info() const = 0;
+  virtual TipInfo tip() const = 0;
+  virtual MempoolStats mempool_stats() const = 0;
+  virtual MiningStatus mining() const = 0;
+
+  /// The node's database for reads (blocks, indexes, state nodes). RocksDB reads are
+  /// thread-safe; take a storage snapshot for reads that must agree with each other.
+  virtual const storage::Database& database() const = 0;
+
+  /// Checks and admits a transaction to the mempool (and gossips it, once there is a
+  /// network). Returns its txid.
+  virtual std::expected<Hash256, SubmitRejection> submit_transaction(const primitives::Transaction& tx) = 0;
+
+  /// Pending transactions in block-selection order, `offset` skipped, at most `limit`.
+  virtual std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const = 0;
+  virtual std::optional<primitives::Transaction> mempool_get(const Hash256& txid) const = 0;
+  /// The nonce the account's next transaction should carry: its state nonce plus its
+  /// transactions waiting in the mempool.
+  virtual std::uint64_t next_nonce(const crypto::Address& address) const = 0;
+
+  /// Admin: turn the miner on or off (no effect on a node without a miner address).
+  virtual void set_mining(bool enabled) = 0;
+  /// Admin: begin a graceful shutdown; returns at once.
+  virtual void request_shutdown() = 0;
+};
+
+}  // namespace cloudchain::node
