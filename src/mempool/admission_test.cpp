@@ -11,8 +11,8 @@ namespace cloudchain::mempool {
 namespace {
 
 using test::anchor;
-using test::key_of;
 using test::kChainId;
+using test::key_of;
 using test::transfer;
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
@@ -95,6 +95,23 @@ TEST_F(MempoolAdmission, BadSignatureIsRejectedAndNeverVerifiedAgain) {
   EXPECT_EQ(pool.signature_checks(), 2u);
 }
 
+TEST_F(MempoolAdmission, TheRejectionCacheIsBoundedAndForgetsTheOldestFirst) {
+  // Changing the amount after signing keeps the signature well formed but invalid.
+  const Transaction valid = transfer(alice, 0, 1000);
+  const auto forged = [&](std::uint64_t amount) {
+    Transaction tx = valid;
+    std::get<primitives::Transfer>(tx.body).amount = amount;
+    return tx;
+  };
+  for (std::uint64_t i = 0; i <= kRejectCacheSize; ++i) ASSERT_FALSE(add(pool, forged(100 + i)));
+  ASSERT_EQ(pool.signature_checks(), kRejectCacheSize + 1);
+  // The newest is still remembered; the oldest was forgotten and costs a verification.
+  ASSERT_FALSE(add(pool, forged(100 + kRejectCacheSize)));
+  EXPECT_EQ(pool.signature_checks(), kRejectCacheSize + 1);
+  ASSERT_FALSE(add(pool, forged(100)));
+  EXPECT_EQ(pool.signature_checks(), kRejectCacheSize + 2);
+}
+
 TEST_F(MempoolAdmission, OtherContextFreeFailuresAreInvalidTransaction) {
   auto wrong_chain = add(pool, test::signed_tx(alice, 0, 1000, primitives::Transfer{{}, 1}, kChainId + 1));
   ASSERT_FALSE(wrong_chain);
@@ -110,8 +127,8 @@ TEST_F(MempoolAdmission, OtherContextFreeFailuresAreInvalidTransaction) {
 
 TEST_F(MempoolAdmission, CheapRefusalsCostNoVerification) {
   state.set(alice, 1'000'000, 5);
-  ASSERT_FALSE(add(pool, transfer(alice, 4, 1000)));          // nonce too low
-  ASSERT_FALSE(add(pool, transfer(alice, 5, 1)));             // fee too low
+  ASSERT_FALSE(add(pool, transfer(alice, 4, 1000)));             // nonce too low
+  ASSERT_FALSE(add(pool, transfer(alice, 5, 1)));                // fee too low
   ASSERT_FALSE(add(pool, transfer(alice, 5, 1000, 2'000'000)));  // balance
   EXPECT_EQ(pool.signature_checks(), 0u);
 }
@@ -169,7 +186,7 @@ TEST_F(MempoolAdmission, FeePlusAmountOverflowIsRefused) {
 TEST_F(MempoolAdmission, BalanceMustCoverEveryPendingTransaction) {
   state.set(alice, 2000);
   ASSERT_TRUE(add(pool, transfer(alice, 0, 1000, 200)));  // cost 1200
-  auto over = add(pool, transfer(alice, 1, 800, 1));       // 1200 + 801 > 2000
+  auto over = add(pool, transfer(alice, 1, 800, 1));      // 1200 + 801 > 2000
   ASSERT_FALSE(over);
   EXPECT_EQ(over.error().code, MempoolError::kInsufficientBalance);
   EXPECT_TRUE(add(pool, transfer(alice, 1, 799, 1)));  // 1200 + 800 = 2000: exactly the balance

@@ -16,22 +16,22 @@
 namespace cloudchain::mempool {
 
 enum class MempoolError {
-  kInvalidTransaction,       // primitives::check_transaction passes (codec, chain id, body rules, signature);
-                             // the detail starts with the TxCheckError name
-  kAlreadyKnown,             // the txid is not already in the pool
-  kNonceTooLow,              // tx.nonce >= the sender's account nonce (a lower one is already used)
-  kNonceGap,                 // tx.nonce <= account nonce + Limits::max_nonce_ahead
-  kNonceExhausted,           // tx.nonce < 2^64 - 1 (state rule: the nonce after it must fit)
-  kCostOverflow,             // fee + amount fits in u64 (state rule kAmountOverflow, CVE-2010-5139 class)
-  kInsufficientBalance,      // the sender's pending cost (fee + amount of all its pooled txs) <= balance
-  kFeeTooLow,                // fee >= Limits::min_fee_per_byte * encoded size
-  kReplacementUnderpriced,   // same sender and nonce: fee > old fee and fee >= old fee * (100 + bump) / 100
-  kSenderLimit,              // at most Limits::max_per_sender pooled txs per sender
-  kPoolFull,                 // count <= max_count and bytes <= max_bytes, after evicting only cheaper txs
-  kStateUnavailable,         // not a rule: the AccountView could not read the sender's account
-  kFileMissing,              // load: the file does not exist (a first start: nothing to load)
-  kIoError,                  // save/load: the file could not be read, written or renamed
-  kCorruptFile,              // load: magic, version, framing and checksums are intact
+  kInvalidTransaction,      // primitives::check_transaction passes (codec, chain id, body rules, signature);
+                            // the detail starts with the TxCheckError name
+  kAlreadyKnown,            // the txid is not already in the pool
+  kNonceTooLow,             // tx.nonce >= the sender's account nonce (a lower one is already used)
+  kNonceGap,                // tx.nonce <= account nonce + Limits::max_nonce_ahead
+  kNonceExhausted,          // tx.nonce < 2^64 - 1 (state rule: the nonce after it must fit)
+  kCostOverflow,            // fee + amount fits in u64 (state rule kAmountOverflow, CVE-2010-5139 class)
+  kInsufficientBalance,     // the sender's pending cost (fee + amount of all its pooled txs) <= balance
+  kFeeTooLow,               // fee >= Limits::min_fee_per_byte * encoded size
+  kReplacementUnderpriced,  // same sender and nonce: fee > old fee and fee >= old fee * (100 + bump) / 100
+  kSenderLimit,             // at most Limits::max_per_sender pooled txs per sender
+  kPoolFull,                // count <= max_count and bytes <= max_bytes, after evicting only cheaper txs
+  kStateUnavailable,        // not a rule: the AccountView could not read the sender's account
+  kFileMissing,             // load: the file does not exist (a first start: nothing to load)
+  kIoError,                 // save/load: the file could not be read, written or renamed
+  kCorruptFile,             // load: magic, version, framing and checksums are intact
 };
 
 /// Stable snake_case name (logs, API problem documents, tests).

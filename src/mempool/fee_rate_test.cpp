@@ -26,7 +26,8 @@ TEST(MempoolFeeRate, MulWideIsTheExact128BitProduct) {
   // (2^64 - 1) * 2 = 2^65 - 2
   EXPECT_EQ(mul_wide(kMax, 2), (U128{1, kMax - 1}));
   // A carry out of the middle column: (2^64 - 1) * (2^32 + 1) = 2^64 * 2^32 + (2^64 - 2^32 - 1).
-  EXPECT_EQ(mul_wide(kMax, (std::uint64_t{1} << 32) + 1), (U128{std::uint64_t{1} << 32, kMax - (std::uint64_t{1} << 32)}));
+  EXPECT_EQ(mul_wide(kMax, (std::uint64_t{1} << 32) + 1),
+            (U128{std::uint64_t{1} << 32, kMax - (std::uint64_t{1} << 32)}));
   static_assert(mul_wide(kMax, kMax) == U128{kMax - 1, 1});
 }
 
@@ -99,11 +100,21 @@ TEST(MempoolFeeRate, CostIsFeePlusAmountForTransferAndStake) {
 
 TEST(MempoolErrors, NamesAreUniqueAndFaultsClassified) {
   const MempoolError all[] = {
-      MempoolError::kInvalidTransaction, MempoolError::kAlreadyKnown,     MempoolError::kNonceTooLow,
-      MempoolError::kNonceGap,           MempoolError::kNonceExhausted,   MempoolError::kCostOverflow,
-      MempoolError::kInsufficientBalance, MempoolError::kFeeTooLow,       MempoolError::kReplacementUnderpriced,
-      MempoolError::kSenderLimit,        MempoolError::kPoolFull,         MempoolError::kStateUnavailable,
-      MempoolError::kFileMissing,        MempoolError::kIoError,          MempoolError::kCorruptFile,
+      MempoolError::kInvalidTransaction,
+      MempoolError::kAlreadyKnown,
+      MempoolError::kNonceTooLow,
+      MempoolError::kNonceGap,
+      MempoolError::kNonceExhausted,
+      MempoolError::kCostOverflow,
+      MempoolError::kInsufficientBalance,
+      MempoolError::kFeeTooLow,
+      MempoolError::kReplacementUnderpriced,
+      MempoolError::kSenderLimit,
+      MempoolError::kPoolFull,
+      MempoolError::kStateUnavailable,
+      MempoolError::kFileMissing,
+      MempoolError::kIoError,
+      MempoolError::kCorruptFile,
   };
   std::set<std::string> names;
   for (MempoolError e : all) {

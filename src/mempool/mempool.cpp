@@ -49,8 +49,7 @@ bool Mempool::ByRate::operator()(const PoolEntry* a, const PoolEntry* b) const {
 
 Mempool::Mempool(std::uint32_t chain_id, const Limits& limits) : m_chain_id(chain_id), m_limits(limits) {}
 
-util::Result<AddResult, MempoolError> Mempool::add(const Transaction& tx, std::uint64_t time_ms,
-                                                   AccountView& view) {
+util::Result<AddResult, MempoolError> Mempool::add(const Transaction& tx, std::uint64_t time_ms, AccountView& view) {
   return admit(tx, time_ms, view, /*verify=*/true);
 }
 
@@ -66,8 +65,8 @@ ReaddResult Mempool::readd(std::span<const Transaction> txs, std::uint64_t time_
   return out;
 }
 
-util::Result<AddResult, MempoolError> Mempool::admit(const Transaction& tx, std::uint64_t time_ms,
-                                                     AccountView& view, bool verify) {
+util::Result<AddResult, MempoolError> Mempool::admit(const Transaction& tx, std::uint64_t time_ms, AccountView& view,
+                                                     bool verify) {
   PoolEntry entry;
   entry.tx = tx;
   entry.txid = primitives::txid(tx);
@@ -79,9 +78,9 @@ util::Result<AddResult, MempoolError> Mempool::admit(const Transaction& tx, std:
   }
   entry.size = primitives::encoded_size(tx);
   if (!pays_at_least(tx.fee, m_limits.min_fee_per_byte, entry.size)) {
-    return util::fail(MempoolError::kFeeTooLow, "fee " + std::to_string(tx.fee) + " for " +
-                                                    std::to_string(entry.size) + " bytes at " +
-                                                    std::to_string(m_limits.min_fee_per_byte) + " per byte");
+    return util::fail(MempoolError::kFeeTooLow, "fee " + std::to_string(tx.fee) + " for " + std::to_string(entry.size) +
+                                                    " bytes at " + std::to_string(m_limits.min_fee_per_byte) +
+                                                    " per byte");
   }
   const std::optional<std::uint64_t> cost = transaction_cost(tx);
   if (!cost) return util::fail(MempoolError::kCostOverflow, "tx.fee + amount");
@@ -118,9 +117,9 @@ util::Result<AddResult, MempoolError> Mempool::admit(const Transaction& tx, std:
     if (auto same = queue.by_nonce.find(tx.nonce); same != queue.by_nonce.end()) {
       replaced = same->second;
       if (!bumps_fee(tx.fee, replaced->tx.fee, m_limits.rbf_bump_percent)) {
-        return util::fail(MempoolError::kReplacementUnderpriced,
-                          "fee " + std::to_string(tx.fee) + " does not bump " + std::to_string(replaced->tx.fee) +
-                              " by " + std::to_string(m_limits.rbf_bump_percent) + "%");
+        return util::fail(MempoolError::kReplacementUnderpriced, "fee " + std::to_string(tx.fee) + " does not bump " +
+                                                                     std::to_string(replaced->tx.fee) + " by " +
+                                                                     std::to_string(m_limits.rbf_bump_percent) + "%");
       }
       pending -= replaced->cost;
     } else if (queue.by_nonce.size() >= m_limits.max_per_sender) {
@@ -128,9 +127,9 @@ util::Result<AddResult, MempoolError> Mempool::admit(const Transaction& tx, std:
     }
   }
   if (pending > account->balance || entry.cost > account->balance - pending) {
-    return util::fail(MempoolError::kInsufficientBalance,
-                      "balance " + std::to_string(account->balance) + " < pending " + std::to_string(pending) +
-                          " + cost " + std::to_string(entry.cost));
+    return util::fail(MempoolError::kInsufficientBalance, "balance " + std::to_string(account->balance) +
+                                                              " < pending " + std::to_string(pending) + " + cost " +
+                                                              std::to_string(entry.cost));
   }
 
   auto victims = plan_eviction(entry, replaced);
@@ -287,26 +286,18 @@ std::size_t Mempool::remove_for_block(const primitives::Block& block) {
   return dropped;
 }
 
-util::Result<std::size_t, MempoolError> Mempool::remove_for_block(const primitives::Block& block,
-                                                                  AccountView& view) {
-  std::size_t dropped = remove_for_block(block);
-  std::optional<util::Error<MempoolError>> first_error;
+util::Result<std::size_t, MempoolError> Mempool::remove_for_block(const primitives::Block& block, AccountView& view) {
+  const std::size_t dropped = remove_for_block(block);
+  std::vector<Address> senders;
   for (const Transaction& tx : block.txs) {
     const Address sender = crypto::address_of(tx.sender);
-    auto it = m_senders.find(sender);
-    if (it == m_senders.end()) continue;
-    const auto account = view.account(sender);
-    if (!account) {
-      if (!first_error) {
-        first_error = util::Error<MempoolError>{MempoolError::kStateUnavailable,
-                                                std::string(state::to_string(account.error().code))};
-      }
-      continue;
-    }
-    dropped += revalidate_sender(it, *account);
+    if (m_senders.contains(sender)) senders.push_back(sender);
   }
-  if (first_error) return std::unexpected(std::move(*first_error));
-  return dropped;
+  std::sort(senders.begin(), senders.end());
+  senders.erase(std::unique(senders.begin(), senders.end()), senders.end());
+  auto revalidated = revalidate_senders(senders, view);
+  if (!revalidated) return revalidated;
+  return dropped + *revalidated;
 }
 
 std::size_t Mempool::remove(const Hash256& txid) {
@@ -329,18 +320,25 @@ util::Result<std::size_t, MempoolError> Mempool::revalidate(AccountView& view) {
   std::vector<Address> senders;
   senders.reserve(m_senders.size());
   for (const auto& [address, queue] : m_senders) senders.push_back(address);
+  return revalidate_senders(senders, view);
+}
+
+util::Result<std::size_t, MempoolError> Mempool::revalidate_senders(std::span<const Address> senders,
+                                                                    AccountView& view) {
   std::size_t dropped = 0;
   std::optional<util::Error<MempoolError>> first_error;
   for (const Address& sender : senders) {
+    const auto it = m_senders.find(sender);
+    if (it == m_senders.end()) continue;
     const auto account = view.account(sender);
     if (!account) {
       if (!first_error) {
         first_error = util::Error<MempoolError>{MempoolError::kStateUnavailable,
                                                 std::string(state::to_string(account.error().code))};
       }
-      continue;
+      continue;  // keep what cannot be checked: a local failure says nothing about it
     }
-    dropped += revalidate_sender(m_senders.find(sender), *account);
+    dropped += revalidate_sender(it, *account);
   }
   if (first_error) return std::unexpected(std::move(*first_error));
   return dropped;

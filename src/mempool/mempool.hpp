@@ -59,13 +59,13 @@ using primitives::Transaction;
 using util::Hash256;
 
 struct Limits {
-  std::size_t max_count = 100'000;                      // pooled transactions
-  std::size_t max_bytes = std::size_t{64} << 20;        // sum of encoded sizes
-  std::size_t max_per_sender = 128;                     // pooled transactions of one sender
+  std::size_t max_count = 100'000;                           // pooled transactions
+  std::size_t max_bytes = std::size_t{64} << 20;             // sum of encoded sizes
+  std::size_t max_per_sender = 128;                          // pooled transactions of one sender
   std::uint64_t expiry_ms = std::uint64_t{3} * 3600 * 1000;  // a transaction older than this is dropped
-  std::uint64_t min_fee_per_byte = 1;                   // base units per encoded byte
-  std::uint32_t rbf_bump_percent = 10;                  // replacement fee >= old * (100 + bump) / 100
-  std::uint64_t max_nonce_ahead = 64;                   // nonce <= account nonce + this (queued gap bound)
+  std::uint64_t min_fee_per_byte = 1;                        // base units per encoded byte
+  std::uint32_t rbf_bump_percent = 10;                       // replacement fee >= old * (100 + bump) / 100
+  std::uint64_t max_nonce_ahead = 64;                        // nonce <= account nonce + this (queued gap bound)
 };
 
 /// A pooled transaction and what the pool derived from it once.
@@ -73,10 +73,10 @@ struct PoolEntry {
   Transaction tx;
   Hash256 txid{};
   Address sender{};
-  std::size_t size = 0;         // primitives::encoded_size(tx)
-  std::uint64_t cost = 0;       // fee + amount (transfer, stake); fee otherwise
+  std::size_t size = 0;          // primitives::encoded_size(tx)
+  std::uint64_t cost = 0;        // fee + amount (transfer, stake); fee otherwise
   std::uint64_t arrival_ms = 0;  // when it entered the pool (a replacement restarts it)
-  std::uint64_t sequence = 0;   // admission order: breaks ties in arrival_ms
+  std::uint64_t sequence = 0;    // admission order: breaks ties in arrival_ms
 
   FeeRate rate() const { return FeeRate{tx.fee, size}; }
 };
@@ -234,6 +234,8 @@ class Mempool {
   std::size_t drop_mined(SenderMap::iterator it, std::uint64_t account_nonce);
   // Revalidation of one sender against its account (see revalidate()).
   std::size_t revalidate_sender(SenderMap::iterator it, const state::Account& account);
+  // revalidate_sender for each of `senders` still pooled, reading accounts from `view`.
+  util::Result<std::size_t, MempoolError> revalidate_senders(std::span<const Address> senders, AccountView& view);
   void remember_rejection(const Hash256& txid, const std::string& detail);
 
   std::uint32_t m_chain_id;

@@ -115,8 +115,8 @@ util::Result<LoadResult, MempoolError> Mempool::load(const std::filesystem::path
     }
   }
   if (parsed.error) {
-    parsed.error->detail = path.string() + ": " + parsed.error->detail + " (" + std::to_string(out.added) +
-                           " earlier entries kept)";
+    parsed.error->detail =
+        path.string() + ": " + parsed.error->detail + " (" + std::to_string(out.added) + " earlier entries kept)";
     return std::unexpected(std::move(*parsed.error));
   }
   return out;

@@ -15,8 +15,8 @@
 namespace cloudchain::mempool {
 namespace {
 
-using test::key_of;
 using test::kChainId;
+using test::key_of;
 using test::transfer;
 
 constexpr std::size_t kNoByteLimit = std::size_t{1} << 30;
@@ -53,9 +53,9 @@ class MempoolPersist : public ::testing::Test {
   // Five transactions of three senders, one queued behind a gap, arrivals 1000..1004.
   void fill(Mempool& pool) {
     std::uint64_t t = 1000;
-    for (const Transaction& tx : {transfer(key_of(1), 0, 1000), transfer(key_of(1), 1, 3000),
-                                  test::anchor(key_of(2), 0, 2500, 30), transfer(key_of(3), 0, 1200),
-                                  transfer(key_of(3), 2, 1200)}) {
+    for (const Transaction& tx :
+         {transfer(key_of(1), 0, 1000), transfer(key_of(1), 1, 3000), test::anchor(key_of(2), 0, 2500, 30),
+          transfer(key_of(3), 0, 1200), transfer(key_of(3), 2, 1200)}) {
       ASSERT_TRUE(pool.add(tx, t++, state.view));
     }
   }

@@ -58,8 +58,7 @@ ParsedPoolFile parse_pool_file(util::ByteSpan in) {
     return out;
   }
   if (version != kPoolFileVersion) {
-    out.error =
-        util::Error<MempoolError>{MempoolError::kCorruptFile, "unsupported version " + std::to_string(version)};
+    out.error = util::Error<MempoolError>{MempoolError::kCorruptFile, "unsupported version " + std::to_string(version)};
     return out;
   }
   // A count the remaining bytes cannot hold is damage too, but reserve only what fits.

@@ -12,8 +12,8 @@ namespace cloudchain::mempool {
 namespace {
 
 using test::anchor;
-using test::key_of;
 using test::kChainId;
+using test::key_of;
 using test::transfer;
 
 constexpr std::size_t kNoByteLimit = std::size_t{1} << 30;
@@ -140,9 +140,15 @@ TEST_F(MempoolRemoval, ExpiryDropsOldTransactionsAndTheirLaterNonces) {
   EXPECT_EQ(pool.expire(7000), 1u);
   EXPECT_EQ(pool.size(), 0u);
   EXPECT_EQ(pool.bytes(), 0u);
+  // Any nonce expires, not only a sender's first.
+  state.set(d, 1'000'000, 5);
+  const Hash256 d5 = must_add(pool, transfer(d, 5, 1000), 8000);
   // A clock that went backwards expires nothing.
   must_add(pool, transfer(c, 0, 1000), 50'000);
   EXPECT_EQ(pool.expire(10), 0u);
+  EXPECT_EQ(pool.expire(13'000), 1u);
+  EXPECT_FALSE(pool.contains(d5));
+  EXPECT_EQ(pool.size(), 1u);
 }
 
 TEST_F(MempoolRemoval, ABlockRemovesItsTransactionsAndStaleNoncesOfItsSenders) {

@@ -12,8 +12,8 @@
 namespace cloudchain::mempool {
 namespace {
 
-using test::key_of;
 using test::kChainId;
+using test::key_of;
 using test::transfer;
 
 constexpr std::size_t kNoByteLimit = std::size_t{1} << 30;
@@ -48,8 +48,8 @@ TEST_F(MempoolSelect, HighestFeeFirstAcrossSendersWhileEachSenderKeepsNonceOrder
 
 TEST_F(MempoolSelect, RanksByFeePerByteNotByFee) {
   const auto a = key_of(1), b = key_of(2);
-  const Transaction small = transfer(a, 0, 1500);           // 147 bytes: ~10.2 per byte
-  const Transaction big = test::anchor(b, 0, 2000, 64);     // 219 bytes: ~9.1 per byte
+  const Transaction small = transfer(a, 0, 1500);        // 147 bytes: ~10.2 per byte
+  const Transaction big = test::anchor(b, 0, 2000, 64);  // 219 bytes: ~9.1 per byte
   add(big);
   add(small);
   const auto selected = pool.select(100, kNoByteLimit);
@@ -80,10 +80,10 @@ TEST_F(MempoolSelect, StopsAtTheCountLimit) {
 
 TEST_F(MempoolSelect, ATransactionThatDoesNotFitSkipsItsSenderOnly) {
   const auto a = key_of(1), b = key_of(2), c = key_of(3);
-  const Transaction a0 = transfer(a, 0, 100'000);             // richest: 147 bytes
-  const Transaction big = test::anchor(b, 0, 90'000, 64);     // next: 219 bytes
-  const Transaction after_big = transfer(b, 1, 90'000);       // would fit, but needs `big`
-  const Transaction c0 = transfer(c, 0, 2000);                // cheapest, fits
+  const Transaction a0 = transfer(a, 0, 100'000);          // richest: 147 bytes
+  const Transaction big = test::anchor(b, 0, 90'000, 64);  // next: 219 bytes
+  const Transaction after_big = transfer(b, 1, 90'000);    // would fit, but needs `big`
+  const Transaction c0 = transfer(c, 0, 2000);             // cheapest, fits
   for (const auto* tx : {&a0, &big, &after_big, &c0}) add(*tx);
   // Room for two transfers: after a0, the anchor does not fit and takes b's nonce 1 with it.
   const std::size_t room = 2 * primitives::encoded_size(a0);

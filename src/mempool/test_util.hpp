@@ -12,9 +12,9 @@
 #include "crypto/keys.hpp"
 #include "mempool/account_view.hpp"
 #include "primitives/transaction.hpp"
+#include "state/hashing.hpp"
 #include "state/node_store.hpp"
 #include "state/overlay.hpp"
-#include "state/hashing.hpp"
 
 namespace cloudchain::mempool::test {
 
