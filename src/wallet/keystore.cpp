@@ -105,7 +105,7 @@ KdfParams kdf_params(KdfProfile profile) {
       return {crypto_pwhash_argon2id_OPSLIMIT_MODERATE, crypto_pwhash_argon2id_MEMLIMIT_MODERATE, {}};
     case KdfProfile::kInteractive:
       return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE, crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE, {}};
-    case KdfProfile::kMinimal: return {1, 64 * 1024, {}};
+    case KdfProfile::kMinimal: return {1, 64 * 1024ULL, {}};
   }
   return {crypto_pwhash_argon2id_OPSLIMIT_MODERATE, crypto_pwhash_argon2id_MEMLIMIT_MODERATE, {}};
 }

@@ -69,7 +69,7 @@ std::string_view to_string(KeystoreError e);
 using KeystoreResultError = util::Error<KeystoreError>;
 
 inline constexpr std::uint32_t kKeystoreVersion = 1;
-inline constexpr std::size_t kMaxKeystoreBytes = 64 * 1024;
+inline constexpr std::size_t kMaxKeystoreBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxLabelBytes = 64;
 inline constexpr std::size_t kSaltBytes = 16;
 inline constexpr std::size_t kNonceBytes = 24;
@@ -80,7 +80,7 @@ inline constexpr std::size_t kCiphertextBytes = 32 + 16;  // secret + Poly1305 t
 // Argon2id minimums.
 inline constexpr std::uint64_t kOpsLimitMin = 1;
 inline constexpr std::uint64_t kOpsLimitMax = 10;
-inline constexpr std::uint64_t kMemLimitMin = 8 * 1024;
+inline constexpr std::uint64_t kMemLimitMin = 8ULL * 1024;
 inline constexpr std::uint64_t kMemLimitMax = 1024ULL * 1024 * 1024;
 
 /// How hard the password is stretched when a key is encrypted.

@@ -237,7 +237,7 @@ util::Result<fs::path, KeystoreError> Keystore::save(const KeystoreFile& file) c
     }
   }
 
-  const fs::path target = m_dir / (file.address + ".json");
+  fs::path target = m_dir / (file.address + ".json");
   std::string pattern = (m_dir / ("." + file.address + ".json.tmp-XXXXXX")).string();
   // mkostemp creates the file with mode 0600 and O_EXCL, whatever the umask.
   Fd fd(::mkostemp(pattern.data(), O_CLOEXEC));

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -44,6 +45,25 @@ TEST(WalletKeystoreJson, VectorParsesToTheExpectedFields) {
   EXPECT_EQ(util::to_hex(f->kdf.salt), "000102030405060708090a0b0c0d0e0f");
   EXPECT_EQ(util::to_hex(f->nonce), "101112131415161718191a1b1c1d1e1f2021222324252627");
   EXPECT_EQ(f->label, "alice");
+}
+
+TEST(WalletKeystoreJson, DocumentShowsTheVector) {
+  // docs/keystore.md opens with the vector in a ```json block; keep the two identical.
+  std::ifstream in(std::string(CLOUDCHAIN_SOURCE_DIR) + "/docs/keystore.md");
+  ASSERT_TRUE(in.good());
+  std::string line;
+  std::string block;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside && line == "```json") {
+      inside = true;
+    } else if (inside && line == "```") {
+      break;
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_EQ(block, test::kVectorJson);
 }
 
 TEST(WalletKeystoreJson, ToJsonIsCanonicalAndRoundTrips) {
