@@ -127,7 +127,8 @@ util::Result<KeystoreFile, KeystoreError> encrypt_key(const crypto::PrivateKey& 
 /// kKdfParamsOutOfRange, kAddressMismatch); kAddressMismatch when the address belongs to
 /// another network; kKdfFailed; kWrongPassword when authentication fails; kBadSecretKey
 /// when the plaintext is not a private key; kAddressMismatch when the secret's public key
-/// or address differs from the stored one.
+/// or address differs from the stored one. Throws std::runtime_error only if libsodium
+/// cannot initialise.
 util::Result<crypto::PrivateKey, KeystoreError> decrypt_key(const KeystoreFile& file, std::string_view password,
                                                             std::string_view hrp);
 
