@@ -156,7 +156,7 @@ TEST(Miner, NoResultForAnOldTemplateAfterSwitching) {
       },
       {});
   miner.start(2);
-  for (std::uint64_t gen = 1; gen <= 300; ++gen) {
+  for (std::uint64_t gen = 1; gen <= 1000; ++gen) {
     ASSERT_TRUE(miner.set_template(make_template(0x2000ffff, gen)));
     returned.store(gen);
     if (gen % 3 == 0) std::this_thread::sleep_for(200us);
