@@ -6,7 +6,7 @@
 // and runs crypto::PowHasher::search over it (midstate computed once per template, two
 // SHA-256 compressions per nonce) in chunks of kChunkNonces. Between chunks it checks
 // an atomic job id, so set_template() moves every thread to the new template within
-// one chunk (about a millisecond with SHA-NI).
+// one chunk (a few milliseconds with SHA-NI).
 //
 // Results go to two callbacks, run on a miner thread:
 //   on_found(header, generation)  a header whose block hash meets its bits' target;
