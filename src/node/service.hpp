@@ -27,10 +27,10 @@ using util::Hash256;
 
 /// Fixed for the life of the process.
 struct NodeInfo {
-  std::string version;        // e.g. "0.1.0"
+  std::string version;  // e.g. "0.1.0"
   std::uint32_t chain_id = 0;
-  std::string network;        // bech32m prefix of addresses, e.g. "ccdev"
-  std::string consensus;      // "pow" or "pos"
+  std::string network;    // bech32m prefix of addresses, e.g. "ccdev"
+  std::string consensus;  // "pow" or "pos"
   Hash256 genesis_hash{};
 };
 
