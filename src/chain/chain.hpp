@@ -1,0 +1,207 @@
+#pragma once
+// Chain: the block tree, the active (best) chain and its state, on a storage::Database.
+//
+//   auto chain = Chain::open(db, params, engine);        // writes genesis into an empty DB
+//   auto r = chain->submit_block(block, now_ms, is_verified);
+//   auto t = chain->build_block_template(beneficiary, candidates, now_ms);
+//   chain->tip();                                         // any thread
+//
+// Validation of a submitted block, in order (docs/chain.md; each failure its own
+// BlockError): already known (kDuplicate, kKnownInvalid); parent known (kUnknownParent)
+// and not invalid (kInvalidAncestor); context-free body (limits, then
+// primitives::check_block_body); header in context (version, chain id, height, then
+// the engine: seal, timestamp, difficulty); every signature (primitives::check_transaction,
+// in parallel on all cores, skipping transactions `is_verified` vouches for). A block
+// that passes is stored with its index entry (status have_body) in one batch. Then fork
+// choice: the most cumulative work wins, the first seen among equals. Connecting a block
+// applies its transactions in order to the parent's state, credits reward + fees to the
+// beneficiary, and requires the resulting root to equal header.state_root.
+//
+// Atomicity: a whole tip change (one connected block, or a reorg's disconnects and
+// connects) is computed in memory first and written as ONE WriteBatch with the new tip,
+// so a process killed at any instant restarts on the old tip or the new one, never in
+// between. If a block of the new branch breaks a rule, nothing of the branch is
+// written except the verdict (that block and its descendants marked invalid, the
+// branch blocks before it marked valid); the active chain stays where it was, which is
+// then still the best valid chain (it had at least the work of every other candidate
+// before this block arrived).
+//
+// Ownership: the Database and the engine are borrowed and must outlive the Chain; the
+// Chain owns its in-memory block index and a small pool of signature-checking threads.
+//
+// Thread-safety: one thread (the node's chain actor) calls everything except tip() and
+// params(), which any thread may call at any time (tip() returns an immutable snapshot
+// that is replaced as a whole on every tip change). Everything else the API needs it
+// reads straight from the Database (heights, blocks, indexes, state nodes).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "chain/engine.hpp"
+#include "chain/error.hpp"
+#include "chain/params.hpp"
+#include "primitives/block.hpp"
+#include "state/node_store.hpp"
+#include "state/rules.hpp"
+#include "storage/database.hpp"
+#include "util/bytes.hpp"
+#include "util/error.hpp"
+#include "util/uint256.hpp"
+
+namespace cloudchain::chain {
+
+/// The active chain's last block, as one immutable value.
+struct TipInfo {
+  Hash256 hash{};
+  std::uint64_t height = 0;
+  std::uint64_t timestamp_ms = 0;
+  Uint256 cumulative_work;
+  primitives::BlockHeader header;  // state_root, seal (PoW bits), ...
+};
+
+enum class SubmitStatus {
+  kConnected,  // the block extends the active chain and is its new tip
+  kSideChain,  // stored on a branch with no more work than the active chain; tip unchanged
+  kReorg,      // its branch has more work: blocks were disconnected, the branch connected
+};
+std::string_view to_string(SubmitStatus s);
+
+struct SubmitOutcome {
+  SubmitStatus status = SubmitStatus::kSideChain;
+  std::shared_ptr<const TipInfo> tip;  // after the call
+  /// Transactions of the blocks taken off the active chain, oldest block first and in
+  /// block order within a block (what Mempool::readd wants). Empty unless kReorg.
+  std::vector<primitives::Transaction> disconnected_txs;
+  /// Hashes of the disconnected blocks, oldest first. Empty unless kReorg.
+  std::vector<Hash256> disconnected;
+  /// The blocks put on the active chain, oldest first (for Mempool::remove_for_block).
+  /// Empty for kSideChain; the submitted block alone for kConnected.
+  std::vector<primitives::Block> connected;
+};
+
+/// What the index knows about one block.
+struct BlockView {
+  Hash256 hash{};
+  primitives::BlockHeader header;
+  Uint256 cumulative_work;
+  std::uint8_t status = 0;  // storage::kStatus* flags
+  bool active = false;      // on the active chain
+};
+
+/// A candidate transaction build_block_template left out, and why.
+struct SkippedTx {
+  std::size_t index = 0;  // position in the candidates
+  Hash256 txid{};
+  util::Error<state::TxRuleError> reason;
+};
+
+struct TemplateResult {
+  primitives::Block block;  // every field final except the seal's nonce
+  std::uint64_t reward = 0;
+  std::uint64_t fees = 0;
+  std::vector<SkippedTx> skipped;
+};
+
+struct ChainOptions {
+  /// Threads that check signatures (0: std::thread::hardware_concurrency(), at least 1).
+  unsigned verify_threads = 0;
+};
+
+class Chain {
+ public:
+  /// "Is this transaction's signature already checked?" (Mempool::is_verified). Called
+  /// only on the chain thread, before any worker starts. May be empty: check them all.
+  using VerifiedFn = std::function<bool(const Hash256& txid)>;
+
+  /// Opens the chain on `db`. On an empty database writes genesis (block, index entry
+  /// valid, state nodes, height 0, tip, chain id, genesis hash) in one batch. On an
+  /// existing one checks the stored chain id (kChainIdMismatch) and genesis hash
+  /// (kGenesisMismatch), loads the block index (kCorrupt if inconsistent) and checks
+  /// that the tip's state root is readable (kStateUnavailable). Other errors:
+  /// kBadParams (check_params), kStorage.
+  static util::Result<std::unique_ptr<Chain>, ChainError> open(storage::Database& db, ChainParams params,
+                                                               const ConsensusEngine& engine,
+                                                               const ChainOptions& options = {});
+  ~Chain();
+  Chain(const Chain&) = delete;
+  Chain& operator=(const Chain&) = delete;
+
+  /// Validates, stores, and (if its branch has the most work) connects `block`, arriving
+  /// at local time `now_ms`. On error the active chain is unchanged; whether the block
+  /// was stored or marked invalid depends on the rule (docs/chain.md). An error from a
+  /// block on the branch below `block` carries that block's code, its hash in the detail.
+  util::Result<SubmitOutcome, BlockError> submit_block(const primitives::Block& block, std::uint64_t now_ms,
+                                                       const VerifiedFn& is_verified = {});
+
+  /// A block on the tip for `beneficiary`: header from the engine (PoW: expected bits,
+  /// nonce 0), timestamp max(now_ms, median time past + 1), then the candidates applied
+  /// in the order given to the tip's state, skipping each that fails a state rule
+  /// (reported in `skipped`), stopping at the first that would exceed the block limits;
+  /// then reward + fees credited, tx_root and state_root filled. REQUIRES: candidates
+  /// passed primitives::check_transaction (the mempool's admission). Errors:
+  /// kEngineFailure, kStateUnavailable, kRewardOverflow, kStorage.
+  util::Result<TemplateResult, ChainError> build_block_template(
+      const crypto::Address& beneficiary, std::span<const primitives::Transaction* const> candidates,
+      std::uint64_t now_ms) const;
+
+  /// Rebuilds, from the stored blocks alone, the state and the height, tx, account and
+  /// anchor indexes of the best chain (most work among stored blocks not known invalid),
+  /// from genesis, re-applying every block's transactions (signatures are not checked
+  /// again: stored blocks passed them). One batch per block; the tip is written last, so
+  /// an interrupted reindex leaves the old tip and can be run again. Returns the height
+  /// of the rebuilt tip. Errors: kCorrupt (a stored block fails a state rule or its
+  /// state root), kStateUnavailable, kStorage.
+  util::Result<std::uint64_t, ChainError> reindex();
+
+  /// The current tip. Any thread, any time; never null after open.
+  std::shared_ptr<const TipInfo> tip() const { return m_tip.load(std::memory_order_acquire); }
+  /// Fixed for the Chain's life; any thread.
+  const ChainParams& params() const { return m_params; }
+  const Hash256& genesis_hash() const { return m_params.genesis.hash; }
+
+  /// What the index knows about a block, or nullopt. Chain thread only.
+  std::optional<BlockView> lookup(const Hash256& hash) const;
+  /// The active chain's block hash at `height`, or nullopt above the tip. Chain thread only.
+  std::optional<Hash256> active_hash_at(std::uint64_t height) const;
+  /// Blocks in the index (every branch, valid or not). Chain thread only.
+  std::size_t index_size() const { return m_index.size(); }
+
+ private:
+  struct Entry;
+  class Verifier;
+  struct Branch;
+
+  Chain(storage::Database& db, ChainParams params, const ConsensusEngine& engine, const ChainOptions& options);
+
+  util::Result<void, ChainError> init_or_load();
+  util::Result<void, ChainError> load_index();
+  Entry* find(const Hash256& hash) const;
+  Entry* insert(const Hash256& hash, const storage::BlockIndexEntry& stored);
+  HeaderContext header_context(const Entry& parent, std::uint64_t now_ms) const;
+  util::Result<void, BlockError> check_block(const primitives::Block& block, const Entry& parent, std::uint64_t now_ms,
+                                             const VerifiedFn& is_verified);
+  util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted);
+  void mark_invalid(Entry& bad, storage::WriteBatch& batch);
+  void publish_tip();
+
+  storage::Database& m_db;
+  const ChainParams m_params;
+  const ConsensusEngine& m_engine;
+  std::unique_ptr<Verifier> m_verifier;
+
+  // The block index: every stored header, by hash. Entries are never removed; their
+  // addresses are stable (parent pointers).
+  std::unordered_map<Hash256, std::unique_ptr<Entry>, state::Hash256Hasher> m_index;
+  // The active chain by height: m_active[h] is the block at height h; back() is the tip.
+  std::vector<Entry*> m_active;
+  // Published copy of the tip for other threads.
+  std::atomic<std::shared_ptr<const TipInfo>> m_tip;
+};
+
+}  // namespace cloudchain::chain
