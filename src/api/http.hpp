@@ -1,0 +1,65 @@
+#pragma once
+// The request and response as the router and the route handlers see them: plain views
+// and strings, no Beast types, so handlers compile fast and the routing rules are
+// testable without a socket. server.cpp translates to and from Beast messages.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/error.hpp"
+
+namespace cloudchain::api {
+
+enum class Method { kGet, kPost, kOptions, kOther };
+std::string_view to_string(Method m);
+
+/// One request. Every view points into the transport's message, which outlives the
+/// handler call.
+struct Request {
+  Method method = Method::kOther;
+  std::string_view path;   // the target up to '?', as sent (not percent-decoded)
+  std::string_view query;  // after '?', empty when none
+  std::string_view body;
+  // The headers the API looks at (empty when absent).
+  std::string_view authorization;
+  std::string_view content_type;
+  std::string_view origin;
+  std::string_view access_control_request_method;
+};
+
+enum class ContentType { kJson, kProblemJson, kNone };
+
+/// One response. `delay` postpones the write without holding a worker thread (the
+/// transport arms a timer); `after_write` runs once the response has been handed to the
+/// socket (e.g. a shutdown request takes effect only after it is answered).
+struct Response {
+  unsigned status = 200;
+  ContentType content_type = ContentType::kJson;
+  std::string body;
+  std::vector<std::pair<std::string_view, std::string>> headers;  // names are literals
+  std::chrono::milliseconds delay{0};
+  std::function<void()> after_write;
+};
+
+/// A JSON response.
+inline Response json_response(unsigned status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+/// A problem+json response.
+inline Response problem_response(const Problem& p) {
+  Response r;
+  r.status = p.status;
+  r.content_type = ContentType::kProblemJson;
+  r.body = problem_json(p);
+  return r;
+}
+
+}  // namespace cloudchain::api

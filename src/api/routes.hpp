@@ -1,0 +1,66 @@
+#pragma once
+// The route handlers of docs/api.md, one small function each, grouped by resource:
+// routes_status.cpp (status, mempool), routes_blocks.cpp, routes_txs.cpp (transactions,
+// submission, receipts), routes_accounts.cpp (accounts, their history, anchors),
+// routes_admin.cpp. router.cpp holds the table that maps (method, path) to them.
+//
+// A handler validates its parameters, reads through the NodeService (chain reads from a
+// storage snapshot where several reads must agree), and returns the whole response.
+// Handlers hold no locks of their own and keep no state between requests.
+//
+// Thread-safety: handlers run concurrently on the server's worker threads; everything
+// they share is the Context, which is immutable, and the NodeService (thread-safe).
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "api/http.hpp"
+#include "api/server.hpp"
+#include "node/service.hpp"
+#include "storage/records.hpp"
+#include "util/bytes.hpp"
+
+namespace cloudchain::api {
+
+/// What every handler may use; built once per Server.
+struct Context {
+  node::NodeService& service;
+  const ServerConfig& config;
+  util::Hash256 admin_token_hash{};  // SHA-256 of the admin token (compared in constant time)
+  bool admin_enabled = false;        // a non-empty admin token was configured
+};
+
+/// Values of the `{...}` segments of the matched path template, in order.
+struct PathParams {
+  std::array<std::string_view, 2> values{};
+  std::size_t count = 0;
+  std::string_view operator[](std::size_t i) const { return values[i]; }
+};
+
+using Handler = Response (*)(const Context& ctx, const Request& req, const PathParams& params);
+
+// routes_status.cpp
+Response get_status(const Context& ctx, const Request& req, const PathParams& params);
+Response get_mempool(const Context& ctx, const Request& req, const PathParams& params);
+// routes_blocks.cpp
+Response list_blocks(const Context& ctx, const Request& req, const PathParams& params);
+Response get_block(const Context& ctx, const Request& req, const PathParams& params);
+// routes_txs.cpp
+Response get_tx(const Context& ctx, const Request& req, const PathParams& params);
+Response submit_tx(const Context& ctx, const Request& req, const PathParams& params);
+Response get_receipt(const Context& ctx, const Request& req, const PathParams& params);
+// routes_accounts.cpp
+Response get_account(const Context& ctx, const Request& req, const PathParams& params);
+Response list_account_txs(const Context& ctx, const Request& req, const PathParams& params);
+Response list_anchors(const Context& ctx, const Request& req, const PathParams& params);
+// routes_admin.cpp
+Response admin_mining(const Context& ctx, const Request& req, const PathParams& params);
+Response admin_shutdown(const Context& ctx, const Request& req, const PathParams& params);
+
+/// A storage failure as a 500 problem under the storage code (storage_io, storage_corrupt).
+Problem storage_problem(const util::Error<storage::StorageError>& e);
+/// A refusal to take any query parameter (routes that have none).
+std::expected<void, Problem> no_query(const Request& req);
+
+}  // namespace cloudchain::api

@@ -1,0 +1,110 @@
+// GET /v1/blocks?from=H&limit=N and GET /v1/blocks/{height or hash}.
+
+#include <algorithm>
+#include <optional>
+
+#include "api/json.hpp"
+#include "api/query.hpp"
+#include "api/routes.hpp"
+#include "storage/database.hpp"
+
+namespace cloudchain::api {
+
+namespace {
+
+// Each summary reads a whole block (its size and transaction count), so a page is
+// bounded tighter than the index pages.
+constexpr std::uint64_t kMaxBlockPage = 100;
+
+// Confirmations of an active-chain block at `height` under `tip`: 1 for the tip itself.
+std::uint64_t confirmations(const storage::Tip& tip, std::uint64_t height) {
+  return height <= tip.height ? tip.height - height + 1 : 0;
+}
+
+}  // namespace
+
+Response list_blocks(const Context& ctx, const Request& req, const PathParams& /*params*/) {
+  auto q = Query::parse(req.query, {"from", "limit"});
+  if (!q) return problem_response(q.error());
+  auto limit = q->limit(kDefaultLimit, kMaxBlockPage);
+  if (!limit) return problem_response(limit.error());
+  auto from = q->integer("from", UINT64_MAX);
+  if (!from) return problem_response(from.error());
+
+  // One snapshot: the height index and the blocks it names must agree during a reorg.
+  const storage::Snapshot snap = ctx.service.database().snapshot();
+  auto tip = snap.tip();
+  if (!tip) return problem_response(storage_problem(tip.error()));
+  const std::string_view hrp = ctx.service.info().network;
+
+  JsonWriter w(std::size_t{1024} * *limit);
+  w.begin_object().key("blocks").begin_array();
+  std::optional<std::uint64_t> next;
+  if (*tip) {
+    // A `from` above the tip starts at the tip: a client polling with its last known
+    // height + 1 gets the newest blocks rather than an error.
+    std::uint64_t height = std::min(from->value_or((*tip)->height), (*tip)->height);
+    for (std::uint64_t n = 0; n < *limit; ++n, --height) {
+      auto hash = snap.hash_at(height);
+      if (!hash) return problem_response(storage_problem(hash.error()));
+      if (!*hash) return problem_response(problem(ApiError::kInternal, "no block at active height"));
+      auto block = snap.block(**hash);
+      if (!block) return problem_response(storage_problem(block.error()));
+      if (!*block) return problem_response(problem(ApiError::kInternal, "active block body missing"));
+      w.begin_object();
+      write_block_fields(w, **block, **hash, hrp, /*full=*/false);
+      w.field("confirmations", confirmations(**tip, height)).end_object();
+      if (height == 0) break;
+      if (n + 1 == *limit) next = height - 1;
+    }
+  }
+  w.end_array();
+  if (next) w.field("next_from", *next);
+  w.end_object();
+  return json_response(200, w.take());
+}
+
+Response get_block(const Context& ctx, const Request& req, const PathParams& params) {
+  if (auto q = no_query(req); !q) return problem_response(q.error());
+  const std::string_view id = params[0];
+  const storage::Snapshot snap = ctx.service.database().snapshot();
+
+  util::Hash256 hash{};
+  if (id.size() == 64) {
+    auto h = parse_hash(id, "block hash");
+    if (!h) return problem_response(h.error());
+    hash = *h;
+  } else {
+    const auto height = parse_decimal(id);
+    if (!height) {
+      return problem_response(problem(ApiError::kBadBlockId, "a decimal height or a 64-digit hex block hash"));
+    }
+    auto at = snap.hash_at(*height);
+    if (!at) return problem_response(storage_problem(at.error()));
+    if (!*at) return problem_response(problem(ApiError::kBlockNotFound, "no block at this height"));
+    hash = **at;
+  }
+
+  auto block = snap.block(hash);
+  if (!block) return problem_response(storage_problem(block.error()));
+  if (!*block) return problem_response(problem(ApiError::kBlockNotFound, "no block with this hash"));
+  auto tip = snap.tip();
+  if (!tip) return problem_response(storage_problem(tip.error()));
+  // A block fetched by hash may be off the active chain (a reorged-away branch): it then
+  // has 0 confirmations.
+  std::uint64_t confirms = 0;
+  if (*tip) {
+    auto active = snap.hash_at((*block)->header.height);
+    if (!active) return problem_response(storage_problem(active.error()));
+    if (*active && **active == hash) confirms = confirmations(**tip, (*block)->header.height);
+  }
+
+  const auto txids = primitives::txids(**block);
+  JsonWriter w(4096 + 1024 * txids.size());
+  w.begin_object();
+  write_block_fields(w, **block, hash, ctx.service.info().network, /*full=*/true, txids);
+  w.field("confirmations", confirms).end_object();
+  return json_response(200, w.take());
+}
+
+}  // namespace cloudchain::api

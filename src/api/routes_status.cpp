@@ -1,0 +1,63 @@
+// GET /v1/status and GET /v1/mempool.
+
+#include "api/json.hpp"
+#include "api/query.hpp"
+#include "api/routes.hpp"
+#include "primitives/transaction.hpp"
+
+namespace cloudchain::api {
+
+Response get_status(const Context& ctx, const Request& req, const PathParams& /*params*/) {
+  if (auto q = no_query(req); !q) return problem_response(q.error());
+  const node::NodeInfo& info = ctx.service.info();
+  const node::TipInfo tip = ctx.service.tip();
+  const node::MempoolStats pool = ctx.service.mempool_stats();
+  const node::MiningStatus mining = ctx.service.mining();
+
+  JsonWriter w(512);
+  w.begin_object()
+      .field("version", info.version)
+      .field("chain_id", info.chain_id)
+      .field("network", info.network)
+      .field("consensus", info.consensus)
+      .hex_field("genesis_hash", info.genesis_hash)
+      .field("height", tip.height)
+      .hex_field("tip_hash", tip.hash)
+      .field("tip_timestamp_ms", tip.timestamp_ms)
+      .field("cumulative_work", tip.cumulative_work)
+      .field("bits", bits_hex(tip.bits));
+  w.key("mempool").begin_object().field("size", pool.size).field("bytes", pool.bytes).end_object();
+  w.key("mining")
+      .begin_object()
+      .field("enabled", mining.enabled)
+      .field("threads", mining.threads)
+      .field("hashrate", mining.hashrate)
+      .end_object();
+  w.end_object();
+  return json_response(200, w.take());
+}
+
+Response get_mempool(const Context& ctx, const Request& req, const PathParams& /*params*/) {
+  auto q = Query::parse(req.query, {"limit", "offset"});
+  if (!q) return problem_response(q.error());
+  auto limit = q->limit();
+  if (!limit) return problem_response(limit.error());
+  // The pool holds far fewer than 2^32 transactions; a larger offset is simply past the end.
+  auto offset = q->integer("offset", std::uint64_t{1} << 32);
+  if (!offset) return problem_response(offset.error());
+  const std::uint64_t skip = offset->value_or(0);
+
+  const node::MempoolStats stats = ctx.service.mempool_stats();
+  const auto txs = ctx.service.mempool_list(skip, *limit);
+  const std::string_view hrp = ctx.service.info().network;
+
+  JsonWriter w(1024);
+  w.begin_object().field("size", stats.size).field("bytes", stats.bytes).field("offset", skip).key("txs").begin_array();
+  for (const auto& tx : txs) write_tx(w, tx, primitives::txid(tx), hrp);
+  w.end_array();
+  if (skip + txs.size() < stats.size && txs.size() == *limit) w.field("next_offset", skip + txs.size());
+  w.end_object();
+  return json_response(200, w.take());
+}
+
+}  // namespace cloudchain::api

@@ -1,0 +1,375 @@
+// The transport: Boost.Beast HTTP/1.1 sessions on an Asio io_context. Everything about
+// requests (routes, errors, auth, CORS) is in router.cpp; this file reads requests,
+// enforces the connection-level limits, writes responses, and owns the threads.
+//
+// Concurrency: each connection is a Session whose operations run on its own strand, so
+// a session's members are touched by one thread at a time without locks. Sessions are
+// owned by the handlers of their pending operations (shared_ptr); when the io_context is
+// destroyed, pending handlers are destroyed with them and every socket is closed. The
+// only state shared across connections is immutable (Shared) or atomic (the connection
+// count).
+
+#include "api/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "api/query.hpp"
+#include "api/router.hpp"
+#include "api/routes.hpp"
+#include "crypto/sha256.hpp"
+#include "node/service.hpp"
+
+namespace cloudchain::api {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// How long a connection closed after an error keeps reading (and discarding) what the
+// client still sends, so that closing with unread data does not reset the connection
+// before the client has read the error response.
+constexpr std::chrono::seconds kLingerTime{1};
+
+std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
+
+// What every session reads; immutable once the server has started.
+struct Shared {
+  Shared(node::NodeService& service, ServerConfig cfg) : config(std::move(cfg)), ctx{service, config} {
+    ctx.admin_enabled = !config.admin_token.empty();
+    ctx.admin_token_hash = crypto::sha256(util::as_bytes(config.admin_token));
+  }
+  Shared(const Shared&) = delete;
+  Shared& operator=(const Shared&) = delete;
+
+  const ServerConfig config;
+  Context ctx;  // refers to `config`
+  std::atomic<std::size_t> connections{0};
+};
+
+std::string refusal_response() {
+  const std::string body = problem_json(problem(ApiError::kTooManyConnections, "too many open connections"));
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nConnection: close\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Reads and discards until the peer closes or kLingerTime passes, then lets the stream
+// go (closing it). Used after shutdown(send) on an error path.
+template <typename Owner>
+void linger(const std::shared_ptr<Owner>& owner, beast::tcp_stream& stream, std::array<char, 4096>& scratch) {
+  stream.expires_after(kLingerTime);
+  stream.async_read_some(asio::buffer(scratch), [owner, &stream, &scratch](beast::error_code ec, std::size_t) {
+    if (!ec) linger(owner, stream, scratch);
+  });
+}
+
+// A connection over max_connections: answered 503 and closed.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(tcp::socket socket, const std::string& message) : m_stream(std::move(socket)), m_message(message) {}
+  void start() {
+    m_stream.expires_after(kLingerTime);
+    asio::async_write(m_stream, asio::buffer(m_message),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        self->m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+                        linger(self, self->m_stream, self->m_scratch);
+                      });
+  }
+
+ private:
+  beast::tcp_stream m_stream;
+  const std::string& m_message;  // the Impl's canned response; outlives every Refusal
+  std::array<char, 4096> m_scratch{};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : m_stream(std::move(socket)), m_timer(m_stream.get_executor()), m_shared(std::move(shared)) {
+    m_shared->connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Session() { m_shared->connections.fetch_sub(1, std::memory_order_relaxed); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() {
+    asio::dispatch(m_stream.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+ private:
+  const ServerConfig& config() const { return m_shared->config; }
+
+  void read() {
+    m_parser.emplace();
+    m_parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(config().max_header_bytes, UINT32_MAX)));
+    m_parser->body_limit(config().max_body_bytes);
+    m_stream.expires_after(config().idle_timeout);
+    http::async_read_header(m_stream, m_buffer, *m_parser,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  // The head is in: answer "Expect: 100-continue" (curl sends it for bodies over 1 KiB and
+  // would otherwise wait a second), then read the body.
+  void on_header(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return on_read_error(ec);
+    if (m_parser->is_done()) return on_read(ec, 0);  // no body
+    if (beast::iequals(m_parser->get()[http::field::expect], "100-continue")) {
+      m_continue.emplace(http::status::continue_, 11);
+      http::async_write(m_stream, *m_continue, [self = shared_from_this()](beast::error_code wec, std::size_t) {
+        if (wec) return self->close(false);
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) return reply_and_close(ApiError::kBodyTooLarge, "the body exceeds the limit");
+    if (ec == http::error::header_limit) {
+      return reply_and_close(ApiError::kHeaderTooLarge, "the request head exceeds the limit");
+    }
+    // A malformed message (bad method, target, version, field, chunk, ...): its framing
+    // cannot be trusted, so answer and close. A message cut short, a timeout or a reset
+    // leaves nobody to answer.
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return reply_and_close(ApiError::kBadRequest, "malformed HTTP request: " + ec.message());
+    }
+    close(false);
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return on_read_error(ec);
+    const auto& msg = m_parser->get();
+    Request req;
+    switch (msg.method()) {
+      case http::verb::get: req.method = Method::kGet; break;
+      case http::verb::post: req.method = Method::kPost; break;
+      case http::verb::options: req.method = Method::kOptions; break;
+      default: req.method = Method::kOther; break;
+    }
+    const std::string_view target = view(msg.target());
+    const std::size_t q = target.find('?');
+    req.path = target.substr(0, q);
+    req.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    req.body = msg.body();
+    req.authorization = view(msg[http::field::authorization]);
+    req.content_type = view(msg[http::field::content_type]);
+    req.origin = view(msg[http::field::origin]);
+    req.access_control_request_method = view(msg[http::field::access_control_request_method]);
+    send(handle(m_shared->ctx, req), msg.keep_alive(), false);
+  }
+
+  void reply_and_close(ApiError e, std::string detail) {
+    send(problem_response(problem(e, std::move(detail))), false, true);
+  }
+
+  void send(Response r, bool keep_alive, bool linger_after) {
+    m_response = {};
+    m_response.version(11);
+    m_response.result(r.status);
+    m_response.set(http::field::server, "cloudchain");
+    switch (r.content_type) {
+      case ContentType::kJson: m_response.set(http::field::content_type, "application/json"); break;
+      case ContentType::kProblemJson: m_response.set(http::field::content_type, "application/problem+json"); break;
+      case ContentType::kNone: break;
+    }
+    m_response.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : r.headers) m_response.set(beast::string_view(name.data(), name.size()), value);
+    m_response.body() = std::move(r.body);
+    m_response.keep_alive(keep_alive);
+    m_response.prepare_payload();
+    m_after_write = std::move(r.after_write);
+    m_keep_alive = keep_alive;
+    m_linger = linger_after;
+    if (r.delay.count() > 0) {
+      m_timer.expires_after(r.delay);
+      m_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec) return;  // the server is stopping
+        self->write();
+      });
+      return;
+    }
+    write();
+  }
+
+  void write() {
+    m_stream.expires_after(config().idle_timeout);
+    http::async_write(m_stream, m_response, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    if (m_after_write) std::exchange(m_after_write, nullptr)();
+    if (ec) return close(false);
+    if (!m_keep_alive) return close(m_linger);
+    read();
+  }
+
+  // Half-closes; with `linger`, keeps reading for a moment so that the client gets the
+  // response rather than a reset for the bytes it already sent (an over-limit body).
+  void close(bool do_linger) {
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (do_linger && !ec) linger(shared_from_this(), m_stream, m_scratch);
+  }
+
+  beast::tcp_stream m_stream;
+  asio::steady_timer m_timer;  // the delay before a 401
+  std::shared_ptr<Shared> m_shared;
+  beast::flat_buffer m_buffer;
+  std::optional<http::request_parser<http::string_body>> m_parser;
+  std::optional<http::response<http::empty_body>> m_continue;
+  http::response<http::string_body> m_response;
+  std::function<void()> m_after_write;
+  bool m_keep_alive = false;
+  bool m_linger = false;
+  std::array<char, 4096> m_scratch{};
+};
+
+// "host:port" or "[v6]:port".
+std::optional<tcp::endpoint> parse_listen(std::string_view listen) {
+  std::string_view host;
+  std::string_view port;
+  if (!listen.empty() && listen.front() == '[') {
+    const std::size_t close = listen.find(']');
+    if (close == std::string_view::npos || close + 1 >= listen.size() || listen[close + 1] != ':') return std::nullopt;
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    const std::size_t colon = listen.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return std::nullopt;  // a bare IPv6 address needs brackets
+  }
+  const auto port_number = parse_decimal(port);
+  if (!port_number || *port_number > 65535) return std::nullopt;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(std::string(host), ec);
+  if (ec) return std::nullopt;
+  return tcp::endpoint(address, static_cast<std::uint16_t>(*port_number));
+}
+
+}  // namespace
+
+std::string_view to_string(ServerError e) {
+  switch (e) {
+    case ServerError::kBadListenAddress: return "api_bad_listen_address";
+    case ServerError::kBadConfig: return "api_bad_config";
+    case ServerError::kBindFailed: return "api_bind_failed";
+    case ServerError::kAlreadyStarted: return "api_already_started";
+  }
+  return "api_unknown";
+}
+
+struct Server::Impl {
+  Impl(node::NodeService& service, ServerConfig config)
+      : shared(std::make_shared<Shared>(service, std::move(config))), refusal(refusal_response()) {}
+
+  void accept() {
+    acceptor->async_accept(asio::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;  // stopping
+      if (!ec) {
+        if (shared->connections.load(std::memory_order_relaxed) >= shared->config.max_connections) {
+          std::make_shared<Refusal>(std::move(socket), refusal)->start();
+        } else {
+          std::make_shared<Session>(std::move(socket), shared)->start();
+        }
+      }
+      // On an accept error (e.g. out of file descriptors) keep listening: the error
+      // clears as connections close.
+      accept();
+    });
+  }
+
+  void stop() {
+    if (io) io->stop();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    acceptor.reset();
+    // Destroys the handlers still queued, and with them every session and its socket.
+    io.reset();
+  }
+
+  std::shared_ptr<Shared> shared;
+  const std::string refusal;
+  bool started = false;
+  // Declared before the acceptor: destroyed after it.
+  std::unique_ptr<asio::io_context> io;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+};
+
+Server::Server(node::NodeService& service, ServerConfig config)
+    : m_impl(std::make_unique<Impl>(service, std::move(config))) {}
+
+Server::~Server() { stop(); }
+
+util::Result<std::uint16_t, ServerError> Server::start() {
+  Impl& s = *m_impl;
+  if (s.started) return util::fail(ServerError::kAlreadyStarted);
+  s.started = true;
+  const ServerConfig& cfg = s.shared->config;
+  if (cfg.threads == 0 || cfg.max_connections == 0 || cfg.max_body_bytes == 0 || cfg.max_header_bytes == 0) {
+    return util::fail(ServerError::kBadConfig, "threads, max_connections, max_body_bytes, max_header_bytes >= 1");
+  }
+  const auto endpoint = parse_listen(cfg.listen);
+  if (!endpoint) return util::fail(ServerError::kBadListenAddress, cfg.listen);
+
+  s.io = std::make_unique<asio::io_context>(static_cast<int>(cfg.threads));
+  s.acceptor.emplace(*s.io);
+  beast::error_code ec;
+  s.acceptor->open(endpoint->protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(*endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    s.acceptor.reset();
+    s.io.reset();
+    return util::fail(ServerError::kBindFailed, cfg.listen + ": " + ec.message());
+  }
+  const std::uint16_t port = s.acceptor->local_endpoint().port();
+  s.accept();
+  for (unsigned i = 0; i < cfg.threads; ++i) {
+    s.threads.emplace_back([io = s.io.get()] {
+      // Handlers do not throw (the router turns exceptions into 500s); should one escape
+      // anyway, this thread goes on serving rather than ending the process.
+      for (;;) {
+        try {
+          io->run();
+          return;
+        } catch (const std::exception&) {
+        }
+      }
+    });
+  }
+  return port;
+}
+
+void Server::stop() { m_impl->stop(); }
+
+std::size_t Server::connections() const { return m_impl->shared->connections.load(std::memory_order_relaxed); }
+
+}  // namespace cloudchain::api

@@ -1,0 +1,101 @@
+// POST /v1/txs: a valid submission, then every kind of bad body, bad encoding, failed
+// check and mempool refusal, each with its code, each followed by a request on the same
+// connection.
+
+#include <gtest/gtest.h>
+
+#include "api/test_fixture.hpp"
+
+namespace cloudchain::api::test {
+namespace {
+
+using nlohmann::json;
+
+class SubmitTest : public ServerTest {
+ protected:
+  std::string body_of(const primitives::Transaction& tx) const {
+    return json{{"tx", util::to_hex(primitives::encode(tx))}}.dump();
+  }
+  // Submits `body` and expects the problem; the connection then still serves.
+  void expect_refused(const std::string& body, unsigned status, std::string_view code,
+                      std::string_view content_type = "application/json") {
+    Client c(port);
+    SCOPED_TRACE(body.substr(0, 200));
+    expect_problem(c.request("POST", "/v1/txs", body, {}, content_type), status, code);
+    EXPECT_EQ(c.request("GET", "/v1/status").status, 200u);
+  }
+  crypto::Address carol() const { return crypto::address_of(node->keys().carol.public_key()); }
+};
+
+TEST_F(SubmitTest, AcceptedTransactionIsPending) {
+  const auto tx = node->transfer(node->keys().bob, carol(), 250, 0);
+  const auto r = post("/v1/txs", body_of(tx));
+  ASSERT_EQ(r.status, 202u) << r.body;
+  const std::string txid = util::to_hex(primitives::txid(tx));
+  EXPECT_EQ(r.json(), (json{{"txid", txid}, {"status", "pending"}}));
+  EXPECT_EQ(get("/v1/txs/" + txid).json().at("status"), "pending");
+  EXPECT_EQ(get("/v1/status").json().at("mempool").at("size"), 1);
+  // Content-Type parameters and case do not matter.
+  const auto tx2 = node->transfer(node->keys().bob, carol(), 250, 1);
+  EXPECT_EQ(post("/v1/txs", body_of(tx2), {}, "Application/JSON; charset=utf-8").status, 202u);
+  // The same transaction again is the mempool's refusal.
+  expect_refused(body_of(tx), 422, "mempool_already_known");
+}
+
+TEST_F(SubmitTest, MalformedBodies) {
+  expect_refused(body_of(node->transfer(node->keys().bob, carol(), 1, 0)), 415, "unsupported_media_type", "text/plain");
+  expect_refused("{}", 415, "unsupported_media_type", "");
+  expect_refused("not json", 400, "malformed_json");
+  expect_refused("", 400, "malformed_json");
+  expect_refused(R"({"tx": "00"} {})", 400, "malformed_json");
+  expect_refused(R"({"tx": "00")", 400, "malformed_json");
+  expect_refused(R"({"tx": "aa", "tx": "bb"})", 400, "malformed_json");
+  expect_refused("[]", 400, "bad_field");
+  expect_refused("\"tx\"", 400, "bad_field");
+  expect_refused("{}", 400, "bad_field");
+  expect_refused(R"({"tx": 5})", 400, "bad_field");
+  expect_refused(R"({"tx": null})", 400, "bad_field");
+  expect_refused(R"({"tx": "00", "fee": "1"})", 400, "bad_field");
+  Client c(port);
+  expect_problem(c.request("POST", "/v1/txs?async=1", "{}"), 400, "bad_param");
+}
+
+TEST_F(SubmitTest, BadHexAndBadEncodings) {
+  expect_refused(R"({"tx": "abc"})", 400, "hex_odd_length");
+  expect_refused(R"({"tx": "zz"})", 400, "hex_bad_character");
+  expect_refused(R"({"tx": ""})", 400, "codec_truncated");
+  const auto tx = node->transfer(node->keys().bob, carol(), 1, 0);
+  const std::string hex = util::to_hex(primitives::encode(tx));
+  expect_refused(json{{"tx", hex.substr(0, hex.size() - 2)}}.dump(), 400, "codec_truncated");
+  expect_refused(json{{"tx", hex + "00"}}.dump(), 400, "codec_trailing_bytes");
+  expect_refused(json{{"tx", "02" + hex.substr(2)}}.dump(), 400, "codec_unknown_version");
+  // kind byte (after version:u8 and chain_id:u32) set to 9.
+  expect_refused(json{{"tx", hex.substr(0, 10) + "09" + hex.substr(12)}}.dump(), 400, "codec_unknown_tx_kind");
+}
+
+TEST_F(SubmitTest, FailedChecksAreUnprocessable) {
+  const auto& keys = node->keys();
+  auto other_chain = node->transfer(keys.bob, carol(), 1, 0);
+  other_chain.chain_id = 7;
+  primitives::sign(other_chain, keys.bob);
+  expect_refused(body_of(other_chain), 422, "tx_wrong_chain");
+
+  auto forged = node->transfer(keys.bob, carol(), 1, 0);
+  forged.signature[10] ^= 0x01;  // r changes, still in range: the signature does not verify
+  expect_refused(body_of(forged), 422, "tx_invalid_signature");
+
+  auto zero = node->transfer(keys.bob, carol(), 0, 0);
+  expect_refused(body_of(zero), 422, "tx_zero_amount");
+}
+
+TEST_F(SubmitTest, MempoolRefusalsKeepTheirCodes) {
+  const auto& keys = node->keys();
+  expect_refused(body_of(node->transfer(keys.alice, carol(), 1, 0)), 422, "mempool_nonce_too_low");
+  expect_refused(body_of(node->transfer(keys.bob, carol(), 1, 100)), 422, "mempool_nonce_gap");
+  expect_refused(body_of(node->transfer(keys.carol, carol(), 10'000, 0)), 422, "mempool_insufficient_balance");
+  expect_refused(body_of(node->transfer(keys.bob, carol(), 1, 0, 1)), 422, "mempool_fee_too_low");
+  EXPECT_EQ(get("/v1/status").json().at("mempool").at("size"), 0);
+}
+
+}  // namespace
+}  // namespace cloudchain::api::test

@@ -1,0 +1,113 @@
+#pragma once
+// A real NodeService for the API tests (not part of the library): a RocksDB database in
+// a temporary directory holding a real PoW chain (signed transactions applied with the
+// state rules, state nodes and indexes written in one batch per block, as the chain
+// layer will), and a real mempool admitting against the tip's state.
+//
+// The chain: genesis (height 0) pays kGenesisAllocation to alice; block 1 has alice's
+// transfer to bob and her anchor of kAnchorDigest; block 2 a transfer to carol; each
+// block's reward and fees go to `miner`. Tests extend it with mine().
+//
+// Thread-safety: every NodeService method may be called from the server's threads while
+// the test thread calls mine() or submit_transaction(): the tip is guarded by m_mutex,
+// the pool by m_pool_mutex, and the database has one writer (mine()).
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "crypto/keys.hpp"
+#include "mempool/mempool.hpp"
+#include "node/service.hpp"
+#include "primitives/block.hpp"
+#include "storage/database.hpp"
+
+namespace cloudchain::api::test {
+
+inline constexpr std::uint32_t kChainId = 1001;
+inline constexpr std::string_view kHrp = "ccdev";
+inline constexpr std::uint64_t kGenesisAllocation = 1'000'000'000;
+inline constexpr std::uint64_t kReward = 50;
+inline constexpr std::uint32_t kBits = 0x207fffff;
+inline constexpr std::uint64_t kGenesisTimeMs = 1'764'000'000'000;
+
+/// SHA-256 of "hello, cloudchain\n": what block 1 anchors.
+util::Hash256 anchor_digest();
+
+/// A fresh directory under the system temp dir, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+struct Keys {
+  crypto::PrivateKey alice;
+  crypto::PrivateKey bob;
+  crypto::PrivateKey carol;
+  crypto::PrivateKey miner;
+  static Keys make();
+};
+
+class TestNode final : public node::NodeService {
+ public:
+  /// Creates the database and the three blocks above. Throws std::runtime_error on any
+  /// failure (test setup).
+  TestNode();
+  ~TestNode() override;
+
+  // NodeService
+  const node::NodeInfo& info() const override { return m_info; }
+  node::TipInfo tip() const override;
+  node::MempoolStats mempool_stats() const override;
+  node::MiningStatus mining() const override;
+  const storage::Database& database() const override { return *m_db; }
+  std::expected<util::Hash256, node::SubmitRejection> submit_transaction(const primitives::Transaction& tx) override;
+  std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const override;
+  std::optional<primitives::Transaction> mempool_get(const util::Hash256& txid) const override;
+  std::uint64_t next_nonce(const crypto::Address& address) const override;
+  void set_mining(bool enabled) override { m_mining.store(enabled); }
+  void request_shutdown() override { m_shutdown_requests.fetch_add(1); }
+
+  // Test controls.
+  const Keys& keys() const { return m_keys; }
+  /// Connects a block with `txs` (which must all apply) on the tip; returns it. The
+  /// mempool drops what the block included.
+  primitives::Block mine(std::vector<primitives::Transaction> txs);
+  /// The active chain's blocks, by height.
+  std::vector<primitives::Block> blocks() const;
+  /// A signed transfer / anchor for this chain.
+  primitives::Transaction transfer(const crypto::PrivateKey& from, const crypto::Address& to, std::uint64_t amount,
+                                   std::uint64_t nonce, std::uint64_t fee = 1000) const;
+  primitives::Transaction anchor(const crypto::PrivateKey& from, const util::Hash256& digest, std::uint64_t nonce,
+                                 std::uint64_t fee = 1000) const;
+  int shutdown_requests() const { return m_shutdown_requests.load(); }
+  std::string address(const crypto::PrivateKey& key) const;
+
+ private:
+  Keys m_keys;
+  TempDir m_dir;
+  std::unique_ptr<storage::Database> m_db;
+  node::NodeInfo m_info;
+
+  mutable std::mutex m_mutex;  // guards m_blocks, m_tip
+  std::vector<primitives::Block> m_blocks;
+  node::TipInfo m_tip;
+
+  mutable std::mutex m_pool_mutex;  // guards m_pool (single-threaded by contract)
+  mempool::Mempool m_pool;
+
+  std::atomic<bool> m_mining{false};
+  std::atomic<int> m_shutdown_requests{0};
+};
+
+}  // namespace cloudchain::api::test
