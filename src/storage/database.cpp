@@ -168,8 +168,8 @@ util::Result<void, StorageError> check_schema(const Handles& h, bool created_fam
   const Bytes key(detail::kSchemaVersionKey.begin(), detail::kSchemaVersionKey.end());
   auto stored = detail::get(h, nullptr, detail::kMetaCf, key);
   if (!stored) return std::unexpected(stored.error());
-  if (*stored) {
-    auto version = decode_u32(detail::bytes_of(**stored));
+  if (const std::optional<std::string>& found = *stored; found.has_value()) {
+    auto version = decode_u32(detail::bytes_of(*found));
     if (!version) return detail::corrupt(detail::kMetaCf, key, version.error().detail);
     if (*version != kSchemaVersion) {
       return util::fail(StorageError::kSchemaMismatch, "database schema_version " + std::to_string(*version) +
@@ -221,7 +221,11 @@ util::Result<std::unique_ptr<Database>, StorageError> Database::open(const std::
       const bool ours =
           cf == rocksdb::kDefaultColumnFamilyName ||
           std::find(std::begin(kColumnFamilies), std::end(kColumnFamilies), cf) != std::end(kColumnFamilies);
-      if (!ours) return util::fail(StorageError::kSchemaMismatch, "unknown column family " + cf + " in " + name);
+      if (!ours) {
+        std::string detail = "unknown column family ";
+        detail.append(cf).append(" in ").append(name);
+        return util::fail(StorageError::kSchemaMismatch, std::move(detail));
+      }
     }
   } else if (!current.IsNotFound()) {
     return open_error(current, path);
@@ -276,8 +280,8 @@ Database::~Database() = default;
 WriteBatch Database::batch() const { return WriteBatch(m_handles.get()); }
 
 util::Result<void, StorageError> Database::write(WriteBatch&& batch) {
-  if (batch.m_handles != m_handles.get()) {
-    return util::fail(StorageError::kForeignBatch, "batch was created by another Database");
+  if (batch.m_handles != m_handles.get() || !batch.m_batch) {
+    return util::fail(StorageError::kForeignBatch, "batch was created by another Database or moved from");
   }
   if (!batch.m_error.empty()) return util::fail(StorageError::kIo, "batch not written: " + batch.m_error);
   const rocksdb::Status s = m_handles->db->Write(m_handles->write_options, batch.m_batch.get());
@@ -311,8 +315,9 @@ std::optional<Bytes> StateNodeView::get(const Hash256& hash) const {
     m_failed_reads.fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
   }
-  if (!*value) return std::nullopt;
-  const auto bytes = detail::bytes_of(**value);
+  const std::optional<std::string>& found = *value;
+  if (!found.has_value()) return std::nullopt;
+  const auto bytes = detail::bytes_of(*found);
   return Bytes(bytes.begin(), bytes.end());
 }
 

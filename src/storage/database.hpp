@@ -59,6 +59,7 @@ struct Options {
   /// One LRU block cache shared by every column family.
   std::size_t block_cache_bytes = std::size_t{64} * 1024 * 1024;
   /// Bounds file descriptors; RocksDB closes table files beyond it (a little slower).
+  /// -1: unbounded.
   int max_open_files = 512;
   /// Keep everything in memory (RocksDB's MemEnv): the same code and format, nothing on
   /// disk, nothing left after close. For other layers' tests; the path is only a name.
@@ -138,7 +139,8 @@ class Snapshot final : public ReadView {
 /// Typed writes collected in memory; nothing is visible until Database::write applies
 /// them all at once. Operations apply in call order (an erase then a put of one key
 /// leaves the put). Created by Database::batch(); REQUIRES: written to (or dropped
-/// before) the Database that created it.
+/// before) the Database that created it. A moved-from batch may only be destroyed,
+/// assigned to, or handed to write() (which refuses it: kForeignBatch).
 class WriteBatch {
  public:
   WriteBatch(WriteBatch&& other) noexcept;
@@ -226,8 +228,8 @@ class Database final : public ReadView {
   WriteBatch batch() const;
   /// Applies the whole batch atomically and syncs the write-ahead log before returning.
   /// On error nothing of the batch is applied. Errors: kForeignBatch (another Database's
-  /// batch), kIo (RocksDB failed; after a failed sync RocksDB refuses further writes
-  /// until reopened). One writer thread at a time.
+  /// or moved-from batch), kIo (RocksDB failed; after a failed WAL write RocksDB refuses
+  /// further writes until reopened). One writer thread at a time.
   util::Result<void, StorageError> write(WriteBatch&& batch);
 
   Snapshot snapshot() const;

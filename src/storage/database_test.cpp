@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -200,6 +201,21 @@ TEST(StorageDatabase, ForeignBatchIsRefused) {
   EXPECT_EQ(r.error().code, StorageError::kForeignBatch);
   EXPECT_EQ(*b->tip(), std::nullopt);
   EXPECT_EQ(*a->tip(), std::nullopt);
+}
+
+TEST(StorageDatabase, MovedFromBatchIsRefused) {
+  TempDir dir;
+  auto db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  WriteBatch batch = db->batch();
+  batch.put_tip(Tip{Hash256{1}, 1});
+  WriteBatch taken = std::move(batch);
+  auto r = db->write(std::move(batch));  // NOLINT(bugprone-use-after-move): the point of the test
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, StorageError::kForeignBatch);
+  EXPECT_EQ(*db->tip(), std::nullopt);
+  ASSERT_TRUE(db->write(std::move(taken)));
+  EXPECT_EQ(*db->tip(), (Tip{Hash256{1}, 1}));
 }
 
 TEST(StorageDatabase, ForEachBlockIndexVisitsEveryEntryInHashOrder) {
@@ -420,16 +436,72 @@ TEST(StorageDatabase, RegularFileIsNotADatabase) {
   EXPECT_EQ(below.error().code, StorageError::kBadPath);
 }
 
+// Runs `f` in a child process and returns its exit status (f's return value), or -1.
+template <typename F>
+int in_child(F f) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(f());
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 TEST(StorageDatabase, UnwritableDirectoryIsRefused) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root bypasses permission bits";
   TempDir dir;
-  const auto locked = dir.path() / "ro";
-  std::filesystem::create_directory(locked);
-  std::filesystem::permissions(locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-  auto r = Database::open(locked);
-  std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
+  namespace fs = std::filesystem;
+  // Readable and searchable by everyone, writable by no one but its owner.
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  const auto readonly = dir.path() / "ro";
+  fs::create_directory(readonly);
+  fs::permissions(readonly, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  // Root bypasses permission bits, so the check runs as an unprivileged user (nobody).
+  const int code = in_child([&] {
+    if (::geteuid() == 0 && ::setuid(65534) != 0) return 10;
+    auto r = Database::open(readonly);
+    if (r) return 11;
+    if (r.error().code != StorageError::kBadPath) return 12;
+    auto below = Database::open(readonly / "db");  // cannot be created
+    if (below) return 13;
+    return below.error().code == StorageError::kBadPath ? 0 : 14;
+  });
+  fs::permissions(readonly, fs::perms::owner_all);
+  EXPECT_EQ(code, 0);
+}
+
+TEST(StorageDatabase, DatabaseOpenInAnotherProcessIsLocked) {
+  TempDir dir;
+  {
+    ASSERT_TRUE(open_ok(dir.db()));
+  }
+  int ready[2];
+  int release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  const pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    ::close(ready[0]);
+    ::close(release[1]);  // else the read below never sees end-of-file
+    auto db = Database::open(dir.db());
+    const char c = db ? 'y' : 'n';
+    if (::write(ready[1], &c, 1) != 1) ::_exit(1);
+    char done = 0;
+    (void)::read(release[0], &done, 1);  // hold the database until the parent is done
+    ::_exit(0);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(ready[0], &c, 1), 1);
+  ASSERT_EQ(c, 'y');
+  auto r = Database::open(dir.db());
+  ::close(release[1]);
+  int status = 0;
+  ::waitpid(holder, &status, 0);
+  for (int fd : {ready[0], ready[1], release[0]}) ::close(fd);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, StorageError::kBadPath);
+  EXPECT_EQ(r.error().code, StorageError::kLocked) << r.error().detail;
+  EXPECT_TRUE(open_ok(dir.db()));  // free again once the holder exited
 }
 
 TEST(StorageDatabase, SecondOpenIsLocked) {

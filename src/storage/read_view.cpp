@@ -21,8 +21,9 @@ util::Result<std::optional<T>, StorageError> read_decoded(const detail::Handles&
                                                           int cf, util::ByteSpan key, Decode decode) {
   auto raw = detail::get(h, snapshot, cf, key);
   if (!raw) return std::unexpected(raw.error());
-  if (!*raw) return std::nullopt;
-  auto value = decode(bytes_of(**raw));
+  const std::optional<std::string>& found = *raw;
+  if (!found.has_value()) return std::nullopt;
+  auto value = decode(bytes_of(*found));
   if (!value) return detail::corrupt(cf, key, value.error().detail);
   return std::optional<T>(std::move(*value));
 }

@@ -76,6 +76,7 @@ struct RawDb {
     std::vector<std::string> names;
     check(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path.string(), &names));
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    descriptors.reserve(names.size());
     for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* raw = nullptr;
     check(rocksdb::DB::Open(rocksdb::Options(), path.string(), descriptors, &handles, &raw));

@@ -3,6 +3,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <utility>
 #include <variant>
 
 #include "crypto/address.hpp"
@@ -32,8 +33,19 @@ void for_each_account_key(const primitives::Transaction& tx, std::uint64_t heigh
 WriteBatch::WriteBatch(const detail::Handles* handles)
     : m_handles(handles), m_batch(std::make_unique<rocksdb::WriteBatch>()) {}
 
-WriteBatch::WriteBatch(WriteBatch&& other) noexcept = default;
-WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept = default;
+// A moved-from batch names no Database, so writing it is kForeignBatch, not a crash.
+WriteBatch::WriteBatch(WriteBatch&& other) noexcept
+    : m_handles(std::exchange(other.m_handles, nullptr)),
+      m_batch(std::move(other.m_batch)),
+      m_error(std::move(other.m_error)) {}
+
+WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept {
+  m_handles = std::exchange(other.m_handles, nullptr);
+  m_batch = std::move(other.m_batch);
+  m_error = std::move(other.m_error);
+  return *this;
+}
+
 WriteBatch::~WriteBatch() = default;
 
 void WriteBatch::put(int cf, ByteSpan key, ByteSpan value) {
