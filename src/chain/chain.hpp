@@ -46,6 +46,7 @@
 #include "chain/engine.hpp"
 #include "chain/error.hpp"
 #include "chain/params.hpp"
+#include "chain/verifier.hpp"
 #include "primitives/block.hpp"
 #include "state/node_store.hpp"
 #include "state/rules.hpp"
@@ -173,30 +174,35 @@ class Chain {
   std::size_t index_size() const { return m_index.size(); }
 
  private:
-  struct Entry;
-  class Verifier;
-  struct Branch;
+  struct Entry;  // chain/index_entry.hpp
 
   Chain(storage::Database& db, ChainParams params, const ConsensusEngine& engine, const ChainOptions& options);
 
-  util::Result<void, ChainError> init_or_load();
-  util::Result<void, ChainError> load_index();
+  // open()
+  util::Result<void, ChainError> write_genesis();
+  util::Result<void, ChainError> load();
+  // The index
   Entry* find(const Hash256& hash) const;
-  Entry* insert(const Hash256& hash, const storage::BlockIndexEntry& stored);
+  Entry& insert(const Hash256& hash, const storage::BlockIndexEntry& stored);
+  void erase_new(Entry& entry);
+  bool is_active(const Entry& entry) const;
   HeaderContext header_context(const Entry& parent, std::uint64_t now_ms) const;
-  util::Result<void, BlockError> check_block(const primitives::Block& block, const Entry& parent, std::uint64_t now_ms,
-                                             const VerifiedFn& is_verified);
-  util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted);
+  // submit_block()
+  util::Result<Uint256, BlockError> check_block(const primitives::Block& block, const Entry& parent,
+                                                std::uint64_t now_ms, const VerifiedFn& is_verified);
+  util::Result<SubmitOutcome, BlockError> store_side(Entry& entry, const primitives::Block& block, bool is_new);
+  util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted, bool is_new);
   void mark_invalid(Entry& bad, storage::WriteBatch& batch);
+  util::Result<primitives::Block, BlockError> load_block(const Entry& entry) const;
   void publish_tip();
 
   storage::Database& m_db;
   const ChainParams m_params;
   const ConsensusEngine& m_engine;
-  std::unique_ptr<Verifier> m_verifier;
+  std::unique_ptr<SignatureVerifier> m_verifier;
 
-  // The block index: every stored header, by hash. Entries are never removed; their
-  // addresses are stable (parent pointers).
+  // The block index: every stored header, by hash. Entries are removed only when the
+  // write that would have stored them fails; parent pointers stay valid.
   std::unordered_map<Hash256, std::unique_ptr<Entry>, state::Hash256Hasher> m_index;
   // The active chain by height: m_active[h] is the block at height h; back() is the tip.
   std::vector<Entry*> m_active;

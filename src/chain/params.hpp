@@ -27,6 +27,8 @@
 
 namespace cloudchain::chain {
 
+using util::Hash256;
+
 struct GenesisAllocation {
   crypto::Address address{};
   std::uint64_t balance = 0;

@@ -1,0 +1,206 @@
+// Chain: opening, the in-memory block index, the published tip. Block submission is in
+// submit.cpp, templates in template.cpp, reindex in reindex.cpp.
+
+#include "chain/chain.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "chain/index_entry.hpp"
+#include "state/records.hpp"
+#include "state/tree.hpp"
+#include "util/hex.hpp"
+
+namespace cloudchain::chain {
+
+namespace {
+
+constexpr std::size_t kMedianSpan = 11;  // timestamps the median time past looks at
+
+std::string storage_detail(std::string_view what, const util::Error<storage::StorageError>& e) {
+  return std::string(what) + ": " + std::string(storage::to_string(e.code)) + ": " + e.detail;
+}
+
+}  // namespace
+
+std::string_view to_string(SubmitStatus s) {
+  switch (s) {
+    case SubmitStatus::kConnected: return "connected";
+    case SubmitStatus::kSideChain: return "side_chain";
+    case SubmitStatus::kReorg: return "reorg";
+  }
+  return "unknown";
+}
+
+Chain::Chain(storage::Database& db, ChainParams params, const ConsensusEngine& engine, const ChainOptions& options)
+    : m_db(db),
+      m_params(std::move(params)),
+      m_engine(engine),
+      m_verifier(std::make_unique<SignatureVerifier>(options.verify_threads)) {}
+
+Chain::~Chain() = default;
+
+util::Result<std::unique_ptr<Chain>, ChainError> Chain::open(storage::Database& db, ChainParams params,
+                                                             const ConsensusEngine& engine,
+                                                             const ChainOptions& options) {
+  if (auto ok = check_params(params); !ok) return std::unexpected(ok.error());
+  std::unique_ptr<Chain> chain(new Chain(db, std::move(params), engine, options));
+
+  auto chain_id = db.chain_id();
+  auto genesis_hash = db.genesis_hash();
+  auto tip = db.tip();
+  if (!chain_id) return util::fail(ChainError::kStorage, storage_detail("chain id", chain_id.error()));
+  if (!genesis_hash) return util::fail(ChainError::kStorage, storage_detail("genesis hash", genesis_hash.error()));
+  if (!tip) return util::fail(ChainError::kStorage, storage_detail("tip", tip.error()));
+
+  if (!*chain_id && !*genesis_hash && !*tip) {
+    if (auto w = chain->write_genesis(); !w) return std::unexpected(w.error());
+  } else {
+    if (!*chain_id || !*genesis_hash || !*tip) {
+      return util::fail(ChainError::kCorrupt, "the database lacks one of chain id, genesis hash and tip");
+    }
+    if (**chain_id != chain->m_params.chain_id) {
+      return util::fail(ChainError::kChainIdMismatch, "database chain id " + std::to_string(**chain_id) +
+                                                          ", genesis file chain id " +
+                                                          std::to_string(chain->m_params.chain_id));
+    }
+    if (**genesis_hash != chain->genesis_hash()) {
+      return util::fail(ChainError::kGenesisMismatch, "database genesis " + util::to_hex(**genesis_hash) +
+                                                          ", genesis file gives " +
+                                                          util::to_hex(chain->genesis_hash()));
+    }
+  }
+  if (auto l = chain->load(); !l) return std::unexpected(l.error());
+  return chain;
+}
+
+util::Result<void, ChainError> Chain::write_genesis() {
+  const GenesisBlock& g = m_params.genesis;
+  storage::BlockIndexEntry entry{g.block.header, {}, storage::kStatusHaveBody | storage::kStatusValid};
+  // The genesis block is exempt from the seal rules but its work still counts, so that
+  // cumulative work is the same sum of work() over every block on every node.
+  if (auto w = m_engine.work(g.block.header)) entry.cumulative_work = w->to_be();
+  storage::WriteBatch batch = m_db.batch();
+  batch.put_block(g.hash, g.block);
+  batch.put_block_index(g.hash, entry);
+  batch.put_state_nodes(g.state_nodes);
+  batch.put_height(0, g.hash);
+  batch.put_tip({g.hash, 0});
+  batch.put_chain_id(m_params.chain_id);
+  batch.put_genesis_hash(g.hash);
+  if (auto w = m_db.write(std::move(batch)); !w) {
+    return util::fail(ChainError::kStorage, storage_detail("writing genesis", w.error()));
+  }
+  return {};
+}
+
+util::Result<void, ChainError> Chain::load() {
+  auto visited = m_db.for_each_block_index(
+      [this](const Hash256& hash, const storage::BlockIndexEntry& stored) { insert(hash, stored); });
+  if (!visited) {
+    if (visited.error().code == storage::StorageError::kCorrupt) {
+      return util::fail(ChainError::kCorrupt, storage_detail("block index", visited.error()));
+    }
+    return util::fail(ChainError::kStorage, storage_detail("block index", visited.error()));
+  }
+  // Link parents now that every entry exists (the visit is in hash order, not height order).
+  for (auto& [hash, entry] : m_index) {
+    if (hash == genesis_hash()) continue;
+    Entry* parent = find(entry->header.parent);
+    if (parent == nullptr || parent->height() + 1 != entry->height()) {
+      return util::fail(ChainError::kCorrupt, "block index entry " + util::to_hex(hash) + " has no parent entry");
+    }
+    entry->parent = parent;
+    parent->children.push_back(entry.get());
+  }
+  Entry* genesis = find(genesis_hash());
+  if (genesis == nullptr || genesis->header != m_params.genesis.block.header) {
+    return util::fail(ChainError::kCorrupt, "the genesis block is not in the block index");
+  }
+
+  auto tip = m_db.tip();
+  if (!tip) return util::fail(ChainError::kStorage, storage_detail("tip", tip.error()));
+  Entry* tip_entry = *tip ? find((*tip)->hash) : nullptr;
+  if (tip_entry == nullptr || tip_entry->height() != (*tip)->height || !tip_entry->has(storage::kStatusValid)) {
+    return util::fail(ChainError::kCorrupt, "the tip is not a valid block of the index");
+  }
+  m_active.assign(tip_entry->height() + 1, nullptr);
+  for (Entry* e = tip_entry; e != nullptr; e = e->parent) m_active[e->height()] = e;
+  if (m_active[0] != genesis) return util::fail(ChainError::kCorrupt, "the tip does not descend from genesis");
+
+  // The tip's state must be readable: reading any key walks from the root node.
+  const Hash256& root = tip_entry->header.state_root;
+  if (auto r = state::tree_get(m_db.state_nodes(), root, state::account_key(crypto::Address{})); !r) {
+    return util::fail(ChainError::kStateUnavailable, "tip state root " + util::to_hex(root) + ": " +
+                                                         std::string(state::to_string(r.error().code)) +
+                                                         " (run reindex)");
+  }
+  publish_tip();
+  return {};
+}
+
+Chain::Entry* Chain::find(const Hash256& hash) const {
+  auto it = m_index.find(hash);
+  return it == m_index.end() ? nullptr : it->second.get();
+}
+
+Chain::Entry& Chain::insert(const Hash256& hash, const storage::BlockIndexEntry& stored) {
+  auto entry = std::make_unique<Entry>();
+  entry->hash = hash;
+  entry->header = stored.header;
+  entry->work = Uint256::from_be(stored.cumulative_work);
+  entry->status = stored.status;
+  Entry& ref = *entry;
+  m_index.insert_or_assign(hash, std::move(entry));
+  return ref;
+}
+
+void Chain::erase_new(Entry& entry) {
+  if (entry.parent != nullptr) std::erase(entry.parent->children, &entry);
+  m_index.erase(entry.hash);
+}
+
+bool Chain::is_active(const Entry& entry) const {
+  return entry.height() < m_active.size() && m_active[entry.height()] == &entry;
+}
+
+HeaderContext Chain::header_context(const Entry& parent, std::uint64_t now_ms) const {
+  HeaderContext ctx;
+  ctx.parent = parent.header;
+  ctx.parent_hash = parent.hash;
+  const Entry* e = &parent;
+  for (std::size_t i = 0; i < kMedianSpan && e != nullptr; ++i, e = e->parent) {
+    ctx.recent_timestamps_ms.push_back(e->header.timestamp_ms);
+  }
+  std::reverse(ctx.recent_timestamps_ms.begin(), ctx.recent_timestamps_ms.end());
+  ctx.genesis = m_params.genesis.block.header;
+  ctx.now_ms = now_ms;
+  return ctx;
+}
+
+std::optional<BlockView> Chain::lookup(const Hash256& hash) const {
+  const Entry* e = find(hash);
+  if (e == nullptr) return std::nullopt;
+  return BlockView{e->hash, e->header, e->work, e->status, is_active(*e)};
+}
+
+std::optional<Hash256> Chain::active_hash_at(std::uint64_t height) const {
+  if (height >= m_active.size()) return std::nullopt;
+  return m_active[height]->hash;
+}
+
+util::Result<primitives::Block, BlockError> Chain::load_block(const Entry& entry) const {
+  auto block = m_db.block(entry.hash);
+  if (!block)
+    return util::fail(BlockError::kStorage, storage_detail("block " + util::to_hex(entry.hash), block.error()));
+  if (!*block) return util::fail(BlockError::kStorage, "block " + util::to_hex(entry.hash) + " has no stored body");
+  return std::move(**block);
+}
+
+void Chain::publish_tip() {
+  const Entry& t = *m_active.back();
+  auto info = std::make_shared<TipInfo>(TipInfo{t.hash, t.height(), t.header.timestamp_ms, t.work, t.header});
+  m_tip.store(std::move(info), std::memory_order_release);
+}
+
+}  // namespace cloudchain::chain

@@ -1,0 +1,283 @@
+// Chain::submit_block: validation of a new block, storage, fork choice, and the
+// connect/disconnect of a tip change (docs/chain.md).
+
+#include <algorithm>
+#include <string>
+
+#include "chain/chain.hpp"
+#include "chain/connect.hpp"
+#include "chain/index_entry.hpp"
+#include "util/hex.hpp"
+
+namespace cloudchain::chain {
+
+namespace {
+
+BlockError from_body_check(primitives::BlockCheckError e) {
+  using E = primitives::BlockCheckError;
+  switch (e) {
+    case E::kBlockTooLarge: return BlockError::kBlockTooLarge;
+    case E::kTooManyTxs: return BlockError::kTooManyTxs;
+    case E::kTooManyCommitSigs: return BlockError::kTooManyCommitSigs;
+    case E::kMissingLastCommit: return BlockError::kMissingLastCommit;
+    case E::kUnexpectedLastCommit: return BlockError::kUnexpectedLastCommit;
+    case E::kTxRootMismatch: return BlockError::kTxRootMismatch;
+    case E::kDuplicateTx: return BlockError::kDuplicateTx;
+    case E::kCommitHashMismatch: return BlockError::kCommitHashMismatch;
+    case E::kCommitNotSorted: return BlockError::kCommitNotSorted;
+  }
+  return BlockError::kTxRootMismatch;
+}
+
+std::string block_name(const Hash256& hash, std::uint64_t height) {
+  return "block " + util::to_hex(hash) + " at height " + std::to_string(height);
+}
+
+// Whether a connect failure proves the block invalid (rather than a local problem).
+bool is_rule_failure(BlockError e) { return e != BlockError::kStateUnavailable && e != BlockError::kStorage; }
+
+}  // namespace
+
+util::Result<SubmitOutcome, BlockError> Chain::submit_block(const primitives::Block& block, std::uint64_t now_ms,
+                                                            const VerifiedFn& is_verified) {
+  const primitives::BlockHeader& header = block.header;
+  const Hash256 hash = primitives::block_hash(header);
+  Entry* existing = find(hash);
+  if (existing != nullptr) {
+    if (existing->has(storage::kStatusInvalid)) {
+      return util::fail(BlockError::kKnownInvalid, block_name(hash, header.height) + " was found invalid before");
+    }
+    if (existing->has(storage::kStatusHaveBody)) {
+      return util::fail(BlockError::kDuplicate, block_name(hash, header.height) + " is already stored");
+    }
+  }
+  Entry* parent = find(header.parent);
+  if (parent == nullptr) {
+    return util::fail(BlockError::kUnknownParent, "parent " + util::to_hex(header.parent) + " of " +
+                                                      block_name(hash, header.height) + " is unknown");
+  }
+  if (parent->has(storage::kStatusInvalid)) {
+    return util::fail(BlockError::kInvalidAncestor, "parent " + util::to_hex(header.parent) + " is invalid");
+  }
+
+  auto work = check_block(block, *parent, now_ms, is_verified);
+  if (!work) {
+    // Only a signature failure here proves that the block with this hash is invalid:
+    // the header passed its own rules and, through tx_root, commits to the bad
+    // transaction. A body that fails check_block_body may be a malleated copy of a valid
+    // block (CVE-2012-2459), and a header rule says nothing about a later retry
+    // (kTimeTooNew), so those are not remembered.
+    if (work.error().code == BlockError::kTxInvalid) {
+      Entry& bad = existing != nullptr ? *existing : insert(hash, {header, {}, 0});
+      bad.parent = parent;
+      if (existing == nullptr) parent->children.push_back(&bad);
+      storage::WriteBatch batch = m_db.batch();
+      mark_invalid(bad, batch);
+      (void)m_db.write(std::move(batch));  // best effort: the verdict is only a cache
+    }
+    return std::unexpected(work.error());
+  }
+
+  const bool is_new = existing == nullptr;
+  Entry& entry = is_new ? insert(hash, {header, {}, 0}) : *existing;
+  if (is_new) {
+    entry.parent = parent;
+    parent->children.push_back(&entry);
+  }
+  entry.work = *work;
+  // Fork choice: strictly more work wins; among equals the first seen stays.
+  if (entry.work > m_active.back()->work) return activate(entry, block, is_new);
+  return store_side(entry, block, is_new);
+}
+
+util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& block, const Entry& parent,
+                                                     std::uint64_t now_ms, const VerifiedFn& is_verified) {
+  const primitives::BlockHeader& header = block.header;
+  // Context-free body: the chain's limits first (they bound every later cost), then the
+  // structure (tx root, duplicate txids, commit).
+  if (block.txs.size() > m_params.max_block_txs) {
+    return util::fail(BlockError::kTooManyTxs, std::to_string(block.txs.size()) + " transactions, limit " +
+                                                   std::to_string(m_params.max_block_txs));
+  }
+  if (const std::size_t size = primitives::encoded_size(block); size > m_params.max_block_bytes) {
+    return util::fail(BlockError::kBlockTooLarge,
+                      std::to_string(size) + " bytes, limit " + std::to_string(m_params.max_block_bytes));
+  }
+  if (auto body = primitives::check_block_body(block); !body) {
+    return util::fail(from_body_check(body.error().code), body.error().detail);
+  }
+
+  // The header in its context.
+  if (header.version != primitives::kHeaderVersion) {
+    return util::fail(BlockError::kBadVersion, "version " + std::to_string(header.version));
+  }
+  if (header.chain_id != m_params.chain_id) {
+    return util::fail(BlockError::kWrongChain, "chain id " + std::to_string(header.chain_id) + ", expected " +
+                                                   std::to_string(m_params.chain_id));
+  }
+  if (header.height != parent.height() + 1) {
+    return util::fail(BlockError::kBadHeight,
+                      "height " + std::to_string(header.height) + ", parent height " + std::to_string(parent.height()));
+  }
+  if (auto h = m_engine.check_header(header, header_context(parent, now_ms)); !h) return std::unexpected(h.error());
+  auto work = m_engine.work(header);
+  if (!work) return std::unexpected(work.error());
+  auto total = Uint256::checked_add(parent.work, *work);
+  if (!total) return util::fail(BlockError::kWorkOverflow, "cumulative work reaches 2^256");
+
+  // Signatures last: the most expensive check, run only for a block whose proof of work
+  // is already known good, on every core.
+  std::vector<const primitives::Transaction*> to_check(block.txs.size());
+  for (std::size_t i = 0; i < block.txs.size(); ++i) {
+    if (!is_verified || !is_verified(primitives::txid(block.txs[i]))) to_check[i] = &block.txs[i];
+  }
+  if (auto failure = m_verifier->run(to_check, m_params.chain_id)) {
+    return util::fail(BlockError::kTxInvalid, "tx " + std::to_string(failure->index) + ": " +
+                                                  std::string(primitives::to_string(failure->error.code)) + ": " +
+                                                  failure->error.detail);
+  }
+  return *total;
+}
+
+util::Result<SubmitOutcome, BlockError> Chain::store_side(Entry& entry, const primitives::Block& block, bool is_new) {
+  const std::uint8_t status = storage::kStatusHaveBody;
+  storage::WriteBatch batch = m_db.batch();
+  batch.put_block(entry.hash, block);
+  batch.put_block_index(entry.hash, {entry.header, entry.work.to_be(), status});
+  if (auto w = m_db.write(std::move(batch)); !w) {
+    if (is_new) erase_new(entry);
+    return util::fail(BlockError::kStorage,
+                      "storing " + block_name(entry.hash, entry.height()) + ": " + w.error().detail);
+  }
+  entry.status = status;
+  SubmitOutcome out;
+  out.status = SubmitStatus::kSideChain;
+  out.tip = tip();
+  return out;
+}
+
+void Chain::mark_invalid(Entry& bad, storage::WriteBatch& batch) {
+  std::vector<Entry*> stack{&bad};
+  while (!stack.empty()) {
+    Entry* e = stack.back();
+    stack.pop_back();
+    e->status = static_cast<std::uint8_t>((e->status & ~storage::kStatusValid) | storage::kStatusInvalid);
+    batch.put_block_index(e->hash, e->stored());
+    stack.insert(stack.end(), e->children.begin(), e->children.end());
+  }
+}
+
+util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const primitives::Block& submitted,
+                                                        bool is_new) {
+  // The branch: the candidate and its ancestors down to (excluding) the active chain.
+  std::vector<Entry*> branch;
+  for (Entry* e = &candidate; !is_active(*e); e = e->parent) branch.push_back(e);
+  std::reverse(branch.begin(), branch.end());
+  const Entry& fork = *branch.front()->parent;
+  for (const Entry* e : branch) {
+    // Without every body the branch cannot be connected yet; it waits as a side chain.
+    if (e != &candidate && !e->has(storage::kStatusHaveBody)) return store_side(candidate, submitted, is_new);
+  }
+
+  auto fail_local = [&](util::Error<BlockError> error) -> util::Result<SubmitOutcome, BlockError> {
+    if (is_new) erase_new(candidate);
+    return std::unexpected(std::move(error));
+  };
+
+  storage::WriteBatch batch = m_db.batch();
+  SubmitOutcome out;
+
+  // Disconnect, tip first. The index records go before the new branch's (unindex_block
+  // erases tx_index entries whatever block they name).
+  std::vector<primitives::Block> old_blocks;
+  for (std::uint64_t h = m_active.back()->height(); h > fork.height(); --h) {
+    const Entry& e = *m_active[h];
+    auto block = load_block(e);
+    if (!block) return fail_local(block.error());
+    batch.unindex_block(*block, h, e.hash);
+    batch.erase_height(h);
+    old_blocks.push_back(std::move(*block));
+  }
+
+  // Connect, oldest first, all in memory: each block's new state nodes are staged so the
+  // next block reads them, and nothing is written unless the whole branch connects.
+  state::StagingNodeStore staging(m_db.state_nodes());
+  std::vector<primitives::Block> new_blocks;
+  struct Executed {
+    std::vector<state::StoredNode> nodes;
+    UndoRecord undo;
+  };
+  std::vector<std::optional<Executed>> executed(branch.size());
+  for (std::size_t i = 0; i < branch.size(); ++i) {
+    Entry& e = *branch[i];
+    util::Result<primitives::Block, BlockError> block =
+        &e == &candidate ? util::Result<primitives::Block, BlockError>(submitted) : load_block(e);
+    if (!block) return fail_local(block.error());
+    // A block connected before has its state stored (content-addressed, never pruned):
+    // reconnecting it needs no re-execution.
+    if (!e.has(storage::kStatusValid)) {
+      const Hash256& parent_root = e.parent->header.state_root;
+      auto r = connect_block(staging, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()));
+      if (!r) {
+        util::Error<BlockError> error = r.error();
+        if (&e != &candidate) error.detail = block_name(e.hash, e.height()) + ": " + error.detail;
+        if (!is_rule_failure(error.code)) return fail_local(std::move(error));
+        // The verdict: e and its descendants are invalid; the branch blocks before it
+        // passed every rule, so they are stored as valid with their state. The active
+        // chain stays: it had at least as much work as any of them.
+        storage::WriteBatch verdict = m_db.batch();
+        for (std::size_t j = 0; j < i; ++j) {
+          if (!executed[j]) continue;
+          verdict.put_state_nodes(executed[j]->nodes);
+          verdict.put_undo(branch[j]->hash, encode_undo(executed[j]->undo));
+          branch[j]->status |= storage::kStatusValid;
+          verdict.put_block_index(branch[j]->hash, branch[j]->stored());
+        }
+        mark_invalid(e, verdict);
+        (void)m_db.write(std::move(verdict));  // best effort: a lost verdict is only found again
+        return std::unexpected(std::move(error));
+      }
+      for (const auto& node : r->commit.new_nodes) staging.put(node.hash, node.encoding);
+      executed[i] = Executed{std::move(r->commit.new_nodes), UndoRecord{parent_root, r->reward, r->fees}};
+    }
+    new_blocks.push_back(std::move(*block));
+  }
+
+  for (std::size_t i = 0; i < branch.size(); ++i) {
+    const Entry& e = *branch[i];
+    const primitives::Block& block = new_blocks[i];
+    if (&e == &candidate) batch.put_block(e.hash, block);
+    if (executed[i]) {
+      batch.put_state_nodes(executed[i]->nodes);
+      batch.put_undo(e.hash, encode_undo(executed[i]->undo));
+    }
+    batch.index_block(block, e.height(), e.hash);
+    batch.put_height(e.height(), e.hash);
+    storage::BlockIndexEntry stored = e.stored();
+    stored.status |= storage::kStatusHaveBody | storage::kStatusValid;
+    batch.put_block_index(e.hash, stored);
+  }
+  batch.put_tip({candidate.hash, candidate.height()});
+  if (auto w = m_db.write(std::move(batch)); !w) {
+    return fail_local({BlockError::kStorage,
+                       "connecting " + block_name(candidate.hash, candidate.height()) + ": " + w.error().detail});
+  }
+
+  // Committed: bring memory in line.
+  for (Entry* e : branch) e->status |= storage::kStatusHaveBody | storage::kStatusValid;
+  m_active.resize(fork.height() + 1);
+  m_active.insert(m_active.end(), branch.begin(), branch.end());
+  publish_tip();
+
+  out.status = old_blocks.empty() ? SubmitStatus::kConnected : SubmitStatus::kReorg;
+  out.tip = tip();
+  for (auto it = old_blocks.rbegin(); it != old_blocks.rend(); ++it) {
+    out.disconnected.push_back(primitives::block_hash(it->header));
+    out.disconnected_txs.insert(out.disconnected_txs.end(), std::make_move_iterator(it->txs.begin()),
+                                std::make_move_iterator(it->txs.end()));
+  }
+  out.connected = std::move(new_blocks);
+  return out;
+}
+
+}  // namespace cloudchain::chain

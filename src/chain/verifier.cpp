@@ -1,0 +1,102 @@
+#include "chain/verifier.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+
+namespace cloudchain::chain {
+
+struct SignatureVerifier::Job {
+  std::span<const primitives::Transaction* const> txs;
+  std::uint32_t chain_id = 0;
+  std::atomic<std::size_t> next_chunk{0};
+  // Lowest failing index so far (SIZE_MAX: none); its error is in `failure`.
+  std::atomic<std::size_t> lowest{std::numeric_limits<std::size_t>::max()};
+  std::mutex failure_mutex;  // guards `failure`
+  std::optional<TxCheckFailure> failure;
+};
+
+SignatureVerifier::SignatureVerifier(unsigned threads) {
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  for (unsigned i = 1; i < threads; ++i) m_workers.emplace_back([this] { worker_loop(); });
+}
+
+SignatureVerifier::~SignatureVerifier() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  for (auto& t : m_workers) t.join();
+}
+
+void SignatureVerifier::work(Job& job) {
+  const std::size_t n = job.txs.size();
+  for (;;) {
+    const std::size_t begin = job.next_chunk.fetch_add(1, std::memory_order_relaxed) * kChunk;
+    // Chunks are taken in index order: once one starts at or above a known failure,
+    // so do all later ones, and none of them can hold a lower failure.
+    if (begin >= n || begin > job.lowest.load(std::memory_order_relaxed)) return;
+    const std::size_t end = std::min(n, begin + kChunk);
+    for (std::size_t i = begin; i < end; ++i) {
+      const primitives::Transaction* tx = job.txs[i];
+      if (tx == nullptr) continue;
+      auto r = primitives::check_transaction(*tx, job.chain_id);
+      if (r) continue;
+      std::lock_guard lock(job.failure_mutex);
+      if (!job.failure || i < job.failure->index) {
+        job.failure = TxCheckFailure{i, std::move(r.error())};
+        job.lowest.store(i, std::memory_order_relaxed);
+      }
+      break;  // later indexes of this chunk cannot be lower
+    }
+  }
+}
+
+void SignatureVerifier::worker_loop() {
+  std::uint64_t seen = 0;
+  for (;;) {
+    Job* job = nullptr;
+    {
+      std::unique_lock lock(m_mutex);
+      m_wake.wait(lock, [&] { return m_stop || m_generation != seen; });
+      if (m_stop) return;
+      seen = m_generation;
+      job = m_job;
+    }
+    work(*job);
+    {
+      std::lock_guard lock(m_mutex);
+      if (--m_busy == 0) m_done.notify_one();
+    }
+  }
+}
+
+std::optional<TxCheckFailure> SignatureVerifier::run(std::span<const primitives::Transaction* const> txs,
+                                                     std::uint32_t chain_id) {
+  Job job;
+  job.txs = txs;
+  job.chain_id = chain_id;
+  // Small batches are not worth waking anyone.
+  if (m_workers.empty() || txs.size() <= kChunk) {
+    work(job);
+    return std::move(job.failure);
+  }
+  {
+    std::lock_guard lock(m_mutex);
+    m_job = &job;
+    m_busy = static_cast<unsigned>(m_workers.size());
+    ++m_generation;
+  }
+  m_wake.notify_all();
+  work(job);
+  {
+    // `job` lives on this stack frame: wait until no worker can touch it.
+    std::unique_lock lock(m_mutex);
+    m_done.wait(lock, [&] { return m_busy == 0; });
+    m_job = nullptr;
+  }
+  return std::move(job.failure);
+}
+
+}  // namespace cloudchain::chain
