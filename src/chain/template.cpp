@@ -33,7 +33,7 @@ util::Result<TemplateResult, ChainError> Chain::build_block_template(
     const primitives::Transaction& tx = *candidates[i];
     if (block.txs.size() >= m_params.max_block_txs) break;
     const std::size_t tx_size = primitives::encoded_size(tx);
-    if (tx_size > m_params.max_block_bytes - size) break;
+    if (size > m_params.max_block_bytes || tx_size > m_params.max_block_bytes - size) break;
     const std::size_t mark = overlay.checkpoint();
     auto fee = state::apply_transaction(overlay, tx, m_params.rules, h.height);
     if (!fee) {
