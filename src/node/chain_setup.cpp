@@ -1,0 +1,59 @@
+#include "node/chain_setup.hpp"
+
+#include "consensus/pow_engine.hpp"
+#include "util/hex.hpp"
+
+namespace cloudchain::node {
+
+util::Result<chain::ChainParams, ConfigError> make_chain_params(const Genesis& genesis) {
+  chain::GenesisSpec spec;
+  spec.chain_id = genesis.chain_id;
+  spec.timestamp_ms = genesis.genesis_time_ms;
+  spec.seal = primitives::PowSeal{genesis.pow.genesis_bits, 0};
+  spec.allocations.reserve(genesis.alloc.size());
+  for (const GenesisAlloc& a : genesis.alloc) spec.allocations.push_back({a.address, a.amount});
+  auto block = chain::make_genesis(spec);
+  if (!block) {
+    return config_fail(ConfigError::kInconsistent, "genesis.json", "alloc",
+                       "the chain refuses the genesis: " + block.error().detail);
+  }
+  chain::ChainParams params;
+  params.chain_id = genesis.chain_id;
+  params.genesis = std::move(*block);
+  params.rules = genesis.chain_rules();
+  params.max_block_txs = genesis.limits.max_block_txs;
+  params.max_block_bytes = genesis.limits.max_block_bytes;
+  return params;
+}
+
+util::Result<std::unique_ptr<chain::ConsensusEngine>, ConfigError> make_engine(const Genesis& genesis) {
+  auto engine = consensus::PowEngine::create(genesis.pow, genesis.reward);
+  if (!engine) {
+    return config_fail(ConfigError::kInconsistent, "genesis.json", "pow",
+                       "the PoW engine refuses the parameters: " + engine.error().detail);
+  }
+  return std::make_unique<consensus::PowEngine>(std::move(*engine));
+}
+
+std::string to_decimal(const util::Uint256& value) {
+  // Nineteen digits at a time: 10^19 is the largest power of ten below 2^64.
+  constexpr std::uint64_t kChunk = 10'000'000'000'000'000'000ULL;
+  if (value.is_zero()) return "0";
+  std::vector<std::uint64_t> chunks;  // least significant first
+  util::Uint256 rest = value;
+  while (!rest.is_zero()) {
+    auto [quotient, remainder] = util::Uint256::divmod(rest, util::Uint256(kChunk));
+    chunks.push_back(remainder.low64());
+    rest = quotient;
+  }
+  std::string out = std::to_string(chunks.back());
+  for (std::size_t i = chunks.size() - 1; i-- > 0;) {
+    const std::string digits = std::to_string(chunks[i]);
+    out += std::string(19 - digits.size(), '0') + digits;
+  }
+  return out;
+}
+
+std::string short_hash(const util::Hash256& hash) { return util::to_hex(hash).substr(0, 16); }
+
+}  // namespace cloudchain::node

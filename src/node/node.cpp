@@ -1,0 +1,574 @@
+#include "node/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+#include <unordered_set>
+
+#include "mempool/account_view.hpp"
+#include "node/chain_setup.hpp"
+#include "state/overlay.hpp"
+#include "util/hex.hpp"
+
+namespace cloudchain::node {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Expired transactions are looked for this often (expiry itself is hours).
+constexpr auto kExpiryInterval = 60s;
+/// Miner hash counts are sampled this often for MiningStatus::hashrate.
+constexpr auto kHashrateInterval = 2s;
+/// After a failed template build (e.g. an unreadable state), wait this long to retry.
+constexpr auto kTemplateRetry = 1s;
+/// A template older than this is rebuilt with a fresh timestamp, so a block's timestamp
+/// says when it was found (to within this), not when its parent was: ASERT and the
+/// explorer's block times then measure the real pace.
+constexpr std::uint64_t kTemplateRefreshMs = 1000;
+
+std::uint64_t system_now_ms() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+/// The mempool's view of the accounts as the block after `tip` sees them.
+struct TipView {
+  TipView(const storage::Database& db, const chain::TipInfo& tip)
+      : overlay(db.state_nodes(), tip.header.state_root), view(overlay, tip.height + 1) {}
+  state::StateOverlay overlay;
+  mempool::OverlayAccountView view;
+};
+
+SubmitRejection rejection_of(const util::Error<mempool::MempoolError>& error) {
+  SubmitRejection out;
+  out.sender_at_fault = mempool::sender_at_fault(error.code);
+  out.detail = error.detail;
+  out.code = std::string(mempool::to_string(error.code));
+  if (error.code == mempool::MempoolError::kInvalidTransaction) {
+    // The detail starts with the TxCheckError name ("tx_invalid_signature: ..."): that
+    // rule is the more useful code for a client.
+    const std::size_t colon = error.detail.find(':');
+    if (colon != std::string::npos && colon > 0) out.code = error.detail.substr(0, colon);
+  }
+  return out;
+}
+
+}  // namespace
+
+// --- lifecycle ---------------------------------------------------------------------------
+
+util::Result<std::unique_ptr<Node>, NodeError> Node::open(NodeOptions options) {
+  auto params = make_chain_params(options.genesis);
+  if (!params) return util::fail(NodeError::kConfig, params.error().detail);
+
+  storage::Options db_options;
+  db_options.block_cache_bytes = static_cast<std::size_t>(options.config.storage.cache_mb) << 20;
+  db_options.max_open_files = options.config.storage.max_open_files;
+  const std::filesystem::path data = options.home / "data";
+  auto db = storage::Database::open(data, db_options);
+  if (!db) {
+    return util::fail(NodeError::kStorage, data.string() + ": " + std::string(storage::to_string(db.error().code)) +
+                                               ": " + db.error().detail);
+  }
+
+  auto engine = make_engine(options.genesis);
+  if (!engine) return util::fail(NodeError::kConfig, engine.error().detail);
+  chain::ChainOptions chain_options;
+  chain_options.verify_threads = options.verify_threads;
+  auto chain = chain::Chain::open(**db, *params, **engine, chain_options);
+  if (!chain) {
+    const chain::ChainError code = chain.error().code;
+    if (code == chain::ChainError::kGenesisMismatch || code == chain::ChainError::kChainIdMismatch) {
+      return util::fail(NodeError::kGenesisMismatch,
+                        data.string() + " holds another chain than " + (options.home / "genesis.json").string() +
+                            " describes (" + std::string(chain::to_string(code)) + ": " + chain.error().detail +
+                            "); use the genesis.json it was created with, or another home");
+    }
+    return util::fail(NodeError::kChain, std::string(chain::to_string(code)) + ": " + chain.error().detail);
+  }
+
+  NodeInfo info;
+  info.version = std::string(kVersion);
+  info.chain_id = options.genesis.chain_id;
+  info.network = options.genesis.network;
+  info.consensus = options.genesis.consensus;
+  info.genesis_hash = (*chain)->genesis_hash();
+  return std::unique_ptr<Node>(
+      new Node(std::move(options), std::move(*db), std::move(*engine), std::move(*chain), std::move(info)));
+}
+
+Node::Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::unique_ptr<chain::ConsensusEngine> engine,
+           std::unique_ptr<chain::Chain> chain, NodeInfo info)
+    : m_options(std::move(options)),
+      m_log(m_options.logger ? m_options.logger : spdlog::default_logger()),
+      m_info(std::move(info)),
+      m_mempool_path(m_options.home / "mempool.dat"),
+      m_db(std::move(db)),
+      m_engine(std::move(engine)),
+      m_chain(std::move(chain)),
+      m_mempool(std::make_unique<mempool::Mempool>(m_info.chain_id, m_options.config.mempool)) {
+  publish_tip();
+  publish_mempool_stats();
+}
+
+Node::~Node() { stop(); }
+
+std::uint64_t Node::now_ms() const { return m_options.clock_ms ? m_options.clock_ms() : system_now_ms(); }
+
+util::Result<std::uint64_t, NodeError> Node::reindex() {
+  {
+    std::lock_guard lock(m_lifecycle_mutex);
+    if (m_started) return util::fail(NodeError::kAlreadyStarted, "reindex runs before start()");
+  }
+  const std::uint64_t old_height = m_chain->tip()->height;
+  m_log->info("reindex: rebuilding state and indexes from the stored blocks (tip was at height {})", old_height);
+  // Chain::reindex reports nothing until it returns; a heartbeat says it is alive.
+  std::mutex heartbeat_mutex;
+  std::condition_variable heartbeat_cv;
+  bool done = false;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread heartbeat([&] {
+    std::unique_lock lock(heartbeat_mutex);
+    while (!heartbeat_cv.wait_for(lock, 5s, [&] { return done; })) {
+      const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      m_log->info("reindex: still running after {:.0f} s", secs);
+    }
+  });
+  auto result = m_chain->reindex();
+  {
+    std::lock_guard lock(heartbeat_mutex);
+    done = true;
+  }
+  heartbeat_cv.notify_all();
+  heartbeat.join();
+  if (!result) {
+    m_log->error("reindex failed: {}: {}", chain::to_string(result.error().code), result.error().detail);
+    return util::fail(NodeError::kChain,
+                      std::string(chain::to_string(result.error().code)) + ": " + result.error().detail);
+  }
+  const double secs = std::max(1e-3, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  m_log->info("reindex: 100% done, {} blocks in {:.2f} s ({:.0f} blocks/s), tip at height {}", *result + 1, secs,
+              static_cast<double>(*result + 1) / secs, *result);
+  publish_tip();
+  return *result;
+}
+
+util::Result<void, NodeError> Node::start() {
+  {
+    std::lock_guard lock(m_lifecycle_mutex);
+    if (m_started) return util::fail(NodeError::kAlreadyStarted, "start() is called once");
+    m_started = true;
+  }
+  // Still the only thread: the pool is loaded before anyone can submit.
+  load_mempool();
+
+  m_miner = std::make_unique<consensus::Miner>(
+      [this](const primitives::BlockHeader& header, std::uint64_t generation) {
+        // A miner thread: hand the header to the actor and return at once.
+        m_actor->post([this, header, generation] { on_block_found(header, generation); });
+      },
+      [this](std::uint64_t generation) {
+        m_actor->post([this, generation] {
+          if (generation == m_generation) rebuild_template();  // every nonce tried: new timestamp
+        });
+      });
+  m_actor = std::make_unique<Actor>("chain-actor");
+
+  const auto tip = m_chain->tip();
+  const MiningConfig& mining = m_options.config.mining;
+  m_log->info("node {} started: chain id {}, network {}, consensus {}, genesis {}", m_info.version, m_info.chain_id,
+              m_info.network, m_info.consensus, util::to_hex(m_info.genesis_hash));
+  m_log->info("tip: height {} hash {} work {}", tip->height, util::to_hex(tip->hash), to_decimal(tip->cumulative_work));
+  if (mining.enabled) {
+    m_log->info("mining: on, {} thread(s), beneficiary {}", mining.threads,
+                crypto::encode_address(m_info.network, *mining.address));
+  } else {
+    m_log->info("mining: off");
+  }
+
+  m_actor->post_after(kExpiryInterval, [this] { expire_mempool(); });
+  m_actor->post_after(std::chrono::milliseconds(kTemplateRefreshMs), [this] { refresh_template(); });
+  m_actor->post([this] {
+    m_last_hash_sample = std::chrono::steady_clock::now();
+    sample_hashrate();
+  });
+  if (mining.enabled) m_actor->post([this] { apply_mining(true); });
+  return {};
+}
+
+void Node::request_shutdown() {
+  {
+    std::lock_guard lock(m_shutdown_mutex);
+    if (m_shutdown_requested) return;
+    m_shutdown_requested = true;
+  }
+  m_log->info("shutdown requested");
+  m_shutdown_cv.notify_all();
+}
+
+bool Node::shutdown_requested() const {
+  std::lock_guard lock(m_shutdown_mutex);
+  return m_shutdown_requested;
+}
+
+void Node::wait_for_shutdown_request() {
+  std::unique_lock lock(m_shutdown_mutex);
+  m_shutdown_cv.wait(lock, [this] { return m_shutdown_requested; });
+}
+
+bool Node::wait_for_shutdown_request(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(m_shutdown_mutex);
+  return m_shutdown_cv.wait_for(lock, timeout, [this] { return m_shutdown_requested; });
+}
+
+void Node::stop(const std::function<void()>& after_miner_stopped) {
+  {
+    std::lock_guard lock(m_lifecycle_mutex);
+    if (m_stopped) return;
+    m_stopped = true;
+  }
+  m_stopping = true;
+  const auto start = std::chrono::steady_clock::now();
+  // 1. No more found blocks: join the miner threads (a found header already posted is
+  //    still submitted while the actor drains).
+  if (m_miner) m_miner->stop();
+  m_mining_enabled = false;
+  // 2. The caller's step (the daemon stops the HTTP API here).
+  if (after_miner_stopped) after_miner_stopped();
+  // 3. Drain: every queued task runs, later posts are refused.
+  if (m_actor) {
+    m_actor->post([this] { m_mining = false; });
+    m_actor->stop();
+  }
+  // The actor thread is gone: this thread owns the chain and the pool again.
+  m_miner.reset();
+  // 4. Save the pool for the next start.
+  if (m_started) {
+    if (auto saved = m_mempool->save(m_mempool_path)) {
+      m_log->info("mempool: saved {} transaction(s) to {}", *saved, m_mempool_path.string());
+    } else {
+      m_log->error("mempool: could not save to {}: {}", m_mempool_path.string(), saved.error().detail);
+    }
+  }
+  // 5. Close: the chain first (it borrows the database and the engine).
+  const auto tip = m_chain ? m_chain->tip() : nullptr;
+  m_chain.reset();
+  m_db.reset();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  if (tip) {
+    m_log->info("node stopped in {} ms at height {} ({})", ms.count(), tip->height, short_hash(tip->hash));
+  }
+}
+
+// --- snapshots ---------------------------------------------------------------------------
+
+void Node::publish_tip() {
+  const auto tip = m_chain->tip();
+  auto info = std::make_shared<TipInfo>();
+  info->height = tip->height;
+  info->hash = tip->hash;
+  info->timestamp_ms = tip->timestamp_ms;
+  info->cumulative_work = to_decimal(tip->cumulative_work);
+  if (const auto* pow = std::get_if<primitives::PowSeal>(&tip->header.seal)) info->bits = pow->bits;
+  m_tip.store(std::move(info), std::memory_order_release);
+}
+
+void Node::publish_mempool_stats() {
+  m_pool_size.store(m_mempool->size(), std::memory_order_relaxed);
+  m_pool_bytes.store(m_mempool->bytes(), std::memory_order_relaxed);
+}
+
+TipInfo Node::tip() const { return *m_tip.load(std::memory_order_acquire); }
+
+std::shared_ptr<const chain::TipInfo> Node::chain_tip() const {
+  // The chain publishes its own snapshot; reading it is safe from any thread, but the
+  // Chain object itself goes away in stop(): this is for tests and the daemon while running.
+  return m_chain ? m_chain->tip() : nullptr;
+}
+
+MempoolStats Node::mempool_stats() const {
+  return MempoolStats{m_pool_size.load(std::memory_order_relaxed), m_pool_bytes.load(std::memory_order_relaxed)};
+}
+
+MiningStatus Node::mining() const {
+  MiningStatus out;
+  out.enabled = m_mining_enabled.load(std::memory_order_relaxed);
+  out.threads = out.enabled ? m_options.config.mining.threads : 0;
+  out.hashrate = m_hashrate.load(std::memory_order_relaxed);
+  return out;
+}
+
+// --- NodeService requests ----------------------------------------------------------------
+
+std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitives::Transaction& tx) {
+  if (!m_actor) return std::unexpected(SubmitRejection{"shutting_down", "the node is not running", false});
+  auto result = m_actor->call([this, &tx] { return admit(tx); });
+  if (!result) return std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false});
+  return std::move(*result);
+}
+
+std::vector<primitives::Transaction> Node::mempool_list(std::size_t offset, std::size_t limit) const {
+  if (!m_actor || limit == 0) return {};
+  auto result = m_actor->call([this, offset, limit] {
+    std::vector<primitives::Transaction> out;
+    const std::size_t wanted = offset > std::numeric_limits<std::size_t>::max() - limit ? offset : offset + limit;
+    const std::vector<const primitives::Transaction*> ready =
+        m_mempool->select(wanted, std::numeric_limits<std::size_t>::max());
+    std::size_t position = 0;
+    std::unordered_set<const primitives::Transaction*> listed;
+    for (const primitives::Transaction* tx : ready) {
+      listed.insert(tx);
+      if (position++ >= offset && out.size() < limit) out.push_back(*tx);
+    }
+    if (out.size() < limit) {
+      // The queued ones (a nonce gap before them), in arrival order.
+      for (const mempool::PoolEntry* entry : m_mempool->list(m_mempool->size())) {
+        if (listed.contains(&entry->tx)) continue;
+        if (position++ >= offset) out.push_back(entry->tx);
+        if (out.size() >= limit) break;
+      }
+    }
+    return out;
+  });
+  return result ? std::move(*result) : std::vector<primitives::Transaction>{};
+}
+
+std::optional<primitives::Transaction> Node::mempool_get(const Hash256& txid) const {
+  if (!m_actor) return std::nullopt;
+  auto result = m_actor->call([this, &txid]() -> std::optional<primitives::Transaction> {
+    const mempool::PoolEntry* entry = m_mempool->get(txid);
+    if (entry == nullptr) return std::nullopt;
+    return entry->tx;
+  });
+  return result ? std::move(*result) : std::nullopt;
+}
+
+std::uint64_t Node::next_nonce(const crypto::Address& address) const {
+  if (m_actor) {
+    auto result = m_actor->call([this, &address]() -> std::optional<std::uint64_t> {
+      TipView tip(*m_db, *m_chain->tip());
+      auto nonce = m_mempool->pending_nonce(address, tip.view);
+      if (!nonce) {
+        m_log->error("next_nonce: {}", nonce.error().detail);
+        return std::nullopt;
+      }
+      return *nonce;
+    });
+    if (result) return result->value_or(0);
+  }
+  return 0;
+}
+
+void Node::set_mining(bool enabled) {
+  if (enabled && !m_options.config.mining.address) {
+    m_log->warn("mining: cannot turn on without a miner address (mining.address or --miner-address)");
+    return;
+  }
+  if (m_actor) m_actor->post([this, enabled] { apply_mining(enabled); });
+}
+
+// --- actor tasks -------------------------------------------------------------------------
+
+void Node::load_mempool() {
+  TipView tip(*m_db, *m_chain->tip());
+  auto loaded = m_mempool->load(m_mempool_path, now_ms(), tip.view);
+  if (loaded) {
+    m_log->info("mempool: reloaded {} of {} saved transaction(s) ({} expired, {} no longer valid)", loaded->added,
+                loaded->read, loaded->expired, loaded->rejected);
+  } else if (loaded.error().code != mempool::MempoolError::kFileMissing) {
+    m_log->warn("mempool: {}: {} ({} transaction(s) kept)", m_mempool_path.string(), loaded.error().detail,
+                m_mempool->size());
+  }
+  publish_mempool_stats();
+}
+
+std::expected<Hash256, SubmitRejection> Node::admit(const primitives::Transaction& tx) {
+  TipView tip(*m_db, *m_chain->tip());
+  auto added = m_mempool->add(tx, now_ms(), tip.view);
+  publish_mempool_stats();
+  if (!added) {
+    m_log->debug("tx refused: {}: {}", mempool::to_string(added.error().code), added.error().detail);
+    return std::unexpected(rejection_of(added.error()));
+  }
+  m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
+  if (m_mining && added->executable) {
+    m_template_stale = true;
+    schedule_template_rebuild();
+  }
+  return added->txid;
+}
+
+void Node::on_block_found(const primitives::BlockHeader& header, std::uint64_t generation) {
+  if (!m_template || generation != m_generation) return;  // a template replaced meanwhile
+  primitives::Block block = m_template->block;
+  block.header = header;
+  m_template.reset();  // its nonce space is done with; the tip change builds the next one
+  submit_block(block, "mined");
+  // A refused block changed no tip: build again so mining continues.
+  if (m_mining && !m_template) rebuild_template();
+}
+
+void Node::submit_block(const primitives::Block& block, std::string_view origin) {
+  const Hash256 hash = primitives::block_hash(block.header);
+  auto old_tip = m_chain->tip();
+  auto outcome =
+      m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) { return m_mempool->is_verified(txid); });
+  if (!outcome) {
+    m_log->warn("{} block {} at height {} rejected: {}: {}", origin, short_hash(hash), block.header.height,
+                chain::to_string(outcome.error().code), outcome.error().detail);
+    return;
+  }
+  // The block is on disk (one synced batch): from here on it may be reported.
+  if (outcome->status == chain::SubmitStatus::kSideChain) {
+    m_log->info("{} block {} at height {} stored on a side chain", origin, short_hash(hash), block.header.height);
+    return;
+  }
+  const auto& tip = *outcome->tip;
+  if (outcome->status == chain::SubmitStatus::kReorg) {
+    m_log->warn("reorg: {} block(s) disconnected, {} connected; tip {} at height {}", outcome->disconnected.size(),
+                outcome->connected.size(), short_hash(tip.hash), tip.height);
+  }
+  for (const primitives::Block& connected : outcome->connected) {
+    const std::uint64_t interval =
+        connected.header.timestamp_ms >= old_tip->timestamp_ms && connected.header.height == old_tip->height + 1
+            ? connected.header.timestamp_ms - old_tip->timestamp_ms
+            : 0;
+    m_log->info("block {} height {} txs {} interval {:.3f} s ({})",
+                short_hash(primitives::block_hash(connected.header)), connected.header.height, connected.txs.size(),
+                static_cast<double>(interval) / 1000.0, origin);
+  }
+  after_tip_change(*outcome);
+}
+
+void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
+  publish_tip();
+  TipView tip(*m_db, *outcome.tip);
+  for (const primitives::Block& block : outcome.connected) {
+    if (auto removed = m_mempool->remove_for_block(block, tip.view); !removed) {
+      m_log->warn("mempool: revalidation after block {}: {}", block.header.height, removed.error().detail);
+    }
+  }
+  if (outcome.status == chain::SubmitStatus::kReorg) {
+    const auto readd = m_mempool->readd(outcome.disconnected_txs, now_ms(), tip.view);
+    m_log->info("mempool: {} transaction(s) of disconnected blocks re-added, {} dropped", readd.added, readd.rejected);
+    if (auto dropped = m_mempool->revalidate(tip.view); !dropped) {
+      m_log->warn("mempool: revalidation after reorg: {}", dropped.error().detail);
+    } else if (*dropped > 0) {
+      m_log->info("mempool: {} transaction(s) no longer valid after the reorg", *dropped);
+    }
+  }
+  publish_mempool_stats();
+  if (m_mining) rebuild_template();
+}
+
+void Node::apply_mining(bool enabled) {
+  const MiningConfig& config = m_options.config.mining;
+  if (enabled == m_mining) return;
+  if (enabled) {
+    if (!config.address || m_stopping) return;  // set_mining and check_config rule out the first
+    m_mining = true;
+    m_miner->start(config.threads);
+    m_mining_enabled = true;
+    m_log->info("mining: on ({} thread(s))", config.threads);
+    rebuild_template();
+  } else {
+    m_mining = false;
+    m_miner->stop();
+    m_template.reset();
+    m_mining_enabled = false;
+    m_hashrate = 0;
+    m_log->info("mining: off");
+  }
+}
+
+void Node::rebuild_template() {
+  if (!m_mining) return;
+  const MiningConfig& config = m_options.config.mining;
+  const BlockLimits& limits = m_options.genesis.limits;
+  const std::vector<const primitives::Transaction*> candidates =
+      m_mempool->select(limits.max_block_txs, limits.max_block_bytes);
+  const std::uint64_t now = now_ms();
+  auto built = m_chain->build_block_template(*config.address, candidates, now);
+  if (!built) {
+    m_log->error("mining: cannot build a block template: {}: {}", chain::to_string(built.error().code),
+                 built.error().detail);
+    m_miner->clear_template();
+    m_template.reset();
+    m_actor->post_after(kTemplateRetry, [this] {
+      if (!m_template) rebuild_template();
+    });
+    return;
+  }
+  // A candidate the state refused cannot be mined on this tip; drop it from the pool
+  // (with its sender's later nonces) so the next template does not try it again.
+  for (const chain::SkippedTx& skipped : built->skipped) {
+    m_log->info("mempool: dropping tx {}: {}: {}", short_hash(skipped.txid), state::to_string(skipped.reason.code),
+                skipped.reason.detail);
+    m_mempool->remove(skipped.txid);
+  }
+  if (!built->skipped.empty()) publish_mempool_stats();
+
+  consensus::BlockTemplate tpl;
+  tpl.header = built->block.header;
+  tpl.generation = ++m_generation;
+  if (auto set = m_miner->set_template(tpl); !set) {
+    m_log->error("mining: template refused by the miner: {}: {}", consensus::to_string(set.error().code),
+                 set.error().detail);
+    m_template.reset();
+    return;
+  }
+  m_log->debug("mining: template {} at height {} with {} tx(s), bits {:08x}", m_generation, built->block.header.height,
+               built->block.txs.size(), std::get<primitives::PowSeal>(built->block.header.seal).bits);
+  m_template = std::move(*built);
+  m_template_built_ms = now;
+  m_template_stale = false;
+}
+
+void Node::schedule_template_rebuild() {
+  if (m_rebuild_scheduled) return;
+  const std::uint64_t interval = m_options.config.mining.template_interval_ms;
+  const std::uint64_t now = now_ms();
+  const std::uint64_t due = m_template_built_ms + interval;
+  const std::uint64_t wait = due > now ? std::min(due - now, interval) : 0;
+  m_rebuild_scheduled = true;
+  m_actor->post_after(std::chrono::milliseconds(wait), [this] {
+    m_rebuild_scheduled = false;
+    if (m_mining && m_template_stale) rebuild_template();
+  });
+}
+
+void Node::refresh_template() {
+  if (m_mining && m_template && now_ms() - m_template_built_ms >= kTemplateRefreshMs) rebuild_template();
+  m_actor->post_after(std::chrono::milliseconds(kTemplateRefreshMs / 4), [this] { refresh_template(); });
+}
+
+void Node::expire_mempool() {
+  const std::size_t dropped = m_mempool->expire(now_ms());
+  if (dropped > 0) {
+    m_log->info("mempool: {} expired transaction(s) dropped", dropped);
+    publish_mempool_stats();
+    if (m_mining) {
+      m_template_stale = true;
+      schedule_template_rebuild();
+    }
+  }
+  m_actor->post_after(kExpiryInterval, [this] { expire_mempool(); });
+  m_actor->post_after(std::chrono::milliseconds(kTemplateRefreshMs), [this] { refresh_template(); });
+}
+
+void Node::sample_hashrate() {
+  const auto now = std::chrono::steady_clock::now();
+  const std::uint64_t hashes = m_miner->hashes();
+  const double secs = std::chrono::duration<double>(now - m_last_hash_sample).count();
+  if (m_mining && secs > 0) {
+    m_hashrate = static_cast<std::uint64_t>(static_cast<double>(hashes - m_last_hashes) / secs);
+  }
+  m_last_hashes = hashes;
+  m_last_hash_sample = now;
+  m_actor->post_after(kHashrateInterval, [this] { sample_hashrate(); });
+}
+
+}  // namespace cloudchain::node

@@ -1,0 +1,200 @@
+#pragma once
+// Node: one running cloudchain node. It owns the database, the chain, the mempool and
+// the miner, and implements NodeService for the layers above (HTTP API).
+//
+//   auto node = Node::open(options);     // database, chain (genesis on first start), mempool
+//   node->reindex();                      // optional, before start: rebuild state from blocks
+//   node->start();                        // chain actor, mempool reload, timers, miner
+//   node->wait_for_shutdown_request();    // until request_shutdown() (signal, admin API)
+//   node->stop([&] { api.stop(); });      // miner, then the hook, then drain, save, close
+//
+// Concurrency (docs/node.md): the Chain and the Mempool belong to the CHAIN ACTOR, one
+// thread that runs posted tasks in order (node/actor.hpp). API threads and miner threads
+// never touch them: they post a task (a transaction to admit, a found header, mining on
+// or off) and, when they need an answer, wait for it. What other threads read without
+// the actor comes from immutable snapshots, each replaced whole (std::atomic of a
+// shared_ptr to const): the tip, the mempool size, the mining status. Reads of blocks,
+// indexes and state go straight to the database, which is safe from any thread.
+//
+// Durability: nothing is reported before it is on disk. A block is logged as connected,
+// and the tip snapshot moves, only after Chain::submit_block returned, i.e. after its
+// one synced RocksDB batch was written; a node killed at any instant restarts on the
+// last logged tip or a later one.
+//
+// Mining: while mining is on, the actor builds a template (chain.build_block_template
+// with mempool.select) on every new tip, when new transactions arrived (at most every
+// template_interval_ms), and once a second for a fresh timestamp; miner threads search
+// it; a found header comes back as a task that completes the block and submits it like
+// any other block.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/chain.hpp"
+#include "consensus/miner.hpp"
+#include "mempool/mempool.hpp"
+#include "node/actor.hpp"
+#include "node/config.hpp"
+#include "node/genesis.hpp"
+#include "node/service.hpp"
+#include "storage/database.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace cloudchain::node {
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+struct NodeOptions {
+  std::filesystem::path home;  // HOME/data holds the database, HOME/mempool.dat the saved pool
+  Genesis genesis;
+  Config config;  // after command-line overrides and check_config
+  /// Where log lines go. nullptr: spdlog's default logger.
+  std::shared_ptr<spdlog::logger> logger;
+  /// The wall clock in Unix milliseconds (block timestamps, mempool times).
+  /// Empty: std::chrono::system_clock.
+  std::function<std::uint64_t()> clock_ms;
+  /// Signature-checking threads of the chain (0: one per core).
+  unsigned verify_threads = 0;
+};
+
+/// One failure of Node::open or reindex.
+using NodeFailure = util::Error<NodeError>;
+
+class Node final : public NodeService {
+ public:
+  /// Opens HOME/data (creating it on first start, with the genesis block), the chain and
+  /// an empty mempool. Errors: kConfig (the genesis cannot make chain parameters),
+  /// kStorage (the database does not open: locked by another process, damaged, ...),
+  /// kGenesisMismatch (HOME/data holds another chain), kChain (the stored chain is
+  /// inconsistent or its state unreadable).
+  static util::Result<std::unique_ptr<Node>, NodeError> open(NodeOptions options);
+
+  /// Stops the node if it is running (stop()).
+  ~Node() override;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Rebuilds the state and indexes from the stored blocks (Chain::reindex), logging
+  /// progress. Call before start(). Returns the rebuilt tip's height. Errors: kChain.
+  util::Result<std::uint64_t, NodeError> reindex();
+
+  /// Reloads HOME/mempool.dat if present, starts the chain actor, its timers (mempool
+  /// expiry, hashrate) and, if the config says so, the miner. Once only (kAlreadyStarted).
+  util::Result<void, NodeError> start();
+
+  /// Blocks until request_shutdown() was called (from any thread, e.g. a signal thread
+  /// or the admin API). Returns at once if it already was.
+  void wait_for_shutdown_request();
+  /// As above with a timeout; true when a shutdown was requested.
+  bool wait_for_shutdown_request(std::chrono::milliseconds timeout);
+
+  /// Graceful shutdown, in this order: stop the miner (no more found blocks), run
+  /// `after_miner_stopped` (the daemon stops the HTTP API there, so no request is cut
+  /// off by the actor going away), drain the actor (every queued task runs; later
+  /// requests are answered as shutting down), save the mempool to HOME/mempool.dat,
+  /// close the database. Idempotent; the hook runs only on the first call. Call from the
+  /// thread that called start(), never from a NodeService method or the hook.
+  void stop(const std::function<void()>& after_miner_stopped = {});
+
+  // --- NodeService -------------------------------------------------------------------
+  const NodeInfo& info() const override { return m_info; }
+  TipInfo tip() const override;
+  MempoolStats mempool_stats() const override;
+  MiningStatus mining() const override;
+  const storage::Database& database() const override { return *m_db; }
+  /// Rejections: the mempool's codes (to_string(MempoolError)); for a transaction that
+  /// fails primitives::check_transaction, the TxCheckError name (e.g.
+  /// "tx_invalid_signature"); "shutting_down" (not the sender's fault) once stopping.
+  std::expected<Hash256, SubmitRejection> submit_transaction(const primitives::Transaction& tx) override;
+  /// Executable transactions in block-selection order, then the queued ones (waiting
+  /// for a lower nonce) in arrival order. Empty once stopping.
+  std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const override;
+  std::optional<primitives::Transaction> mempool_get(const Hash256& txid) const override;
+  /// The account nonce plus its consecutive pooled nonces; 0 once stopping or if the
+  /// state cannot be read (logged).
+  std::uint64_t next_nonce(const crypto::Address& address) const override;
+  /// Logged and ignored without a miner address.
+  void set_mining(bool enabled) override;
+  void request_shutdown() override;
+
+  bool shutdown_requested() const;
+  /// The chain's tip (any thread), with its full header.
+  std::shared_ptr<const chain::TipInfo> chain_tip() const;
+
+ private:
+  Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::unique_ptr<chain::ConsensusEngine> engine,
+       std::unique_ptr<chain::Chain> chain, NodeInfo info);
+
+  std::uint64_t now_ms() const;
+  void publish_tip();
+  void publish_mempool_stats();
+
+  // --- actor tasks (REQUIRES: on the actor thread) --------------------------------------
+  void load_mempool();
+  std::expected<Hash256, SubmitRejection> admit(const primitives::Transaction& tx);
+  void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
+  void submit_block(const primitives::Block& block, std::string_view origin);
+  void after_tip_change(const chain::SubmitOutcome& outcome);
+  void apply_mining(bool enabled);
+  void rebuild_template();
+  void schedule_template_rebuild();
+  void refresh_template();
+  void expire_mempool();
+  void sample_hashrate();
+
+  NodeOptions m_options;
+  std::shared_ptr<spdlog::logger> m_log;
+  NodeInfo m_info;
+  std::filesystem::path m_mempool_path;
+
+  // Owned; destroyed in reverse: chain before engine before database.
+  std::unique_ptr<storage::Database> m_db;
+  std::unique_ptr<chain::ConsensusEngine> m_engine;
+
+  // --- owned by the actor once started (before start(): by the thread that opened) ---
+  std::unique_ptr<chain::Chain> m_chain;
+  std::unique_ptr<mempool::Mempool> m_mempool;
+  bool m_mining = false;  // the actor's view: templates are built only while true
+  std::optional<chain::TemplateResult> m_template;
+  std::uint64_t m_generation = 0;         // of m_template
+  std::uint64_t m_template_built_ms = 0;  // when m_template was built
+  bool m_template_stale = false;          // new transactions since m_template was built
+  bool m_rebuild_scheduled = false;
+  std::uint64_t m_last_hashes = 0;
+  std::chrono::steady_clock::time_point m_last_hash_sample;
+
+  // --- snapshots, any thread ----------------------------------------------------------
+  std::atomic<std::shared_ptr<const TipInfo>> m_tip;
+  std::atomic<std::uint64_t> m_pool_size{0};
+  std::atomic<std::uint64_t> m_pool_bytes{0};
+  std::atomic<bool> m_mining_enabled{false};
+  std::atomic<std::uint64_t> m_hashrate{0};
+
+  mutable std::mutex m_shutdown_mutex;  // guards m_shutdown_requested
+  std::condition_variable m_shutdown_cv;
+  bool m_shutdown_requested = false;
+
+  std::mutex m_lifecycle_mutex;  // guards m_started, m_stopped
+  bool m_started = false;
+  bool m_stopped = false;
+  std::atomic<bool> m_stopping{false};  // set first thing in stop(): the actor starts no miner after it
+
+  // Declared last: its threads call back into the members above, and it is stopped
+  // (joined) before they go away.
+  std::unique_ptr<Actor> m_actor;
+  std::unique_ptr<consensus::Miner> m_miner;
+};
+
+}  // namespace cloudchain::node

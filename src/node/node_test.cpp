@@ -1,0 +1,333 @@
+// The node in-process: a real database in a temp home, the real chain, mempool and
+// miner (on an easy target), transactions submitted through NodeService.
+
+#include "node/node.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "node/chain_setup.hpp"
+#include "node/test_util.hpp"
+#include "primitives/header.hpp"
+#include "state/overlay.hpp"
+#include "util/uint256.hpp"
+
+namespace cloudchain::node {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kChainId = 4242;
+constexpr std::uint64_t kAliceFunds = 1'000'000'000;
+constexpr std::uint64_t kReward = 5'000'000'000;
+
+std::uint64_t wall_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+/// A devnet that one thread mines in milliseconds: about 2^12 hashes per block at
+/// first, 100 ms target spacing, a short ASERT half-life so the pace settles fast.
+Genesis easy_genesis() {
+  Genesis g = default_genesis(kChainId, "ccdev", wall_ms() - 1000);
+  g.pow.target_block_time_ms = 100;
+  g.pow.asert_half_life_ms = 2000;
+  util::Uint256 target = util::Uint256::max() >> 12;
+  g.pow.genesis_bits = primitives::bits_from_target(target.to_be());
+  g.alloc.push_back({test::address_of(1), kAliceFunds});
+  return g;
+}
+
+/// Log lines into a string stream, so tests can look for them.
+struct CapturedLog {
+  std::shared_ptr<std::ostringstream> stream = std::make_shared<std::ostringstream>();
+  std::shared_ptr<spdlog::logger> logger;
+  CapturedLog() {
+    logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream));
+    logger->set_level(spdlog::level::debug);
+  }
+  std::string text() const {
+    logger->flush();
+    return stream->str();
+  }
+};
+
+NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesis, bool mine,
+                        const std::shared_ptr<spdlog::logger>& logger) {
+  NodeOptions o;
+  o.home = home;
+  o.genesis = genesis;
+  o.config.mining.enabled = mine;
+  o.config.mining.address = test::address_of(9);
+  o.config.mining.threads = 1;
+  o.config.mining.template_interval_ms = 50;
+  o.logger = logger;
+  o.verify_threads = 1;
+  return o;
+}
+
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout = 60s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+primitives::Transaction transfer(std::uint32_t from, const crypto::Address& to, std::uint64_t amount,
+                                 std::uint64_t nonce, std::uint64_t fee = 1000, std::uint32_t chain_id = kChainId) {
+  primitives::Transaction tx;
+  tx.chain_id = chain_id;
+  tx.nonce = nonce;
+  tx.fee = fee;
+  tx.body = primitives::Transfer{to, amount};
+  primitives::sign(tx, test::key_of(from));
+  return tx;
+}
+
+state::Account account_at_tip(const Node& node, const crypto::Address& address) {
+  const auto tip = node.chain_tip();
+  state::StateOverlay overlay(node.database().state_nodes(), tip->header.state_root);
+  auto account = overlay.account(address);
+  EXPECT_TRUE(account.has_value());
+  return account ? *account : state::Account{};
+}
+
+TEST(Node, MinesIncludesTransfersAndRestartsOnItsTip) {
+  test::TempDir home;
+  CapturedLog log;
+  const Genesis genesis = easy_genesis();
+  const crypto::Address bob = test::address_of(2);
+  Hash256 tip_hash{};
+  std::uint64_t tip_height = 0;
+  Hash256 queued_txid{};
+  {
+    auto opened = Node::open(options_for(home.path(), genesis, /*mine=*/true, log.logger));
+    ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+    Node& node = **opened;
+    EXPECT_EQ(node.info().chain_id, kChainId);
+    EXPECT_EQ(node.info().network, "ccdev");
+    EXPECT_EQ(node.info().consensus, "pow");
+    EXPECT_EQ(node.info().version, kVersion);
+    EXPECT_EQ(node.info().genesis_hash, make_chain_params(genesis)->genesis.hash);
+    EXPECT_EQ(node.tip().height, 0U);
+    EXPECT_EQ(node.tip().hash, node.info().genesis_hash);
+    ASSERT_TRUE(node.start().has_value());
+    EXPECT_FALSE(node.start().has_value());  // once only
+
+    ASSERT_TRUE(wait_until([&] { return node.tip().height >= 3; })) << log.text();
+    EXPECT_TRUE(node.mining().enabled);
+    EXPECT_EQ(node.mining().threads, 1U);
+    EXPECT_NE(node.tip().cumulative_work, "0");
+    EXPECT_NE(node.tip().bits, 0U);
+
+    // A transfer through NodeService, included by the miner.
+    const crypto::Address alice = test::address_of(1);
+    EXPECT_EQ(node.next_nonce(alice), 0U);
+    const primitives::Transaction tx = transfer(1, bob, 12345, 0, 1000);
+    auto submitted = node.submit_transaction(tx);
+    ASSERT_TRUE(submitted.has_value()) << submitted.error().code << ": " << submitted.error().detail;
+    EXPECT_EQ(*submitted, primitives::txid(tx));
+    ASSERT_TRUE(wait_until([&] {
+      auto location = node.database().tx_location(*submitted);
+      return location.has_value() && location->has_value();
+    })) << log.text();
+
+    // A transaction with a nonce gap waits in the pool, visible to the API.
+    const primitives::Transaction queued = transfer(1, bob, 1, 5, 1000);
+    auto queued_id = node.submit_transaction(queued);
+    ASSERT_TRUE(queued_id.has_value()) << queued_id.error().detail;
+    queued_txid = *queued_id;
+    EXPECT_EQ(node.mempool_get(queued_txid), queued);
+    const auto listed = node.mempool_list(0, 10);
+    EXPECT_NE(std::find(listed.begin(), listed.end(), queued), listed.end());
+    EXPECT_TRUE(node.mempool_list(listed.size(), 10).empty());
+    EXPECT_GE(node.mempool_stats().size, 1U);
+    EXPECT_GT(node.mempool_stats().bytes, 0U);
+    EXPECT_EQ(node.next_nonce(alice), 1U);  // the gap stops the run at the account nonce
+
+    // Balances at the tip: alice paid amount + fee, bob got the amount, and the miner
+    // got every block's reward plus the fee.
+    node.set_mining(false);
+    ASSERT_TRUE(wait_until([&] { return !node.mining().enabled; }));
+    // A found block may still be in flight: let the tip settle.
+    std::this_thread::sleep_for(200ms);
+    const auto tip = node.chain_tip();
+    const state::Account a = account_at_tip(node, alice);
+    EXPECT_EQ(a.balance, kAliceFunds - 12345 - 1000);
+    EXPECT_EQ(a.nonce, 1U);
+    EXPECT_EQ(account_at_tip(node, bob).balance, 12345U);
+    EXPECT_EQ(account_at_tip(node, test::address_of(9)).balance, tip->height * kReward + 1000);
+
+    // Mining stays off: the tip does not move.
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(node.tip().height, tip->height);
+    tip_hash = tip->hash;
+    tip_height = tip->height;
+
+    EXPECT_FALSE(node.shutdown_requested());
+    node.request_shutdown();
+    EXPECT_TRUE(node.wait_for_shutdown_request(1s));
+    bool hook_ran = false;
+    node.stop([&] { hook_ran = true; });
+    EXPECT_TRUE(hook_ran);
+    node.stop();  // idempotent
+  }
+  const std::string text = log.text();
+  if (std::getenv("NODE_TEST_LOG") != nullptr) std::cerr << text;
+  EXPECT_NE(text.find("mining: on"), std::string::npos) << text;
+  EXPECT_NE(text.find("height 1 txs 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("txs 1 interval"), std::string::npos) << text;
+  EXPECT_NE(text.find("mempool: saved 1 transaction(s)"), std::string::npos) << text;
+  EXPECT_TRUE(std::filesystem::exists(home.path() / "mempool.dat"));
+
+  // Reopen: same tip, the queued transaction is back in the pool.
+  CapturedLog log2;
+  auto reopened = Node::open(options_for(home.path(), genesis, /*mine=*/false, log2.logger));
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().detail;
+  EXPECT_EQ((*reopened)->tip().height, tip_height);
+  EXPECT_EQ((*reopened)->tip().hash, tip_hash);
+  ASSERT_TRUE((*reopened)->start().has_value());
+  EXPECT_TRUE((*reopened)->mempool_get(queued_txid).has_value()) << log2.text();
+  EXPECT_FALSE((*reopened)->mining().enabled);
+  (*reopened)->stop();
+}
+
+class StoppedNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    genesis = easy_genesis();
+    auto opened = Node::open(options_for(home.path(), genesis, false, log.logger));
+    ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+    node = std::move(*opened);
+    ASSERT_TRUE(node->start().has_value());
+  }
+  test::TempDir home;
+  CapturedLog log;
+  Genesis genesis;
+  std::unique_ptr<Node> node;
+};
+
+TEST_F(StoppedNodeTest, RejectionsCarryTheRuleCode) {
+  const crypto::Address bob = test::address_of(2);
+  primitives::Transaction bad_sig = transfer(1, bob, 5, 0);
+  bad_sig.signature[5] ^= 1;
+  auto r = node->submit_transaction(bad_sig);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().code == "tx_invalid_signature" || r.error().code == "tx_bad_signature_encoding")
+      << r.error().code;
+  EXPECT_TRUE(r.error().sender_at_fault);
+
+  auto wrong_chain = node->submit_transaction(transfer(1, bob, 5, 0, 1000, kChainId + 1));
+  ASSERT_FALSE(wrong_chain.has_value());
+  EXPECT_EQ(wrong_chain.error().code, "tx_wrong_chain");
+
+  auto poor = node->submit_transaction(transfer(3, bob, 5, 0));  // key 3 has no funds
+  ASSERT_FALSE(poor.has_value());
+  EXPECT_EQ(poor.error().code, "mempool_insufficient_balance");
+  EXPECT_TRUE(poor.error().sender_at_fault);
+
+  auto cheap = node->submit_transaction(transfer(1, bob, 5, 0, 1));
+  ASSERT_FALSE(cheap.has_value());
+  EXPECT_EQ(cheap.error().code, "mempool_fee_too_low");
+
+  const auto good = transfer(1, bob, 5, 0);
+  ASSERT_TRUE(node->submit_transaction(good).has_value());
+  auto again = node->submit_transaction(good);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "mempool_already_known");
+  EXPECT_EQ(node->mempool_stats().size, 1U);
+
+  node->stop();
+  auto late = node->submit_transaction(transfer(1, bob, 6, 1));
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, "shutting_down");
+  EXPECT_FALSE(late.error().sender_at_fault);
+  EXPECT_TRUE(node->mempool_list(0, 10).empty());
+  EXPECT_EQ(node->next_nonce(test::address_of(1)), 0U);
+}
+
+TEST_F(StoppedNodeTest, MiningNeedsAnAddress) {
+  node->stop();
+  NodeOptions o = options_for(home.path(), genesis, false, log.logger);
+  o.config.mining.address.reset();
+  auto opened = Node::open(o);
+  ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  ASSERT_TRUE((*opened)->start().has_value());
+  (*opened)->set_mining(true);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE((*opened)->mining().enabled);
+  EXPECT_NE(log.text().find("without a miner address"), std::string::npos);
+}
+
+TEST_F(StoppedNodeTest, ASecondNodeOnTheSameHomeIsRefused) {
+  auto second = Node::open(options_for(home.path(), genesis, false, log.logger));
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, NodeError::kStorage);
+  EXPECT_NE(second.error().detail.find("locked"), std::string::npos) << second.error().detail;
+}
+
+TEST_F(StoppedNodeTest, AnotherGenesisIsRefused) {
+  node->stop();
+  node.reset();
+  Genesis other = genesis;
+  other.alloc.push_back({test::address_of(7), 1});
+  auto opened = Node::open(options_for(home.path(), other, false, log.logger));
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, NodeError::kGenesisMismatch);
+  EXPECT_NE(opened.error().detail.find("genesis.json"), std::string::npos) << opened.error().detail;
+
+  Genesis other_chain = genesis;
+  other_chain.chain_id = kChainId + 1;
+  auto opened2 = Node::open(options_for(home.path(), other_chain, false, log.logger));
+  ASSERT_FALSE(opened2.has_value());
+  EXPECT_EQ(opened2.error().code, NodeError::kGenesisMismatch);
+}
+
+TEST_F(StoppedNodeTest, ReindexKeepsTheTip) {
+  // Mine a few blocks first.
+  node->set_mining(true);
+  ASSERT_TRUE(wait_until([&] { return node->tip().height >= 2; })) << log.text();
+  node->stop();
+  const std::uint64_t height = node->tip().height;
+  const Hash256 hash = node->tip().hash;
+  node.reset();
+
+  auto opened = Node::open(options_for(home.path(), genesis, false, log.logger));
+  ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  auto rebuilt = (*opened)->reindex();
+  ASSERT_TRUE(rebuilt.has_value()) << rebuilt.error().detail;
+  EXPECT_EQ(*rebuilt, height);
+  EXPECT_EQ((*opened)->tip().hash, hash);
+  EXPECT_NE(log.text().find("reindex: 100% done"), std::string::npos) << log.text();
+  ASSERT_TRUE((*opened)->start().has_value());
+  EXPECT_FALSE((*opened)->reindex().has_value());  // not once started
+}
+
+TEST_F(StoppedNodeTest, CorruptMempoolFileIsLoggedNotFatal) {
+  node->stop();
+  node.reset();
+  {
+    std::ofstream out(home.path() / "mempool.dat", std::ios::binary);
+    out << "not a mempool file";
+  }
+  CapturedLog log2;
+  auto opened = Node::open(options_for(home.path(), genesis, false, log2.logger));
+  ASSERT_TRUE(opened.has_value());
+  ASSERT_TRUE((*opened)->start().has_value());
+  EXPECT_EQ((*opened)->mempool_stats().size, 0U);
+  EXPECT_NE(log2.text().find("mempool:"), std::string::npos) << log2.text();
+}
+
+}  // namespace
+}  // namespace cloudchain::node
