@@ -313,6 +313,13 @@ class Node:
         except FileNotFoundError:
             return ""
 
+    def log_of_last_start(self) -> str:
+        """The daemon's output since the latest start() (without the harness's own
+        marker line, which repeats the command line)."""
+        text = self.log_text()
+        section = text[text.rfind(f"===== start #{self.starts}:"):]
+        return section.partition("\n")[2]
+
     def log_tail(self, lines: int = 60) -> str:
         tail = self.log_text().splitlines()[-lines:]
         return f"--- last {len(tail)} lines of {self.log_path} ---\n" + "\n".join(tail)
