@@ -38,7 +38,7 @@ class ChainReindexTest(SystemTestCase):
             r = node.post("/v1/txs", {"tx": tx.hex()})
             self.assertEqual(r.status, 202, r)
             txids.append(r.json["txid"])
-        wait_for(lambda: all(node.get_json(f"/v1/txs/{t}")["status"] == "included" for t in txids), 60,
+        wait_for(lambda: all(node.tx_status(t) == "included" for t in txids), 60,
                  "every transfer to be included", on_timeout=node.log_tail)
         node.wait_height(node.height() + 2)
 

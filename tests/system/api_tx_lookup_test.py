@@ -1,0 +1,57 @@
+"""GET /v1/txs/{txid} of an accepted transaction answers at every moment: "pending"
+until a block includes it, "included" from then on, and never 404 in between (one
+node, no reorganization: nothing takes the transaction out of the chain or the pool).
+
+The test submits transactions one at a time to a mining node and polls each as fast as
+it can until it is included, so it looks at the moment of a block's connection many
+times."""
+
+import secrets
+import time
+import unittest
+
+import txcodec as tc
+from harness import SystemTestCase
+
+BLOCK_TIME_MS = 300
+TRANSACTIONS = 30
+
+
+class ApiTxLookupTest(SystemTestCase):
+    # KNOWN BUG (src/api/routes_txs.cpp, get_tx): an accepted transaction is answered 404
+    # tx_not_found for a moment when the block including it is connected. get_tx looks in
+    # a database snapshot taken before the block's batch is committed (not indexed yet),
+    # then asks the mempool, which by then has removed the transaction because the block
+    # was committed. Fix: ask the mempool first, then the chain (a transaction leaves the
+    # pool only after its block is committed), or take the snapshot again after a mempool
+    # miss. Observed here for 31 of 40 transactions polled in a tight loop. The same
+    # ordering is in get_receipt. Remove expectedFailure once fixed.
+    @unittest.expectedFailure
+    def test_accepted_transaction_is_never_404(self):
+        secret = secrets.token_bytes(32)
+        sender = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secret)))
+        miner = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secrets.token_bytes(32))))
+        node = self.new_node()
+        node.init(allocations={sender: 10**12}, block_time_ms=BLOCK_TIME_MS)
+        node.start(mine=True, miner_address=miner)
+        chain_id = node.status()["chain_id"]
+        to = tc.address_bytes(tc.public_key(secrets.token_bytes(32)))
+
+        for nonce in range(TRANSACTIONS):
+            tx = tc.signed_tx(secret, chain_id, tc.KIND_TRANSFER, nonce, 1_000, tc.transfer_body(to, 1 + nonce))
+            r = node.post("/v1/txs", {"tx": tx.hex()})
+            self.assertEqual(r.status, 202, r)
+            txid = r.json["txid"]
+            deadline = time.monotonic() + 60
+            while True:
+                r = node.api(f"/v1/txs/{txid}")
+                self.assertEqual(r.status, 200, f"tx {txid} (nonce {nonce}), accepted, now: {r!r}; "
+                                                f"tip at height {node.height()}")
+                if r.json["status"] == "included":
+                    break
+                self.assertEqual(r.json["status"], "pending", r.json)
+                self.assertLess(time.monotonic(), deadline, f"tx {txid} never included")
+
+
+if __name__ == "__main__":
+    unittest.main()
