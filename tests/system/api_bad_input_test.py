@@ -160,8 +160,8 @@ class ApiBadInputTest(SystemTestCase):
         self.assertEqual(r.json["txid"], tc.txid(good).hex())
         # Again: still pooled (already known), or a block took it meanwhile (nonce used).
         self.expect(self.submit(good), 422, ("mempool_already_known", "mempool_nonce_too_low"), "the same tx again")
-        got = n.get_json(f"/v1/txs/{tc.txid(good).hex()}")
-        self.assertIn(got["status"], ("pending", "included"))
+        # Pending or included (polled: a 404 for a moment is the lookup race, see harness).
+        wait_for(lambda: n.tx_status(tc.txid(good).hex()) in ("pending", "included"), 10, "the accepted tx")
 
     def test_paths_methods_and_queries(self):
         n = self.node
@@ -256,7 +256,8 @@ class ApiBadInputTest(SystemTestCase):
 
         r = n.admin("/v1/admin/mining", {"enabled": True})
         self.assertEqual(r.status, 200, r)
-        self.assertTrue(n.status()["mining"]["enabled"])
+        # set_mining is applied by the node's actor: /v1/status shows it a moment later.
+        wait_for(lambda: n.status()["mining"]["enabled"] is True, 10, "mining on")
         n.wait_height(n.height() + 2)
 
         # Shutdown with the token: a graceful exit, status 0.
