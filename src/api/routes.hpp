@@ -13,6 +13,8 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "api/http.hpp"
@@ -60,6 +62,17 @@ Response admin_shutdown(const Context& ctx, const Request& req, const PathParams
 
 /// A storage failure as a 500 problem under the storage code (storage_io, storage_corrupt).
 Problem storage_problem(const util::Error<storage::StorageError>& e);
+/// A record that must exist: a read failure is the storage problem, absence is `absent`
+/// with `detail` (e.g. kBlockNotFound, or kInternal when an index names a missing record).
+template <typename T>
+std::expected<T, Problem> required(util::Result<std::optional<T>, storage::StorageError> read, ApiError absent,
+                                   std::string_view detail) {
+  if (!read) return std::unexpected(storage_problem(read.error()));
+  std::optional<T>& value = *read;
+  if (!value) return std::unexpected(problem(absent, std::string(detail)));
+  return std::move(*value);
+}
+
 /// A refusal to take any query parameter (routes that have none).
 std::expected<void, Problem> no_query(const Request& req);
 

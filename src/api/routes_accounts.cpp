@@ -38,14 +38,12 @@ std::expected<void, Problem> write_tx_refs(JsonWriter& w, const storage::Snapsho
   w.begin_array();
   for (const auto& ref : refs) {
     if (!block || block->header.height != ref.height) {
-      auto hash = snap.hash_at(ref.height);
-      if (!hash) return std::unexpected(storage_problem(hash.error()));
-      if (!*hash) return std::unexpected(problem(ApiError::kInternal, "an index names a height off the chain"));
-      auto read = snap.block(**hash);
-      if (!read) return std::unexpected(storage_problem(read.error()));
-      if (!*read) return std::unexpected(problem(ApiError::kInternal, "an index names a missing block"));
-      block = std::move(**read);
-      block_hash = **hash;
+      auto hash = required(snap.hash_at(ref.height), ApiError::kInternal, "an index names a height off the chain");
+      if (!hash) return std::unexpected(hash.error());
+      auto read = required(snap.block(*hash), ApiError::kInternal, "an index names a missing block");
+      if (!read) return std::unexpected(read.error());
+      block = std::move(*read);
+      block_hash = *hash;
     }
     if (ref.position >= block->txs.size()) {
       return std::unexpected(problem(ApiError::kInternal, "an index names a missing position"));
@@ -78,22 +76,21 @@ Response get_account(const Context& ctx, const Request& req, const PathParams& p
   // still reads exactly that root's tree.
   const storage::Database& db = ctx.service.database();
   const storage::Snapshot snap = db.snapshot();
-  auto tip = snap.tip();
-  if (!tip) return problem_response(storage_problem(tip.error()));
-  if (!*tip) return problem_response(problem(ApiError::kInternal, "the node has no chain yet"));
-  auto entry = snap.block_index((*tip)->hash);
-  if (!entry) return problem_response(storage_problem(entry.error()));
-  if (!*entry) return problem_response(problem(ApiError::kInternal, "the tip has no block index entry"));
-  const util::Hash256& root = (*entry)->header.state_root;
+  auto tip = required(snap.tip(), ApiError::kInternal, "the node has no chain yet");
+  if (!tip) return problem_response(tip.error());
+  auto entry = required(snap.block_index(tip->hash), ApiError::kInternal, "the tip has no block index entry");
+  if (!entry) return problem_response(entry.error());
+  const util::Hash256& root = entry->header.state_root;
 
   const util::Hash256 key = state::account_key(*address);
-  auto value = state::tree_get(db.state_nodes(), root, key);
-  if (!value) return problem_response(state_problem(value.error()));
+  auto value_read = state::tree_get(db.state_nodes(), root, key);
+  if (!value_read) return problem_response(state_problem(value_read.error()));
+  const std::optional<state::TreeValue>& value = *value_read;
   auto proof = state::tree_prove(db.state_nodes(), root, key);
   if (!proof) return problem_response(state_problem(proof.error()));
   state::Account account;
-  if (*value) {
-    auto decoded = state::decode_account((*value)->value);
+  if (value) {
+    auto decoded = state::decode_account(value->value);
     if (!decoded) return problem_response(problem(500, state::to_string(decoded.error().code), decoded.error().detail));
     account = *decoded;
   }
@@ -109,11 +106,11 @@ Response get_account(const Context& ctx, const Request& req, const PathParams& p
   w.decimal_field("unbonding", account.unbonding)
       .field("unbonding_release_height", account.unbonding_release_height)
       .decimal_field("next_nonce", next_nonce)
-      .field("height", (*tip)->height)
-      .hex_field("block_hash", (*tip)->hash)
+      .field("height", tip->height)
+      .hex_field("block_hash", tip->hash)
       .hex_field("state_root", root)
       .hex_field("key", key);
-  if (*value) w.hex_field("value", (*value)->value);
+  if (value) w.hex_field("value", value->value);
   w.hex_field("proof", state::encode_proof(*proof)).end_object();
   return json_response(200, w.take());
 }
@@ -141,7 +138,7 @@ Response list_account_txs(const Context& ctx, const Request& req, const PathPara
   if (auto ok = write_tx_refs(w, snap, page->txs, ctx.service.info().network); !ok) {
     return problem_response(ok.error());
   }
-  if (page->next) w.field("next_cursor", page->next->token());
+  if (const std::optional<storage::AccountTxCursor>& next = page->next) w.field("next_cursor", next->token());
   w.end_object();
   return json_response(200, w.take());
 }

@@ -33,27 +33,26 @@ Response list_blocks(const Context& ctx, const Request& req, const PathParams& /
 
   // One snapshot: the height index and the blocks it names must agree during a reorg.
   const storage::Snapshot snap = ctx.service.database().snapshot();
-  auto tip = snap.tip();
-  if (!tip) return problem_response(storage_problem(tip.error()));
+  auto tip_read = snap.tip();
+  if (!tip_read) return problem_response(storage_problem(tip_read.error()));
+  const std::optional<storage::Tip>& tip = *tip_read;
   const std::string_view hrp = ctx.service.info().network;
 
   JsonWriter w(std::size_t{1024} * *limit);
   w.begin_object().key("blocks").begin_array();
   std::optional<std::uint64_t> next;
-  if (*tip) {
+  if (tip) {
     // A `from` above the tip starts at the tip: a client polling with its last known
     // height + 1 gets the newest blocks rather than an error.
-    std::uint64_t height = std::min(from->value_or((*tip)->height), (*tip)->height);
+    std::uint64_t height = std::min(from->value_or(tip->height), tip->height);
     for (std::uint64_t n = 0; n < *limit; ++n, --height) {
-      auto hash = snap.hash_at(height);
-      if (!hash) return problem_response(storage_problem(hash.error()));
-      if (!*hash) return problem_response(problem(ApiError::kInternal, "no block at active height"));
-      auto block = snap.block(**hash);
-      if (!block) return problem_response(storage_problem(block.error()));
-      if (!*block) return problem_response(problem(ApiError::kInternal, "active block body missing"));
+      auto hash = required(snap.hash_at(height), ApiError::kInternal, "no block at an active height");
+      if (!hash) return problem_response(hash.error());
+      auto block = required(snap.block(*hash), ApiError::kInternal, "an active block has no body");
+      if (!block) return problem_response(block.error());
       w.begin_object();
-      write_block_fields(w, **block, **hash, hrp, /*full=*/false);
-      w.field("confirmations", confirmations(**tip, height)).end_object();
+      write_block_fields(w, *block, *hash, hrp, /*full=*/false);
+      w.field("confirmations", confirmations(*tip, height)).end_object();
       if (height == 0) break;
       if (n + 1 == *limit) next = height - 1;
     }
@@ -79,30 +78,30 @@ Response get_block(const Context& ctx, const Request& req, const PathParams& par
     if (!height) {
       return problem_response(problem(ApiError::kBadBlockId, "a decimal height or a 64-digit hex block hash"));
     }
-    auto at = snap.hash_at(*height);
-    if (!at) return problem_response(storage_problem(at.error()));
-    if (!*at) return problem_response(problem(ApiError::kBlockNotFound, "no block at this height"));
-    hash = **at;
+    auto at = required(snap.hash_at(*height), ApiError::kBlockNotFound, "no block at this height");
+    if (!at) return problem_response(at.error());
+    hash = *at;
   }
 
-  auto block = snap.block(hash);
-  if (!block) return problem_response(storage_problem(block.error()));
-  if (!*block) return problem_response(problem(ApiError::kBlockNotFound, "no block with this hash"));
-  auto tip = snap.tip();
-  if (!tip) return problem_response(storage_problem(tip.error()));
+  auto block = required(snap.block(hash), ApiError::kBlockNotFound, "no block with this hash");
+  if (!block) return problem_response(block.error());
+  auto tip_read = snap.tip();
+  if (!tip_read) return problem_response(storage_problem(tip_read.error()));
+  const std::optional<storage::Tip>& tip = *tip_read;
   // A block fetched by hash may be off the active chain (a reorged-away branch): it then
   // has 0 confirmations.
   std::uint64_t confirms = 0;
-  if (*tip) {
-    auto active = snap.hash_at((*block)->header.height);
-    if (!active) return problem_response(storage_problem(active.error()));
-    if (*active && **active == hash) confirms = confirmations(**tip, (*block)->header.height);
+  if (tip) {
+    auto active_read = snap.hash_at(block->header.height);
+    if (!active_read) return problem_response(storage_problem(active_read.error()));
+    const std::optional<util::Hash256>& active = *active_read;
+    if (active == hash) confirms = confirmations(*tip, block->header.height);
   }
 
-  const auto txids = primitives::txids(**block);
+  const auto txids = primitives::txids(*block);
   JsonWriter w(4096 + 1024 * txids.size());
   w.begin_object();
-  write_block_fields(w, **block, hash, ctx.service.info().network, /*full=*/true, txids);
+  write_block_fields(w, *block, hash, ctx.service.info().network, /*full=*/true, txids);
   w.field("confirmations", confirms).end_object();
   return json_response(200, w.take());
 }

@@ -207,10 +207,10 @@ TEST_F(RoutesTest, ReceiptVerifiesOfflineWithoutTheNode) {
   // What an offline verifier does (docs/api.md): decode, recompute, check the proof.
   auto tx = primitives::decode_transaction(util::from_hex(rc.at("tx").get<std::string>()).value());
   ASSERT_TRUE(tx.has_value());
-  EXPECT_EQ(util::to_hex(primitives::txid(*tx)), rc.at("txid"));
+  EXPECT_EQ(rc.at("txid"), util::to_hex(primitives::txid(*tx)));
   auto header = primitives::decode_header(util::from_hex(rc.at("header").get<std::string>()).value());
   ASSERT_TRUE(header.has_value());
-  EXPECT_EQ(util::to_hex(primitives::block_hash(*header)), rc.at("block_hash"));
+  EXPECT_EQ(rc.at("block_hash"), util::to_hex(primitives::block_hash(*header)));
   EXPECT_EQ(rc.at("block_hash"), block_hash_hex(2));
   EXPECT_EQ(rc.at("height"), 2);
   EXPECT_TRUE(crypto::verify_merkle_proof(crypto::merkle_leaf_hash(primitives::txid(*tx)), proof_of(rc.at("proof")),

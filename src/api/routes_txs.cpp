@@ -28,21 +28,23 @@ struct Included {
 // nullopt when the transaction is not in the active chain's index.
 std::expected<std::optional<Included>, Problem> find_included(const Context& ctx, const util::Hash256& txid) {
   const storage::Snapshot snap = ctx.service.database().snapshot();
-  auto loc = snap.tx_location(txid);
-  if (!loc) return std::unexpected(storage_problem(loc.error()));
-  if (!*loc) return std::nullopt;
-  auto block = snap.block((*loc)->block_hash);
-  if (!block) return std::unexpected(storage_problem(block.error()));
-  auto tip = snap.tip();
-  if (!tip) return std::unexpected(storage_problem(tip.error()));
-  if (!*block || !*tip || (*loc)->position >= (*block)->txs.size()) {
-    return std::unexpected(problem(ApiError::kInternal, "the transaction index names a missing block or position"));
+  auto loc_read = snap.tx_location(txid);
+  if (!loc_read) return std::unexpected(storage_problem(loc_read.error()));
+  const std::optional<storage::TxLocation>& loc = *loc_read;
+  if (!loc) return std::nullopt;
+  auto block =
+      required(snap.block(loc->block_hash), ApiError::kInternal, "the transaction index names a missing block");
+  if (!block) return std::unexpected(block.error());
+  auto tip = required(snap.tip(), ApiError::kInternal, "a transaction is indexed but there is no tip");
+  if (!tip) return std::unexpected(tip.error());
+  if (loc->position >= block->txs.size()) {
+    return std::unexpected(problem(ApiError::kInternal, "the transaction index names a missing position"));
   }
   Included out;
-  out.block = std::move(**block);
-  out.block_hash = (*loc)->block_hash;
-  out.position = (*loc)->position;
-  out.tip_height = (*tip)->height;
+  out.block = std::move(*block);
+  out.block_hash = loc->block_hash;
+  out.position = loc->position;
+  out.tip_height = tip->height;
   std::vector<util::Hash256> leaves;
   leaves.reserve(out.block.txs.size());
   for (const auto& tx : out.block.txs) leaves.push_back(crypto::merkle_leaf_hash(primitives::txid(tx)));
@@ -67,11 +69,12 @@ Response get_tx(const Context& ctx, const Request& req, const PathParams& params
   if (!txid) return problem_response(txid.error());
   const std::string_view hrp = ctx.service.info().network;
 
-  auto inc = find_included(ctx, *txid);
-  if (!inc) return problem_response(inc.error());
+  auto found = find_included(ctx, *txid);
+  if (!found) return problem_response(found.error());
+  const std::optional<Included>& inc = *found;
   JsonWriter w(2048);
-  if (*inc) {
-    const Included& in = **inc;
+  if (inc) {
+    const Included& in = *inc;
     const std::uint64_t height = in.block.header.height;
     w.begin_object().field("status", "included").key("tx");
     write_tx(w, in.block.txs[in.position], *txid, hrp);
@@ -94,15 +97,16 @@ Response get_tx(const Context& ctx, const Request& req, const PathParams& params
 Response get_receipt(const Context& ctx, const Request& req, const PathParams& params) {
   auto txid = txid_param(req, params);
   if (!txid) return problem_response(txid.error());
-  auto inc = find_included(ctx, *txid);
-  if (!inc) return problem_response(inc.error());
-  if (!*inc) {
+  auto found = find_included(ctx, *txid);
+  if (!found) return problem_response(found.error());
+  const std::optional<Included>& inc = *found;
+  if (!inc) {
     if (ctx.service.mempool_get(*txid)) {
       return problem_response(problem(ApiError::kTxPending, "a receipt exists once the transaction is in a block"));
     }
     return problem_response(problem(ApiError::kTxNotFound, "not in the active chain nor in the mempool"));
   }
-  const Included& in = **inc;
+  const Included& in = *inc;
   JsonWriter w(2048);
   w.begin_object()
       .hex_field("txid", *txid)

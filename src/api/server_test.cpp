@@ -32,7 +32,7 @@ TEST_F(ServerTest, BodyOverTheLimitIs413AndTheServerGoesOn) {
     EXPECT_EQ(r->header("connection"), "close");
     EXPECT_TRUE(c.wait_closed());
   }
-  // Sent in full: the client still gets the answer, not a reset.
+  // Sent in full: the answer comes while the client is still writing.
   {
     Client c(port);
     const std::string body(config.max_body_bytes + 1000, ' ');

@@ -97,5 +97,46 @@ TEST_F(SubmitTest, MempoolRefusalsKeepTheirCodes) {
   EXPECT_EQ(get("/v1/status").json().at("mempool").at("size"), 0);
 }
 
+// A node that forwards to a TestNode but fails in the ways a real node can: a
+// submission it cannot decide on (not the sender's fault), and a read that throws.
+class FailingNode final : public node::NodeService {
+ public:
+  explicit FailingNode(TestNode& inner) : m_inner(inner) {}
+  const node::NodeInfo& info() const override { return m_inner.info(); }
+  node::TipInfo tip() const override { return m_inner.tip(); }
+  node::MempoolStats mempool_stats() const override { return m_inner.mempool_stats(); }
+  node::MiningStatus mining() const override { return m_inner.mining(); }
+  const storage::Database& database() const override { return m_inner.database(); }
+  std::expected<util::Hash256, node::SubmitRejection> submit_transaction(const primitives::Transaction&) override {
+    return std::unexpected(node::SubmitRejection{"mempool_state_unavailable", "state node missing", false});
+  }
+  std::vector<primitives::Transaction> mempool_list(std::size_t, std::size_t) const override {
+    throw std::runtime_error("mempool lock poisoned");
+  }
+  std::optional<primitives::Transaction> mempool_get(const util::Hash256& txid) const override {
+    return m_inner.mempool_get(txid);
+  }
+  std::uint64_t next_nonce(const crypto::Address& address) const override { return m_inner.next_nonce(address); }
+  void set_mining(bool enabled) override { m_inner.set_mining(enabled); }
+  void request_shutdown() override { m_inner.request_shutdown(); }
+
+ private:
+  TestNode& m_inner;
+};
+
+TEST_F(SubmitTest, NodeFailuresAreServerErrorsAndTheServerGoesOn) {
+  FailingNode failing(*node);
+  Server s(failing, config);
+  auto p = s.start();
+  ASSERT_TRUE(p.has_value());
+  Client c(*p);
+  const auto tx = node->transfer(node->keys().bob, carol(), 1, 0);
+  expect_problem(c.request("POST", "/v1/txs", body_of(tx)), 503, "mempool_state_unavailable");
+  // An exception out of the node is answered 500, on the same connection.
+  const json doc = expect_problem(c.request("GET", "/v1/mempool"), 500, "internal_error");
+  EXPECT_EQ(doc.at("detail"), "mempool lock poisoned");
+  EXPECT_EQ(c.request("GET", "/v1/status").status, 200u);
+}
+
 }  // namespace
 }  // namespace cloudchain::api::test
