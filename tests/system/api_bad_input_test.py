@@ -113,6 +113,15 @@ class ApiBadInputTest(SystemTestCase):
         self.assertTrue(headers.get("content-type", "").startswith("application/problem+json"), headers)
         self.assertEqual(json.loads(body)["code"], "body_too_large")
         self.still_serving("1 MiB body")
+        # The same without a declared length: chunked, 17 chunks of 64 KiB.
+        chunk = b"0" * 65536
+        chunked = b"".join(b"%x\r\n" % len(chunk) + chunk + b"\r\n" for _ in range(17)) + b"0\r\n\r\n"
+        status, headers, body = raw_exchange(n.port, b"POST /v1/txs HTTP/1.1\r\nHost: x\r\n"
+                                             b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                             + chunked)
+        self.assertEqual(status, 413, body[:300])
+        self.assertEqual(json.loads(body)["code"], "body_too_large")
+        self.still_serving("chunked body over 1 MiB")
         # Exactly at the limit is not too large (it fails later, as a bad transaction).
         at_limit = b'{"tx": "' + b"0" * (MIB - 10) + b'"}'
         self.assertEqual(len(at_limit), MIB)
