@@ -36,7 +36,8 @@ Chain::Chain(storage::Database& db, ChainParams params, const ConsensusEngine& e
     : m_db(db),
       m_params(std::move(params)),
       m_engine(engine),
-      m_verifier(std::make_unique<SignatureVerifier>(options.verify_threads)) {}
+      m_verifier(std::make_unique<SignatureVerifier>(options.verify_threads)),
+      m_nodes(db.state_nodes(), options.node_cache_bytes) {}
 
 Chain::~Chain() = default;
 

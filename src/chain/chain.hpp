@@ -45,6 +45,7 @@
 
 #include "chain/engine.hpp"
 #include "chain/error.hpp"
+#include "chain/node_cache.hpp"
 #include "chain/params.hpp"
 #include "chain/verifier.hpp"
 #include "primitives/block.hpp"
@@ -112,6 +113,8 @@ struct TemplateResult {
 struct ChainOptions {
   /// Threads that check signatures (0: std::thread::hardware_concurrency(), at least 1).
   unsigned verify_threads = 0;
+  /// Memory for cached state tree nodes (chain/node_cache.hpp).
+  std::size_t node_cache_bytes = std::size_t{256} << 20;
 };
 
 class Chain {
@@ -190,6 +193,8 @@ class Chain {
   // submit_block()
   util::Result<Uint256, BlockError> check_block(const primitives::Block& block, const Entry& parent,
                                                 std::uint64_t now_ms, const VerifiedFn& is_verified);
+  util::Result<void, BlockError> signatures();
+  util::Result<SubmitOutcome, BlockError> reject_signatures(Entry& entry, util::Error<BlockError> error);
   util::Result<SubmitOutcome, BlockError> store_side(Entry& entry, const primitives::Block& block, bool is_new);
   util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted, bool is_new);
   void mark_invalid(Entry& bad, storage::WriteBatch& batch);
@@ -200,6 +205,9 @@ class Chain {
   const ChainParams m_params;
   const ConsensusEngine& m_engine;
   std::unique_ptr<SignatureVerifier> m_verifier;
+  // State nodes read and written by connect and templates (over m_db.state_nodes()).
+  // Mutable: build_block_template is const but warms the cache.
+  mutable NodeCache m_nodes;
 
   // The block index: every stored header, by hash. Entries are removed only when the
   // write that would have stored them fails; parent pointers stay valid.

@@ -61,22 +61,7 @@ util::Result<SubmitOutcome, BlockError> Chain::submit_block(const primitives::Bl
   }
 
   auto work = check_block(block, *parent, now_ms, is_verified);
-  if (!work) {
-    // Only a signature failure here proves that the block with this hash is invalid:
-    // the header passed its own rules and, through tx_root, commits to the bad
-    // transaction. A body that fails check_block_body may be a malleated copy of a valid
-    // block (CVE-2012-2459), and a header rule says nothing about a later retry
-    // (kTimeTooNew), so those are not remembered.
-    if (work.error().code == BlockError::kTxInvalid) {
-      Entry& bad = existing != nullptr ? *existing : insert(hash, {header, {}, 0});
-      bad.parent = parent;
-      if (existing == nullptr) parent->children.push_back(&bad);
-      storage::WriteBatch batch = m_db.batch();
-      mark_invalid(bad, batch);
-      (void)m_db.write(std::move(batch));  // best effort: the verdict is only a cache
-    }
-    return std::unexpected(work.error());
-  }
+  if (!work) return std::unexpected(work.error());
 
   const bool is_new = existing == nullptr;
   Entry& entry = is_new ? insert(hash, {header, {}, 0}) : *existing;
@@ -87,7 +72,20 @@ util::Result<SubmitOutcome, BlockError> Chain::submit_block(const primitives::Bl
   entry.work = *work;
   // Fork choice: strictly more work wins; among equals the first seen stays.
   if (entry.work > m_active.back()->work) return activate(entry, block, is_new);
+  if (auto sigs = signatures(); !sigs) return reject_signatures(entry, sigs.error());
   return store_side(entry, block, is_new);
+}
+
+util::Result<SubmitOutcome, BlockError> Chain::reject_signatures(Entry& entry, util::Error<BlockError> error) {
+  // A signature failure proves that the block with this hash is invalid: the header
+  // passed its own rules and, through tx_root, commits to the bad transaction. (A body
+  // that fails check_block_body may be a malleated copy of a valid block,
+  // CVE-2012-2459, and a header rule such as kTimeTooNew may pass later, so those
+  // failures are not remembered.)
+  storage::WriteBatch batch = m_db.batch();
+  mark_invalid(entry, batch);
+  (void)m_db.write(std::move(batch));  // best effort: the verdict is only a cache
+  return std::unexpected(std::move(error));
 }
 
 util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& block, const Entry& parent,
@@ -125,18 +123,24 @@ util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& bl
   auto total = Uint256::checked_add(parent.work, *work);
   if (!total) return util::fail(BlockError::kWorkOverflow, "cumulative work reaches 2^256");
 
-  // Signatures last: the most expensive check, run only for a block whose proof of work
-  // is already known good, on every core.
+  // Signatures last: the most expensive check, started only for a block whose proof of
+  // work is known good. They run on the pool while the caller goes on with the state
+  // (Chain::signatures() collects the verdict before anything is written).
   std::vector<const primitives::Transaction*> to_check(block.txs.size());
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
     if (!is_verified || !is_verified(primitives::txid(block.txs[i]))) to_check[i] = &block.txs[i];
   }
-  if (auto failure = m_verifier->run(to_check, m_params.chain_id)) {
+  m_verifier->start(std::move(to_check), m_params.chain_id);
+  return *total;
+}
+
+util::Result<void, BlockError> Chain::signatures() {
+  if (auto failure = m_verifier->finish()) {
     return util::fail(BlockError::kTxInvalid, "tx " + std::to_string(failure->index) + ": " +
                                                   std::string(primitives::to_string(failure->error.code)) + ": " +
                                                   failure->error.detail);
   }
-  return *total;
+  return {};
 }
 
 util::Result<SubmitOutcome, BlockError> Chain::store_side(Entry& entry, const primitives::Block& block, bool is_new) {
@@ -169,20 +173,32 @@ void Chain::mark_invalid(Entry& bad, storage::WriteBatch& batch) {
 
 util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const primitives::Block& submitted,
                                                         bool is_new) {
+  // The candidate's signatures are being checked on the pool meanwhile (check_block
+  // started them); every path below collects them before it writes or returns. A bad
+  // signature makes the candidate invalid whatever else happens, unless an ancestor on
+  // the branch is invalid already (then that is the reason).
+
   // The branch: the candidate and its ancestors down to (excluding) the active chain.
   std::vector<Entry*> branch;
   for (Entry* e = &candidate; !is_active(*e); e = e->parent) branch.push_back(e);
   std::reverse(branch.begin(), branch.end());
   const Entry& fork = *branch.front()->parent;
-  for (const Entry* e : branch) {
-    // Without every body the branch cannot be connected yet; it waits as a side chain.
-    if (e != &candidate && !e->has(storage::kStatusHaveBody)) return store_side(candidate, submitted, is_new);
-  }
 
+  // A local failure (storage, unreadable state): nothing is written, the block is
+  // forgotten unless its signatures already prove it invalid.
   auto fail_local = [&](util::Error<BlockError> error) -> util::Result<SubmitOutcome, BlockError> {
+    if (auto sigs = signatures(); !sigs) return reject_signatures(candidate, sigs.error());
     if (is_new) erase_new(candidate);
     return std::unexpected(std::move(error));
   };
+
+  for (const Entry* e : branch) {
+    // Without every body the branch cannot be connected yet; it waits as a side chain.
+    if (e != &candidate && !e->has(storage::kStatusHaveBody)) {
+      if (auto sigs = signatures(); !sigs) return reject_signatures(candidate, sigs.error());
+      return store_side(candidate, submitted, is_new);
+    }
+  }
 
   storage::WriteBatch batch = m_db.batch();
   SubmitOutcome out;
@@ -201,13 +217,34 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
 
   // Connect, oldest first, all in memory: each block's new state nodes are staged so the
   // next block reads them, and nothing is written unless the whole branch connects.
-  state::StagingNodeStore staging(m_db.state_nodes());
+  // A single block (the usual case) reads the cache directly.
+  state::StagingNodeStore staging(m_nodes);
+  const state::NodeStore& store = branch.size() == 1 ? static_cast<const state::NodeStore&>(m_nodes) : staging;
   std::vector<primitives::Block> new_blocks;
   struct Executed {
     std::vector<state::StoredNode> nodes;
     UndoRecord undo;
   };
   std::vector<std::optional<Executed>> executed(branch.size());
+
+  // The verdict on a branch whose block `bad` (at index i) broke a rule: it and its
+  // descendants are invalid; the branch blocks before it passed every rule, so they are
+  // stored as valid with their state. The active chain stays: it had at least as much
+  // work as any of them.
+  auto reject = [&](std::size_t i, util::Error<BlockError> error) -> util::Result<SubmitOutcome, BlockError> {
+    storage::WriteBatch verdict = m_db.batch();
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!executed[j]) continue;
+      verdict.put_state_nodes(executed[j]->nodes);
+      verdict.put_undo(branch[j]->hash, encode_undo(executed[j]->undo));
+      branch[j]->status |= storage::kStatusValid;
+      verdict.put_block_index(branch[j]->hash, branch[j]->stored());
+    }
+    mark_invalid(*branch[i], verdict);
+    (void)m_db.write(std::move(verdict));  // best effort: a lost verdict is only found again
+    return std::unexpected(std::move(error));
+  };
+
   for (std::size_t i = 0; i < branch.size(); ++i) {
     Entry& e = *branch[i];
     util::Result<primitives::Block, BlockError> block =
@@ -217,31 +254,26 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     // reconnecting it needs no re-execution.
     if (!e.has(storage::kStatusValid)) {
       const Hash256& parent_root = e.parent->header.state_root;
-      auto r = connect_block(staging, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()));
+      auto r = connect_block(store, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()));
       if (!r) {
         util::Error<BlockError> error = r.error();
-        if (&e != &candidate) error.detail = block_name(e.hash, e.height()) + ": " + error.detail;
         if (!is_rule_failure(error.code)) return fail_local(std::move(error));
-        // The verdict: e and its descendants are invalid; the branch blocks before it
-        // passed every rule, so they are stored as valid with their state. The active
-        // chain stays: it had at least as much work as any of them.
-        storage::WriteBatch verdict = m_db.batch();
-        for (std::size_t j = 0; j < i; ++j) {
-          if (!executed[j]) continue;
-          verdict.put_state_nodes(executed[j]->nodes);
-          verdict.put_undo(branch[j]->hash, encode_undo(executed[j]->undo));
-          branch[j]->status |= storage::kStatusValid;
-          verdict.put_block_index(branch[j]->hash, branch[j]->stored());
+        if (&e != &candidate) {
+          (void)signatures();  // the ancestor's failure is the reason
+          error.detail = block_name(e.hash, e.height()) + ": " + error.detail;
+        } else if (auto sigs = signatures(); !sigs) {
+          error = sigs.error();  // signatures come first in the order of checks
         }
-        mark_invalid(e, verdict);
-        (void)m_db.write(std::move(verdict));  // best effort: a lost verdict is only found again
-        return std::unexpected(std::move(error));
+        return reject(i, std::move(error));
       }
-      for (const auto& node : r->commit.new_nodes) staging.put(node.hash, node.encoding);
+      if (branch.size() > 1) {
+        for (const auto& node : r->commit.new_nodes) staging.put(node.hash, node.encoding);
+      }
       executed[i] = Executed{std::move(r->commit.new_nodes), UndoRecord{parent_root, r->reward, r->fees}};
     }
     new_blocks.push_back(std::move(*block));
   }
+  if (auto sigs = signatures(); !sigs) return reject(branch.size() - 1, sigs.error());
 
   for (std::size_t i = 0; i < branch.size(); ++i) {
     const Entry& e = *branch[i];
@@ -263,7 +295,12 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
                        "connecting " + block_name(candidate.hash, candidate.height()) + ": " + w.error().detail});
   }
 
-  // Committed: bring memory in line.
+  // Committed: bring memory in line. The new nodes are in the database now; the next
+  // block reads them from the cache.
+  for (const auto& e : executed) {
+    if (!e) continue;
+    for (const auto& node : e->nodes) m_nodes.put(node.hash, node.encoding);
+  }
   for (Entry* e : branch) e->status |= storage::kStatusHaveBody | storage::kStatusValid;
   m_active.resize(fork.height() + 1);
   m_active.insert(m_active.end(), branch.begin(), branch.end());

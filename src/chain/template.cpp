@@ -26,7 +26,7 @@ util::Result<TemplateResult, ChainError> Chain::build_block_template(
   h.parent = tip.hash;
   h.beneficiary = beneficiary;
 
-  state::StateOverlay overlay(m_db.state_nodes(), tip.header.state_root);
+  state::StateOverlay overlay(m_nodes, tip.header.state_root);
   std::size_t size = primitives::encoded_size(block);  // header and an empty tx list
   std::uint64_t fees = 0;
   for (std::size_t i = 0; i < candidates.size(); ++i) {

@@ -7,7 +7,7 @@
 namespace cloudchain::chain {
 
 struct SignatureVerifier::Job {
-  std::span<const primitives::Transaction* const> txs;
+  std::vector<const primitives::Transaction*> txs;
   std::uint32_t chain_id = 0;
   std::atomic<std::size_t> next_chunk{0};
   // Lowest failing index so far (SIZE_MAX: none); its error is in `failure`.
@@ -22,6 +22,7 @@ SignatureVerifier::SignatureVerifier(unsigned threads) {
 }
 
 SignatureVerifier::~SignatureVerifier() {
+  (void)finish();
   {
     std::lock_guard lock(m_mutex);
     m_stop = true;
@@ -74,29 +75,36 @@ void SignatureVerifier::worker_loop() {
 
 std::optional<TxCheckFailure> SignatureVerifier::run(std::span<const primitives::Transaction* const> txs,
                                                      std::uint32_t chain_id) {
-  Job job;
-  job.txs = txs;
-  job.chain_id = chain_id;
-  // Small batches are not worth waking anyone.
-  if (m_workers.empty() || txs.size() <= kChunk) {
-    work(job);
-    return std::move(job.failure);
-  }
+  start({txs.begin(), txs.end()}, chain_id);
+  return finish();
+}
+
+void SignatureVerifier::start(std::vector<const primitives::Transaction*> txs, std::uint32_t chain_id) {
+  m_pending = std::make_unique<Job>();
+  m_pending->txs = std::move(txs);
+  m_pending->chain_id = chain_id;
+  // Small batches are not worth waking anyone: finish() does them.
+  if (m_workers.empty() || m_pending->txs.size() <= kChunk) return;
   {
     std::lock_guard lock(m_mutex);
-    m_job = &job;
+    m_job = m_pending.get();
     m_busy = static_cast<unsigned>(m_workers.size());
     ++m_generation;
   }
   m_wake.notify_all();
-  work(job);
+}
+
+std::optional<TxCheckFailure> SignatureVerifier::finish() {
+  if (!m_pending) return std::nullopt;
+  work(*m_pending);
   {
-    // `job` lives on this stack frame: wait until no worker can touch it.
+    // Wait until no worker can touch the job any more.
     std::unique_lock lock(m_mutex);
     m_done.wait(lock, [&] { return m_busy == 0; });
     m_job = nullptr;
   }
-  return std::move(job.failure);
+  std::unique_ptr<Job> job = std::move(m_pending);
+  return std::move(job->failure);
 }
 
 }  // namespace cloudchain::chain

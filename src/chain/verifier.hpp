@@ -7,12 +7,19 @@
 // order; once a failure at index f is known, chunks starting above f are skipped, but
 // every chunk starting below f still runs to completion, so no lower failure is missed.
 //
-// Thread-safety: run() is called by one thread at a time (the chain actor); the
-// transactions must stay unchanged during the call. The destructor joins the threads.
+// Two ways to use it: run() checks and returns; start() hands the work to the pool and
+// returns at once, so the caller can do something else meanwhile (the chain connects
+// the block's state while its signatures are checked), then finish() joins in with the
+// rest and returns the result. One job at a time.
+//
+// Thread-safety: start/finish/run are called by one thread (the chain actor); the
+// transactions must stay alive and unchanged until finish() returns. The destructor
+// finishes a pending job and joins the threads.
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -44,12 +51,22 @@ class SignatureVerifier {
   /// lowest failing index and its error. Null pointers are skipped (already verified).
   std::optional<TxCheckFailure> run(std::span<const primitives::Transaction* const> txs, std::uint32_t chain_id);
 
+  /// Starts run()'s work on the pool threads. REQUIRES: no job pending (finish() was
+  /// called since the last start()).
+  void start(std::vector<const primitives::Transaction*> txs, std::uint32_t chain_id);
+  /// Works on the pending job with the calling thread until it is done; run()'s result.
+  /// nullopt also when no job is pending.
+  std::optional<TxCheckFailure> finish();
+  bool pending() const { return m_pending != nullptr; }
+
   unsigned threads() const { return static_cast<unsigned>(m_workers.size()) + 1; }
 
  private:
   struct Job;
   void worker_loop();
   static void work(Job& job);
+
+  std::unique_ptr<Job> m_pending;  // the started job; touched by the owner thread only
 
   std::mutex m_mutex;  // guards m_job, m_generation, m_busy, m_stop
   std::condition_variable m_wake;

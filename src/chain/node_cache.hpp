@@ -1,0 +1,54 @@
+#pragma once
+// NodeCache: a bounded in-memory cache of state tree nodes in front of the database's
+// node store. Tree nodes are content-addressed (stored under their own hash, never
+// changed), so a cached node can never be stale: the cache needs no invalidation, only
+// a size bound. It removes the dominant cost of connecting a block: reading every
+// touched account walks ~log2(n) nodes from the root, and without it each step is a
+// RocksDB lookup, repeated by the tree update at commit.
+//
+// Eviction is two-generational (a cheap approximation of LRU): lookups hit the current
+// or the previous generation (a previous-generation hit is promoted); when the current
+// generation outgrows half the budget, it becomes the previous one and the old previous
+// one is dropped. So the cache holds at most `budget_bytes` of node encodings (plus
+// map overhead) and keeps what was used since the last rotation.
+//
+// put() adds nodes known to be in the base store (a committed block's new nodes), so
+// the next block reads them from memory. Thread-safety: none; the chain thread owns it.
+
+#include <cstddef>
+#include <optional>
+#include <unordered_map>
+
+#include "state/node_store.hpp"
+
+namespace cloudchain::chain {
+
+class NodeCache final : public state::NodeStore {
+ public:
+  /// `base` must outlive the cache.
+  NodeCache(const state::NodeStore& base, std::size_t budget_bytes) : m_base(base), m_budget(budget_bytes) {}
+
+  /// The node from the cache, else from the base store (then cached).
+  std::optional<util::Bytes> get(const util::Hash256& hash) const override;
+  /// Caches a node that the base store holds. REQUIRES: `hash` is the node's address.
+  void put(const util::Hash256& hash, util::Bytes encoding) override;
+
+  std::size_t size() const { return m_current.size() + m_previous.size(); }
+  std::size_t hits() const { return m_hits; }
+  std::size_t misses() const { return m_misses; }
+
+ private:
+  using Map = std::unordered_map<util::Hash256, util::Bytes, state::Hash256Hasher>;
+  void insert(const util::Hash256& hash, util::Bytes encoding) const;
+
+  const state::NodeStore& m_base;
+  const std::size_t m_budget;
+  // get() is const (the NodeStore interface) but fills the cache.
+  mutable Map m_current;
+  mutable Map m_previous;
+  mutable std::size_t m_current_bytes = 0;
+  mutable std::size_t m_hits = 0;
+  mutable std::size_t m_misses = 0;
+};
+
+}  // namespace cloudchain::chain
