@@ -199,6 +199,31 @@ TEST(ForkChoice, HeavierBranchWithAnInvalidBlockInTheMiddle) {
   EXPECT_EQ(h.tip(), hash_of(c3));
 }
 
+// The submitted block has a bad signature, but an ancestor on its branch already breaks a
+// state rule: the ancestor is the reason reported.
+TEST(ForkChoice, InvalidAncestorOnTheBranchIsTheReason) {
+  Harness h;
+  const Block a1 = h.extend(h.params.genesis.hash);
+  MakeOptions bad_root;
+  bad_root.beneficiary = address(200);
+  bad_root.tamper = [](Block& b) { b.header.state_root[0] ^= 1; };
+  const Block b1 = h.maker.make(h.params.genesis.hash, {}, bad_root);
+  MakeOptions bad_sig;
+  bad_sig.beneficiary = address(200);
+  bad_sig.tamper = [](Block& b) {
+    b.txs[0].signature[3] ^= 1;
+    b.header.tx_root = primitives::tx_root(b);
+  };
+  const Block b2 = h.maker.make(hash_of(b1), {transfer(1, 0, address(20), 1)}, bad_sig);
+  ASSERT_EQ(h.submit(b1)->status, SubmitStatus::kSideChain);
+  auto r = h.submit(b2);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, BlockError::kStateRootMismatch);
+  EXPECT_TRUE(r.error().detail.starts_with("block " + util::to_hex(hash_of(b1)))) << r.error().detail;
+  EXPECT_EQ(h.tip(), hash_of(a1));
+  EXPECT_TRUE(h->lookup(hash_of(b2))->status & storage::kStatusInvalid);
+}
+
 // The invalid block is the submitted one itself, two blocks above the fork.
 TEST(ForkChoice, InvalidTipOfAHeavierBranchLeavesTheActiveChain) {
   Harness h;

@@ -192,6 +192,34 @@ TEST(BlockRules, LowestFailingSignatureIsReported) {
   expect_rejected(h, bad, BlockError::kTxInvalid, "tx 77: tx_invalid_signature");
 }
 
+// The order of checks holds although signatures run alongside the state: a block that
+// breaks both a signature and a state rule reports the signature.
+TEST(BlockRules, SignatureFailureComesBeforeStateFailure) {
+  Harness h;
+  const Block bad =
+      h.maker.make(genesis(h), {transfer(1, 0, address(20), 5), transfer(2, 0, address(20), 5)}, tamper([](Block& b) {
+                     b.txs[1].signature[40] ^= 1;
+                     b.header.tx_root = primitives::tx_root(b);
+                     b.header.state_root[0] ^= 1;
+                   }));
+  expect_rejected(h, bad, BlockError::kTxInvalid, "tx 1: tx_invalid_signature");
+}
+
+// A side-chain block (less work: not connected) still has its signatures checked.
+TEST(BlockRules, BadSignatureOnASideChain) {
+  Harness h;
+  h.extend(genesis(h));
+  MakeOptions o;
+  o.beneficiary = address(201);
+  o.tamper = [](Block& b) {
+    b.txs[0].signature[40] ^= 1;
+    b.header.tx_root = primitives::tx_root(b);
+  };
+  const Block side = h.maker.make(genesis(h), {transfer(1, 0, address(20), 5)}, o);
+  expect_rejected(h, side, BlockError::kTxInvalid, "tx 0: tx_invalid_signature");
+  expect_rejected(h, side, BlockError::kKnownInvalid);
+}
+
 // --- State rules ---------------------------------------------------------------------------------
 
 TEST(BlockRules, NonceGap) {
