@@ -150,7 +150,10 @@ void JsonObject::finish() {
   for (const std::string& key : keys) {
     if (std::find(m_known.begin(), m_known.end(), key) != m_known.end()) continue;
     std::string known;
-    for (const std::string& k : m_known) known += (known.empty() ? "" : ", ") + k;
+    for (const std::string& k : m_known) {
+      if (!known.empty()) known += ", ";
+      known += k;
+    }
     return fail(ConfigError::kUnknownKey, key, "unknown field (expected: " + known + ")");
   }
 }

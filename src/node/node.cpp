@@ -182,7 +182,7 @@ util::Result<void, NodeError> Node::start() {
   m_log->info("node {} started: chain id {}, network {}, consensus {}, genesis {}", m_info.version, m_info.chain_id,
               m_info.network, m_info.consensus, util::to_hex(m_info.genesis_hash));
   m_log->info("tip: height {} hash {} work {}", tip->height, util::to_hex(tip->hash), to_decimal(tip->cumulative_work));
-  if (mining.enabled) {
+  if (mining.enabled && mining.address) {
     m_log->info("mining: on, {} thread(s), beneficiary {}", mining.threads,
                 crypto::encode_address(m_info.network, *mining.address));
   } else {
@@ -406,12 +406,22 @@ void Node::on_block_found(const primitives::BlockHeader& header, std::uint64_t g
   primitives::Block block = m_template->block;
   block.header = header;
   m_template.reset();  // its nonce space is done with; the tip change builds the next one
-  submit_block(block, "mined");
-  // A refused block changed no tip: build again so mining continues.
+  // A refusal is logged by process_block; nothing else to do with it here.
+  [[maybe_unused]] const auto outcome = process_block(block, "mined");
+  // No tip change (refused, or a side chain): build again so mining continues.
   if (m_mining && !m_template) rebuild_template();
 }
 
-void Node::submit_block(const primitives::Block& block, std::string_view origin) {
+std::expected<chain::SubmitStatus, SubmitRejection> Node::submit_block(const primitives::Block& block) {
+  const SubmitRejection stopping{"shutting_down", "the node is not running", false};
+  if (!m_actor) return std::unexpected(stopping);
+  auto result = m_actor->call([this, &block] { return process_block(block, "received"); });
+  if (!result) return std::unexpected(stopping);
+  return std::move(*result);
+}
+
+std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const primitives::Block& block,
+                                                                        std::string_view origin) {
   const Hash256 hash = primitives::block_hash(block.header);
   auto old_tip = m_chain->tip();
   auto outcome =
@@ -419,12 +429,13 @@ void Node::submit_block(const primitives::Block& block, std::string_view origin)
   if (!outcome) {
     m_log->warn("{} block {} at height {} rejected: {}: {}", origin, short_hash(hash), block.header.height,
                 chain::to_string(outcome.error().code), outcome.error().detail);
-    return;
+    return std::unexpected(SubmitRejection{std::string(chain::to_string(outcome.error().code)), outcome.error().detail,
+                                           chain::sender_at_fault(outcome.error().code)});
   }
   // The block is on disk (one synced batch): from here on it may be reported.
   if (outcome->status == chain::SubmitStatus::kSideChain) {
     m_log->info("{} block {} at height {} stored on a side chain", origin, short_hash(hash), block.header.height);
-    return;
+    return outcome->status;
   }
   const auto& tip = *outcome->tip;
   if (outcome->status == chain::SubmitStatus::kReorg) {
@@ -441,6 +452,7 @@ void Node::submit_block(const primitives::Block& block, std::string_view origin)
                 static_cast<double>(interval) / 1000.0, origin);
   }
   after_tip_change(*outcome);
+  return outcome->status;
 }
 
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
@@ -485,8 +497,8 @@ void Node::apply_mining(bool enabled) {
 }
 
 void Node::rebuild_template() {
-  if (!m_mining) return;
   const MiningConfig& config = m_options.config.mining;
+  if (!m_mining || !config.address) return;
   const BlockLimits& limits = m_options.genesis.limits;
   const std::vector<const primitives::Transaction*> candidates =
       m_mempool->select(limits.max_block_txs, limits.max_block_bytes);

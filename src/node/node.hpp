@@ -129,6 +129,13 @@ class Node final : public NodeService {
   void set_mining(bool enabled) override;
   void request_shutdown() override;
 
+  /// Validates and stores a block from outside the node (a peer; tests), connecting it
+  /// if its branch has the most work, exactly as a mined block: a reorg returns the
+  /// disconnected transactions to the mempool. Rejections: `code` is the BlockError name
+  /// (to_string(chain::BlockError)), `sender_at_fault` is chain::sender_at_fault;
+  /// "shutting_down" once stopping.
+  std::expected<chain::SubmitStatus, SubmitRejection> submit_block(const primitives::Block& block);
+
   bool shutdown_requested() const;
   /// The chain's tip (any thread), with its full header.
   std::shared_ptr<const chain::TipInfo> chain_tip() const;
@@ -145,7 +152,8 @@ class Node final : public NodeService {
   void load_mempool();
   std::expected<Hash256, SubmitRejection> admit(const primitives::Transaction& tx);
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
-  void submit_block(const primitives::Block& block, std::string_view origin);
+  std::expected<chain::SubmitStatus, SubmitRejection> process_block(const primitives::Block& block,
+                                                                    std::string_view origin);
   void after_tip_change(const chain::SubmitOutcome& outcome);
   void apply_mining(bool enabled);
   void rebuild_template();

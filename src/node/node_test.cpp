@@ -203,6 +203,87 @@ TEST(Node, MinesIncludesTransfersAndRestartsOnItsTip) {
   (*reopened)->stop();
 }
 
+/// The blocks 1..tip of `node`'s active chain, read from its database.
+std::vector<primitives::Block> active_blocks(const Node& node) {
+  std::vector<primitives::Block> out;
+  const std::uint64_t height = node.tip().height;
+  for (std::uint64_t h = 1; h <= height; ++h) {
+    auto hash = node.database().hash_at(h);
+    EXPECT_TRUE(hash.has_value() && hash->has_value());
+    auto block = node.database().block(**hash);
+    EXPECT_TRUE(block.has_value() && block->has_value());
+    out.push_back(std::move(**block));
+  }
+  return out;
+}
+
+TEST(Node, ReorgReturnsTransactionsToThePool) {
+  const Genesis genesis = easy_genesis();
+  test::TempDir home_a;
+  test::TempDir home_b;
+  CapturedLog log_a;
+  CapturedLog log_b;
+  auto a = Node::open(options_for(home_a.path(), genesis, true, log_a.logger));
+  ASSERT_TRUE(a.has_value()) << a.error().detail;
+  NodeOptions ob = options_for(home_b.path(), genesis, false, log_b.logger);
+  ob.config.mining.address = test::address_of(8);  // another beneficiary: other blocks
+  auto b = Node::open(ob);
+  ASSERT_TRUE(b.has_value()) << b.error().detail;
+  ASSERT_TRUE((*a)->start().has_value());
+  ASSERT_TRUE((*b)->start().has_value());
+
+  // A includes a transfer in its chain, then stops mining.
+  const primitives::Transaction tx = transfer(1, test::address_of(2), 777, 0);
+  ASSERT_TRUE((*a)->submit_transaction(tx).has_value());
+  ASSERT_TRUE(wait_until([&] {
+    auto location = (*a)->database().tx_location(primitives::txid(tx));
+    return location.has_value() && location->has_value();
+  })) << log_a.text();
+  (*a)->set_mining(false);
+  ASSERT_TRUE(wait_until([&] { return !(*a)->mining().enabled; }));
+  EXPECT_EQ((*a)->mempool_stats().size, 0U);
+
+  // B mines a chain with more work without it (ASERT may give B's later blocks less
+  // work each, so compare work, not heights).
+  (*b)->set_mining(true);
+  const util::Uint256 work_a = (*a)->chain_tip()->cumulative_work;
+  ASSERT_TRUE(wait_until([&] { return (*b)->chain_tip()->cumulative_work > work_a; })) << log_b.text();
+  (*b)->set_mining(false);
+  ASSERT_TRUE(wait_until([&] { return !(*b)->mining().enabled; }));
+
+  // A receives B's chain: it reorganizes onto it and the transfer is pending again.
+  bool reorganized = false;
+  for (const primitives::Block& block : active_blocks(**b)) {
+    auto status = (*a)->submit_block(block);
+    ASSERT_TRUE(status.has_value()) << status.error().code << ": " << status.error().detail;
+    reorganized = reorganized || *status == chain::SubmitStatus::kReorg;
+  }
+  EXPECT_TRUE(reorganized);
+  EXPECT_EQ((*a)->tip().hash, (*b)->tip().hash);
+  EXPECT_EQ((*a)->mempool_get(primitives::txid(tx)), tx) << log_a.text();
+  EXPECT_NE(log_a.text().find("reorg:"), std::string::npos);
+  auto location = (*a)->database().tx_location(primitives::txid(tx));
+  ASSERT_TRUE(location.has_value());
+  EXPECT_FALSE(location->has_value());
+
+  // Known blocks and bad blocks are refused with the chain's code.
+  auto again = (*a)->submit_block(active_blocks(**b).back());
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, "duplicate");
+  primitives::Block bad = active_blocks(**b).back();
+  bad.header.height += 1;
+  bad.header.parent = (*b)->tip().hash;
+  bad.header.timestamp_ms += 1;
+  auto refused = (*a)->submit_block(bad);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_TRUE(refused.error().sender_at_fault) << refused.error().code;
+  (*a)->stop();
+  (*b)->stop();
+  auto late = (*a)->submit_block(bad);
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, "shutting_down");
+}
+
 class StoppedNodeTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -105,9 +105,16 @@ void TomlTable::finish() {
   for (const std::string& key : keys) {
     if (std::find(m_known.begin(), m_known.end(), key) != m_known.end()) continue;
     std::string known;
-    for (const std::string& k : m_known) known += (known.empty() ? "" : ", ") + k;
-    const std::string where = m_prefix.empty() ? "the top level" : "[" + m_prefix + "]";
-    return fail(ConfigError::kUnknownKey, key, "unknown key (" + where + " has: " + known + ")");
+    for (const std::string& k : m_known) {
+      if (!known.empty()) known += ", ";
+      known += k;
+    }
+    std::string message = "unknown key (";
+    message += m_prefix.empty() ? "the top level" : "[" + m_prefix + "]";
+    message += " has: ";
+    message += known;
+    message += ")";
+    return fail(ConfigError::kUnknownKey, key, message);
   }
 }
 
