@@ -243,8 +243,11 @@ void Node::stop(const std::function<void()>& after_miner_stopped) {
     m_actor->post([this] { m_mining = false; });
     m_actor->stop();
   }
-  // The actor thread is gone: this thread owns the chain and the pool again.
+  // The actor thread is gone: this thread owns the chain and the pool again. (A miner
+  // restarted by a task that raced with step 1 is joined here.)
   m_miner.reset();
+  m_mining_enabled = false;
+  m_hashrate = 0;
   // 4. Save the pool for the next start.
   if (m_started) {
     if (auto saved = m_mempool->save(m_mempool_path)) {
