@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "errors.hpp"
+#include "output.hpp"
 
 namespace cloudchain::cli {
 
@@ -85,13 +86,15 @@ int run_cli(const std::vector<std::string>& args, Io& io) {
   } catch (const CLI::ParseError& e) {
     // CLI11 reports a misspelt command as a missing one; name the word it did not know.
     if (const auto extra = app.remaining(); !extra.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
-      io.err << "error: unknown command \"" << extra.front() << "\"\nRun 'cloudchain --help' for the commands.\n";
+      io.err << "error: unknown command \"" << printable(extra.front())
+             << "\"\nRun 'cloudchain --help' for the commands.\n";
       return kExitUsage;
     }
-    io.err << "error: " << e.what() << "\nRun 'cloudchain --help' (or 'cloudchain COMMAND --help') for usage.\n";
+    io.err << "error: " << printable(e.what())
+           << "\nRun 'cloudchain --help' (or 'cloudchain COMMAND --help') for usage.\n";
     return kExitUsage;
   } catch (const CommandError& e) {
-    io.err << "error: " << e.what() << '\n';
+    io.err << "error: " << printable(e.what()) << '\n';
     return e.exit_code();
   }
 
@@ -102,11 +105,11 @@ int run_cli(const std::vector<std::string>& args, Io& io) {
   try {
     return action();
   } catch (const CommandError& e) {
-    io.err << "error: " << e.what() << '\n';
+    io.err << "error: " << printable(e.what()) << '\n';
     return e.exit_code();
   } catch (const std::exception& e) {
     // Anything unexpected (out of memory, a library's exception) is a failure, not a crash.
-    io.err << "error: " << e.what() << '\n';
+    io.err << "error: " << printable(e.what()) << '\n';
     return kExitFailure;
   }
 }

@@ -116,10 +116,10 @@ int run_list(Context& ctx) {
   }
   for (const auto& e : entries) {
     if (e.error) {
-      ctx.io().out << e.file.filename().string() << "  (unreadable: " << wallet::to_string(e.error->code) << ": "
-                   << e.error->detail << ")\n";
+      ctx.io().out << printable(e.file.filename().string()) << "  (unreadable: " << wallet::to_string(e.error->code)
+                   << ": " << printable(e.error->detail) << ")\n";
     } else {
-      ctx.io().out << e.address << (e.label.empty() ? "" : "  " + e.label) << '\n';
+      ctx.io().out << e.address << (e.label.empty() ? "" : "  " + printable(e.label)) << '\n';
     }
   }
   return kExitOk;

@@ -42,7 +42,7 @@ int report_failed(Context& ctx, const VerifyOptions& o, const util::Hash256& dig
                                             {"reason", code},
                                             {"detail", detail}});
   } else {
-    ctx.io().out << "FAILED: " << detail << '\n';
+    ctx.io().out << "FAILED: " << printable(detail) << '\n';
     Table t;
     t.add("file", o.file).add("digest", util::to_hex(digest)).add("reason", std::string(code));
     t.print(ctx.io().out);
@@ -90,6 +90,7 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
     if (tip >= verified->header.height) confirmations = tip - verified->header.height + 1;
   }
 
+  // JSON carries the memo as text (invalid UTF-8 replaced) and exactly, as hex.
   const std::string memo(verified->memo.begin(), verified->memo.end());
   const std::string sender = network.empty()
                                  ? util::to_hex(verified->tx.sender)
@@ -105,12 +106,13 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
                        {"chain_id", verified->header.chain_id},
                        {"sender", sender},
                        {"memo", memo},
+                       {"memo_hex", util::to_hex(verified->memo)},
                        {"offline", offline}};
     if (confirmations) doc["confirmations"] = *confirmations;
     print_json(ctx.io().out, doc);
     return kExitOk;
   }
-  ctx.io().out << "VERIFIED: " << o.file << " was anchored at height " << verified->header.height << ", "
+  ctx.io().out << "VERIFIED: " << printable(o.file) << " was anchored at height " << verified->header.height << ", "
                << format_time_ms(verified->header.timestamp_ms) << '\n';
   Table t;
   t.add("digest", util::to_hex(*digest));
@@ -119,7 +121,7 @@ int run_verify(Context& ctx, const VerifyOptions& o) {
   t.add("block hash", util::to_hex(verified->block_hash));
   t.add("time", format_time_ms(verified->header.timestamp_ms));
   t.add(network.empty() ? "sender key" : "sender", sender);
-  if (!memo.empty()) t.add("memo", memo);
+  if (!memo.empty()) t.add("memo", display_memo(verified->memo));
   if (confirmations) t.add("confirmations", format_amount(*confirmations));
   t.add("checked", offline ? "offline, from the receipt alone (compare the block hash with any node)"
                            : "receipt offline; best chain by the node");

@@ -7,15 +7,42 @@
 #include <nlohmann/json.hpp>
 
 #include "amount.hpp"
+#include "util/hex.hpp"
 
 namespace cloudchain::cli {
+
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if (c < 0x20 || c == 0x7f || c1) {
+      const auto b = c1 ? static_cast<unsigned char>(text[++i]) : c;
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 void Table::print(std::ostream& out) const {
   std::size_t width = 0;
   for (const auto& [key, value] : m_rows) width = std::max(width, key.size());
   for (const auto& [key, value] : m_rows) {
-    out << key << ':' << std::string(width - key.size() + 1, ' ') << value << '\n';
+    out << printable(key) << ':' << std::string(width - key.size() + 1, ' ') << printable(value) << '\n';
   }
+}
+
+std::string display_memo(std::span<const std::uint8_t> memo) {
+  const bool ascii = std::ranges::all_of(memo, [](std::uint8_t b) { return b >= 0x20 && b < 0x7f; });
+  if (ascii) return std::string(memo.begin(), memo.end());
+  return "0x" + util::to_hex(memo);
 }
 
 void print_json(std::ostream& out, const nlohmann::json& doc) {
@@ -53,8 +80,13 @@ void add_tx_rows(Table& t, const nlohmann::json& tx) {
   t.add("fee", format_amount_text(field_text(tx, "fee")));
   if (auto body = tx.find("body"); body != tx.end() && body->is_object()) {
     for (const auto& [name, value] : body->items()) {
-      const bool amount = name == "amount";
-      t.add(name, amount ? format_amount_text(display(value)) : display(value));
+      if (name == "amount") {
+        t.add(name, format_amount_text(display(value)));
+      } else if (auto memo = util::from_hex(display(value)); name == "memo" && memo) {
+        t.add(name, display_memo(*memo));  // the API sends memos as hex
+      } else {
+        t.add(name, display(value));
+      }
     }
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,7 +15,9 @@
 
 namespace cloudchain::cli {
 
-/// Collects key/value rows and prints them with the values aligned:
+/// Collects key/value rows and prints them with the values aligned (control characters
+/// in keys or values, which a hostile node or memo could use to drive the terminal, are
+/// printed as \xNN escapes):
 ///   height:    42
 ///   tip hash:  00ab...
 class Table {
@@ -28,6 +31,13 @@ class Table {
  private:
   std::vector<std::pair<std::string, std::string>> m_rows;
 };
+
+/// `text` with C0 controls, DEL and the UTF-8 encodings of C1 controls (U+0080..U+009F)
+/// replaced by \xNN escapes: safe to print to a terminal whatever a node or file sent.
+std::string printable(std::string_view text);
+
+/// Memo bytes for display: the text when every byte is printable ASCII, else "0x" + hex.
+std::string display_memo(std::span<const std::uint8_t> memo);
 
 /// Two-space indented JSON and a newline.
 void print_json(std::ostream& out, const nlohmann::json& doc);
