@@ -54,19 +54,21 @@ util::Result<std::unique_ptr<Chain>, ChainError> Chain::open(storage::Database& 
   if (!genesis_hash) return util::fail(ChainError::kStorage, storage_detail("genesis hash", genesis_hash.error()));
   if (!tip) return util::fail(ChainError::kStorage, storage_detail("tip", tip.error()));
 
-  if (!*chain_id && !*genesis_hash && !*tip) {
+  const std::optional<std::uint32_t>& stored_id = *chain_id;
+  const std::optional<Hash256>& stored_genesis = *genesis_hash;
+  if (!stored_id && !stored_genesis && !*tip) {
     if (auto w = chain->write_genesis(); !w) return std::unexpected(w.error());
   } else {
-    if (!*chain_id || !*genesis_hash || !*tip) {
+    if (!stored_id || !stored_genesis || !*tip) {
       return util::fail(ChainError::kCorrupt, "the database lacks one of chain id, genesis hash and tip");
     }
-    if (**chain_id != chain->m_params.chain_id) {
-      return util::fail(ChainError::kChainIdMismatch, "database chain id " + std::to_string(**chain_id) +
+    if (*stored_id != chain->m_params.chain_id) {
+      return util::fail(ChainError::kChainIdMismatch, "database chain id " + std::to_string(*stored_id) +
                                                           ", genesis file chain id " +
                                                           std::to_string(chain->m_params.chain_id));
     }
-    if (**genesis_hash != chain->genesis_hash()) {
-      return util::fail(ChainError::kGenesisMismatch, "database genesis " + util::to_hex(**genesis_hash) +
+    if (*stored_genesis != chain->genesis_hash()) {
+      return util::fail(ChainError::kGenesisMismatch, "database genesis " + util::to_hex(*stored_genesis) +
                                                           ", genesis file gives " +
                                                           util::to_hex(chain->genesis_hash()));
     }
@@ -121,8 +123,10 @@ util::Result<void, ChainError> Chain::load() {
 
   auto tip = m_db.tip();
   if (!tip) return util::fail(ChainError::kStorage, storage_detail("tip", tip.error()));
-  Entry* tip_entry = *tip ? find((*tip)->hash) : nullptr;
-  if (tip_entry == nullptr || tip_entry->height() != (*tip)->height || !tip_entry->has(storage::kStatusValid)) {
+  const std::optional<storage::Tip>& stored_tip = *tip;
+  if (!stored_tip) return util::fail(ChainError::kCorrupt, "the database has no tip");
+  Entry* tip_entry = find(stored_tip->hash);
+  if (tip_entry == nullptr || tip_entry->height() != stored_tip->height || !tip_entry->has(storage::kStatusValid)) {
     return util::fail(ChainError::kCorrupt, "the tip is not a valid block of the index");
   }
   m_active.assign(tip_entry->height() + 1, nullptr);
@@ -194,8 +198,9 @@ util::Result<primitives::Block, BlockError> Chain::load_block(const Entry& entry
   auto block = m_db.block(entry.hash);
   if (!block)
     return util::fail(BlockError::kStorage, storage_detail("block " + util::to_hex(entry.hash), block.error()));
-  if (!*block) return util::fail(BlockError::kStorage, "block " + util::to_hex(entry.hash) + " has no stored body");
-  return std::move(**block);
+  std::optional<primitives::Block>& body = *block;
+  if (!body) return util::fail(BlockError::kStorage, "block " + util::to_hex(entry.hash) + " has no stored body");
+  return std::move(*body);
 }
 
 void Chain::publish_tip() {

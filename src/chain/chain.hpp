@@ -198,6 +198,7 @@ class Chain {
   util::Result<SubmitOutcome, BlockError> store_side(Entry& entry, const primitives::Block& block, bool is_new);
   util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted, bool is_new);
   void mark_invalid(Entry& bad, storage::WriteBatch& batch);
+  void write_verdict(storage::WriteBatch&& batch);
   util::Result<primitives::Block, BlockError> load_block(const Entry& entry) const;
   void publish_tip();
 

@@ -84,7 +84,7 @@ util::Result<SubmitOutcome, BlockError> Chain::reject_signatures(Entry& entry, u
   // failures are not remembered.)
   storage::WriteBatch batch = m_db.batch();
   mark_invalid(entry, batch);
-  (void)m_db.write(std::move(batch));  // best effort: the verdict is only a cache
+  write_verdict(std::move(batch));
   return std::unexpected(std::move(error));
 }
 
@@ -158,6 +158,12 @@ util::Result<SubmitOutcome, BlockError> Chain::store_side(Entry& entry, const pr
   out.status = SubmitStatus::kSideChain;
   out.tip = tip();
   return out;
+}
+
+void Chain::write_verdict(storage::WriteBatch&& batch) {
+  // Best effort: the verdict only saves validating the same blocks again, and a write
+  // that fails here fails for the next block too, which reports it.
+  if (auto w = m_db.write(std::move(batch)); !w) return;
 }
 
 void Chain::mark_invalid(Entry& bad, storage::WriteBatch& batch) {
@@ -234,14 +240,15 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
   auto reject = [&](std::size_t i, util::Error<BlockError> error) -> util::Result<SubmitOutcome, BlockError> {
     storage::WriteBatch verdict = m_db.batch();
     for (std::size_t j = 0; j < i; ++j) {
-      if (!executed[j]) continue;
-      verdict.put_state_nodes(executed[j]->nodes);
-      verdict.put_undo(branch[j]->hash, encode_undo(executed[j]->undo));
+      const std::optional<Executed>& run = executed[j];
+      if (!run) continue;
+      verdict.put_state_nodes(run->nodes);
+      verdict.put_undo(branch[j]->hash, encode_undo(run->undo));
       branch[j]->status |= storage::kStatusValid;
       verdict.put_block_index(branch[j]->hash, branch[j]->stored());
     }
     mark_invalid(*branch[i], verdict);
-    (void)m_db.write(std::move(verdict));  // best effort: a lost verdict is only found again
+    write_verdict(std::move(verdict));
     return std::unexpected(std::move(error));
   };
 
@@ -259,7 +266,7 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
         util::Error<BlockError> error = r.error();
         if (!is_rule_failure(error.code)) return fail_local(std::move(error));
         if (&e != &candidate) {
-          (void)signatures();  // the ancestor's failure is the reason
+          (void)m_verifier->finish();  // the ancestor's failure is the reason
           error.detail = block_name(e.hash, e.height()) + ": " + error.detail;
         } else if (auto sigs = signatures(); !sigs) {
           error = sigs.error();  // signatures come first in the order of checks
@@ -279,9 +286,9 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     const Entry& e = *branch[i];
     const primitives::Block& block = new_blocks[i];
     if (&e == &candidate) batch.put_block(e.hash, block);
-    if (executed[i]) {
-      batch.put_state_nodes(executed[i]->nodes);
-      batch.put_undo(e.hash, encode_undo(executed[i]->undo));
+    if (const std::optional<Executed>& run = executed[i]) {
+      batch.put_state_nodes(run->nodes);
+      batch.put_undo(e.hash, encode_undo(run->undo));
     }
     batch.index_block(block, e.height(), e.hash);
     batch.put_height(e.height(), e.hash);

@@ -57,7 +57,7 @@ primitives::Transaction anchor(std::uint32_t from, std::uint64_t nonce, const ut
 
 consensus::PowParams pow_params(std::uint32_t genesis_bits = kEasyBits);
 /// keys 1..kFundedAccounts with kFunds each, plus `extra`.
-GenesisSpec genesis_spec(std::uint32_t genesis_bits = kEasyBits, std::vector<GenesisAllocation> extra = {});
+GenesisSpec genesis_spec(std::uint32_t genesis_bits = kEasyBits, const std::vector<GenesisAllocation>& extra = {});
 ChainParams chain_params(const GenesisSpec& spec);
 
 /// Options for BlockMaker::make; every default gives a valid block.
