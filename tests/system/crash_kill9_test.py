@@ -17,11 +17,12 @@ import time
 import unittest
 
 import txcodec as tc
-from harness import SystemTestCase
+from harness import SystemTestCase, wait_for
 
 BLOCK_TIME_MS = 300
 ROUNDS = 3
 FEE = 1_000
+ALLOCATION = 10**12
 
 
 class CrashKill9Test(SystemTestCase):
@@ -37,7 +38,7 @@ class CrashKill9Test(SystemTestCase):
         recipients = [tc.address_bytes(tc.public_key(secrets.token_bytes(32))) for _ in range(4)]
 
         node = self.new_node()
-        node.init(allocations={sender: 10**12}, block_time_ms=BLOCK_TIME_MS)
+        node.init(allocations={sender: ALLOCATION}, block_time_ms=BLOCK_TIME_MS)
         chain_id = None
 
         blocks: dict[int, str] = {}       # height -> hash, as the API reported
@@ -54,6 +55,7 @@ class CrashKill9Test(SystemTestCase):
             # After a restart: nothing reported before any kill is lost.
             if round_number > 0:
                 self.check_history(node, blocks, included, f"after kill #{round_number}")
+                self.check_state_matches_blocks(node, sender, ALLOCATION, f"after kill #{round_number}")
                 # ... and it mines on past the old tip.
                 node.wait_height(top_before_kill + 2)
                 # Accepted but never seen in a block: lost with the mempool or not; the
@@ -73,6 +75,7 @@ class CrashKill9Test(SystemTestCase):
 
         node.start(mine=True, miner_address=miner)
         self.check_history(node, blocks, included, f"after kill #{ROUNDS}")
+        self.check_state_matches_blocks(node, sender, ALLOCATION, f"after kill #{ROUNDS}")
         node.wait_height(top_before_kill + 2)
         self.assertGreater(len(included), 0, "no transaction was ever seen included: the stream did not work")
         self.assertEqual(node.stop(), 0, node.log_tail())
@@ -102,6 +105,29 @@ class CrashKill9Test(SystemTestCase):
                 doc = node.get_json(f"/v1/txs/{txid}")
                 included[txid] = (doc["height"], doc["block_hash"])
                 pending.discard(txid)
+
+    def check_state_matches_blocks(self, node, sender, allocation, when):
+        """The sender's account (state) agrees with its transactions (blocks and the
+        account index): nonce = their count, balance = allocation - their costs. Read
+        until the tip did not move in between, so both describe one chain."""
+        def consistent():
+            before = node.get_json(f"/v1/accounts/{sender}")
+            txs, cursor = [], None
+            while True:
+                page = node.get_json(f"/v1/accounts/{sender}/txs?limit=1000" + (f"&cursor={cursor}" if cursor else ""))
+                txs += page["txs"]
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            after = node.get_json(f"/v1/accounts/{sender}")
+            return (before, txs) if before["block_hash"] == after["block_hash"] else None
+
+        account, txs = wait_for(consistent, 30, f"{when}: a stable read of the sender's account and history")
+        spent = sum(int(t["tx"]["fee"]) + int(t["tx"]["body"]["amount"]) for t in txs
+                    if t["height"] <= account["height"])
+        count = sum(1 for t in txs if t["height"] <= account["height"])
+        self.assertEqual(int(account["nonce"]), count, f"{when}: nonce vs. the sender's transactions")
+        self.assertEqual(int(account["balance"]), allocation - spent, f"{when}: balance vs. the sender's transactions")
 
     def check_history(self, node, blocks, included, when):
         for height, block_hash in sorted(blocks.items()):
