@@ -80,19 +80,24 @@ class WalletAnchorTest(SystemTestCase):
         self.assertEqual(r.returncode, 1, r.describe())
         self.assertNotEqual((r.json or {}).get("verified"), True, r.describe())
 
-        # A receipt whose proof, header or transaction was altered proves nothing.
+        # A receipt whose proof, header or transaction was altered proves nothing; each
+        # alteration is caught by its own check (docs/cli.md "Verifying an anchor").
         original = json.loads(receipt.read_text())
-        for name, mutate in self._receipt_mutations():
+        for name, mutate, reason in self._receipt_mutations():
             doc = json.loads(json.dumps(original))
             mutate(doc)
             bad = self.tmp / f"receipt-{name}.json"
             bad.write_text(json.dumps(doc))
             r = cli.run("verify", str(document), "--receipt", str(bad), check=False)
             self.assertEqual(r.returncode, 1, f"{name}: {r.describe()}")
-            self.assertNotEqual((r.json or {}).get("verified"), True, f"{name}: {r.describe()}")
+            self.assertIs((r.json or {}).get("verified"), False, f"{name}: {r.describe()}")
+            self.assertEqual(r.json["reason"], reason, f"{name}: {r.describe()}")
+        failed = cli.run("verify", str(tampered), "--receipt", str(receipt), check=False)
+        self.assertEqual(failed.json["reason"], "receipt_digest_mismatch", failed.describe())
         (self.tmp / "receipt-garbage.json").write_text("{not json")
         r = cli.run("verify", str(document), "--receipt", str(self.tmp / "receipt-garbage.json"), check=False)
         self.assertEqual(r.returncode, 1, r.describe())
+        self.assertNotEqual((r.json or {}).get("verified"), True, r.describe())
 
     @staticmethod
     def _flip_hex(text: str, position: int) -> str:
@@ -101,25 +106,49 @@ class WalletAnchorTest(SystemTestCase):
 
     def _receipt_mutations(self):
         flip = self._flip_hex
+        # Header (protocol.md 6): version u32, chain_id u32, height u64, parent, timestamp_ms
+        # u64 at byte 48, tx_root at byte 56, ...
+        timestamp_at, tx_root_at = 48, 56
 
-        def proof_path(doc):
-            if doc["proof"]["path"]:
-                doc["proof"]["path"][0] = flip(doc["proof"]["path"][0], 10)
-            else:  # a one-transaction block: the proof is empty, so claim a bigger tree
-                doc["proof"]["tree_size"] = doc["proof"]["tree_size"] + 1
+        def reseal(doc, header: bytes):
+            """A forger's header: changed, with its block hash recomputed to match."""
+            doc["header"] = header.hex()
+            doc["block_hash"] = hashlib.sha256(hashlib.sha256(b"cloudchain/hdr/1" + header).digest()).hexdigest()
 
-        def header_tx_root(doc):
-            # The header's last bytes are the seal; a byte well inside it is the tx root
-            # or state root area, which the block hash covers either way.
-            doc["header"] = flip(doc["header"], len(doc["header"]) // 2)
+        def proof_size(doc):  # a path too short or too long for the claimed tree
+            doc["proof"]["tree_size"] = 2 * doc["proof"]["tree_size"] + 2
 
-        def tx_digest(doc):
-            doc["tx"] = flip(doc["tx"], len(doc["tx"]) - 200)
+        def header_byte(doc):
+            doc["header"] = flip(doc["header"], 2 * tx_root_at + 5)
+
+        def forged_tx_root(doc):
+            header = bytearray.fromhex(doc["header"])
+            header[tx_root_at] ^= 0x01
+            reseal(doc, bytes(header))
+
+        def forged_timestamp(doc):
+            header = bytearray.fromhex(doc["header"])
+            header[timestamp_at] ^= 0x01
+            reseal(doc, bytes(header))
+
+        def tx_byte(doc):
+            doc["tx"] = flip(doc["tx"], len(doc["tx"]) - 200)  # inside the anchored digest
 
         def block_hash(doc):
             doc["block_hash"] = flip(doc["block_hash"], 0)
 
-        return [("proof", proof_path), ("header", header_tx_root), ("tx", tx_digest), ("block_hash", block_hash)]
+        def height(doc):
+            doc["height"] += 1
+
+        return [
+            ("proof-size", proof_size, "receipt_proof_malformed"),
+            ("header", header_byte, "receipt_block_hash_mismatch"),
+            ("forged-tx-root", forged_tx_root, "receipt_proof_root_mismatch"),
+            ("forged-timestamp", forged_timestamp, "receipt_pow_insufficient"),
+            ("tx", tx_byte, "receipt_txid_mismatch"),
+            ("block-hash", block_hash, "receipt_block_hash_mismatch"),
+            ("height", height, "receipt_height_mismatch"),
+        ]
 
 
 if __name__ == "__main__":
