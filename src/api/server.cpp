@@ -48,6 +48,9 @@ using tcp = asio::ip::tcp;
 // the reset, so the tests cannot tell the difference.)
 constexpr std::chrono::seconds kLingerTime{1};
 
+// The pause before accepting again after an accept error.
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+
 std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
 
 // What every session reads; immutable once the server has started.
@@ -303,10 +306,14 @@ struct Server::Impl {
         } else {
           std::make_shared<Session>(std::move(socket), shared)->start();
         }
+        return accept();
       }
-      // On an accept error (e.g. out of file descriptors) keep listening: the error
-      // clears as connections close.
-      accept();
+      // An accept error (e.g. out of file descriptors) clears as connections close;
+      // retrying at once would spin on it.
+      accept_backoff->expires_after(kAcceptBackoff);
+      accept_backoff->async_wait([this](beast::error_code wec) {
+        if (!wec) accept();
+      });
     });
   }
 
@@ -314,6 +321,7 @@ struct Server::Impl {
     if (io) io->stop();
     for (auto& t : threads) t.join();
     threads.clear();
+    accept_backoff.reset();
     acceptor.reset();
     // Destroys the handlers still queued, and with them every session and its socket.
     io.reset();
@@ -325,6 +333,7 @@ struct Server::Impl {
   // Declared before the acceptor: destroyed after it.
   std::unique_ptr<asio::io_context> io;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> accept_backoff;  // used by the accept loop only
   std::vector<std::thread> threads;
 };
 
@@ -357,6 +366,7 @@ util::Result<std::uint16_t, ServerError> Server::start() {
     return util::fail(ServerError::kBindFailed, cfg.listen + ": " + ec.message());
   }
   const std::uint16_t port = s.acceptor->local_endpoint().port();
+  s.accept_backoff = std::make_unique<asio::steady_timer>(*s.io);
   s.accept();
   for (unsigned i = 0; i < cfg.threads; ++i) {
     s.threads.emplace_back([io = s.io.get(), shared = s.shared.get()] {
