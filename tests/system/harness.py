@@ -387,10 +387,6 @@ class Node:
         return self.post(path, doc if doc is not None else {},
                          headers={"Authorization": f"Bearer {self.admin_token if token is None else token}"})
 
-    def block_hashes(self, top: int) -> dict[int, str]:
-        """Height -> hash of every block 0..top on the active chain, read one by one."""
-        return {h: self.get_json(f"/v1/blocks/{h}")["hash"] for h in range(top + 1)}
-
 
 # --- the CLI -------------------------------------------------------------------------
 
