@@ -4,7 +4,7 @@ the fee, as `balance` reports them (after checking the node's state proof)."""
 
 import unittest
 
-from harness import SystemTestCase
+from harness import SystemTestCase, wait_for
 
 BLOCK_TIME_MS = 500
 FUND = 2_000_000
@@ -94,6 +94,37 @@ class WalletSendTest(SystemTestCase):
             self.assertEqual(r.returncode, 2, f"--amount {amount}: {r.describe()}")
         self.assertEqual(int(cli.balance("poor")["balance"]), 0)
         self.assertEqual(node.status()["mempool"]["size"], 0)
+
+    def test_wait_timeout_wrong_password_unknown_key(self):
+        node = self.new_node()
+        cli = self.new_cli(node)
+        miner = cli.new_key("miner")
+        node.init(block_time_ms=BLOCK_TIME_MS)
+        node.start(mine=True, miner_address=miner)
+        node.wait_height(2)
+        node.admin("/v1/admin/mining", {"enabled": False})
+        wait_for(lambda: node.status()["mining"]["enabled"] is False, 10, "mining off")
+
+        # No miner: --wait gives up after --wait-timeout, exit 1, naming the txid and
+        # its last status; the transaction stays pending.
+        r = cli.run("send", "--from", "miner", "--to", miner, "--amount", "5", "--wait", "--wait-timeout", "2",
+                    check=False)
+        self.assertEqual(r.returncode, 1, r.describe())
+        self.assertIn("pending", r.stderr, r.describe())
+        pool = node.get_json("/v1/mempool")["txs"]
+        self.assertEqual(len(pool), 1, pool)
+        self.assertIn(pool[0]["txid"], r.stderr)
+
+        # A wrong password unlocks nothing and sends nothing.
+        cli.password_file.write_text("not the password\n")
+        r = cli.run("send", "--from", "miner", "--to", miner, "--amount", "5", check=False)
+        self.assertEqual(r.returncode, 1, r.describe())
+        self.assertIn("password", r.stderr, r.describe())
+        # A key the keystore does not hold.
+        r = cli.run("send", "--from", "nobody", "--to", miner, "--amount", "5", check=False)
+        self.assertEqual(r.returncode, 1, r.describe())
+        self.assertIn("nobody", r.stderr, r.describe())
+        self.assertEqual(node.status()["mempool"]["size"], 1)
 
 
 if __name__ == "__main__":
