@@ -276,7 +276,7 @@ void Node::publish_tip() {
   info->timestamp_ms = tip->timestamp_ms;
   info->cumulative_work = to_decimal(tip->cumulative_work);
   if (const auto* pow = std::get_if<primitives::PowSeal>(&tip->header.seal)) info->bits = pow->bits;
-  m_tip.store(std::move(info), std::memory_order_release);
+  m_tip.store(std::move(info));
 }
 
 void Node::publish_mempool_stats() {
@@ -284,7 +284,7 @@ void Node::publish_mempool_stats() {
   m_pool_bytes.store(m_mempool->bytes(), std::memory_order_relaxed);
 }
 
-TipInfo Node::tip() const { return *m_tip.load(std::memory_order_acquire); }
+TipInfo Node::tip() const { return *m_tip.load(); }
 
 std::shared_ptr<const chain::TipInfo> Node::chain_tip() const {
   // The chain publishes its own snapshot; reading it is safe from any thread, but the

@@ -12,9 +12,9 @@
 // thread that runs posted tasks in order (node/actor.hpp). API threads and miner threads
 // never touch them: they post a task (a transaction to admit, a found header, mining on
 // or off) and, when they need an answer, wait for it. What other threads read without
-// the actor comes from immutable snapshots, each replaced whole (std::atomic of a
-// shared_ptr to const): the tip, the mempool size, the mining status. Reads of blocks,
-// indexes and state go straight to the database, which is safe from any thread.
+// the actor comes from immutable snapshots, each replaced whole: the tip
+// (node/snapshot.hpp), the mempool size and the mining status (atomics). Reads of
+// blocks, indexes and state go straight to the database, which is safe from any thread.
 //
 // Durability: nothing is reported before it is on disk. A block is logged as connected,
 // and the tip snapshot moves, only after Chain::submit_block returned, i.e. after its
@@ -46,6 +46,7 @@
 #include "node/config.hpp"
 #include "node/genesis.hpp"
 #include "node/service.hpp"
+#include "node/snapshot.hpp"
 #include "storage/database.hpp"
 
 namespace spdlog {
@@ -184,7 +185,7 @@ class Node final : public NodeService {
   std::chrono::steady_clock::time_point m_last_hash_sample;
 
   // --- snapshots, any thread ----------------------------------------------------------
-  std::atomic<std::shared_ptr<const TipInfo>> m_tip;
+  Snapshot<TipInfo> m_tip;
   std::atomic<std::uint64_t> m_pool_size{0};
   std::atomic<std::uint64_t> m_pool_bytes{0};
   std::atomic<bool> m_mining_enabled{false};
