@@ -62,6 +62,25 @@ std::expected<util::Hash256, Problem> txid_param(const Request& req, const PathP
   return parse_hash(params[0], "txid");
 }
 
+// Where a transaction is. A transaction leaves the mempool only after its block is
+// committed, so a miss in the chain followed by a miss in the pool can be a block
+// connecting in between: looking in the chain once more (a fresh snapshot) closes that
+// window instead of answering 404 for an accepted transaction.
+struct Located {
+  std::optional<Included> included;
+  std::optional<primitives::Transaction> pending;
+};
+
+std::expected<Located, Problem> locate(const Context& ctx, const util::Hash256& txid) {
+  auto found = find_included(ctx, txid);
+  if (!found) return std::unexpected(found.error());
+  if (*found) return Located{std::move(*found), std::nullopt};
+  if (auto pending = ctx.service.mempool_get(txid)) return Located{std::nullopt, std::move(pending)};
+  auto again = find_included(ctx, txid);
+  if (!again) return std::unexpected(again.error());
+  return Located{std::move(*again), std::nullopt};
+}
+
 }  // namespace
 
 Response get_tx(const Context& ctx, const Request& req, const PathParams& params) {
@@ -69,9 +88,9 @@ Response get_tx(const Context& ctx, const Request& req, const PathParams& params
   if (!txid) return problem_response(txid.error());
   const std::string_view hrp = ctx.service.info().network;
 
-  auto found = find_included(ctx, *txid);
+  auto found = locate(ctx, *txid);
   if (!found) return problem_response(found.error());
-  const std::optional<Included>& inc = *found;
+  const std::optional<Included>& inc = found->included;
   JsonWriter w(2048);
   if (inc) {
     const Included& in = *inc;
@@ -85,7 +104,7 @@ Response get_tx(const Context& ctx, const Request& req, const PathParams& params
         .end_object();
     return json_response(200, w.take());
   }
-  if (auto pending = ctx.service.mempool_get(*txid)) {
+  if (const auto& pending = found->pending) {
     w.begin_object().field("status", "pending").key("tx");
     write_tx(w, *pending, *txid, hrp);
     w.end_object();
@@ -97,11 +116,11 @@ Response get_tx(const Context& ctx, const Request& req, const PathParams& params
 Response get_receipt(const Context& ctx, const Request& req, const PathParams& params) {
   auto txid = txid_param(req, params);
   if (!txid) return problem_response(txid.error());
-  auto found = find_included(ctx, *txid);
+  auto found = locate(ctx, *txid);
   if (!found) return problem_response(found.error());
-  const std::optional<Included>& inc = *found;
+  const std::optional<Included>& inc = found->included;
   if (!inc) {
-    if (ctx.service.mempool_get(*txid)) {
+    if (found->pending) {
       return problem_response(problem(ApiError::kTxPending, "a receipt exists once the transaction is in a block"));
     }
     return problem_response(problem(ApiError::kTxNotFound, "not in the active chain nor in the mempool"));
