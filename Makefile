@@ -9,6 +9,9 @@ FUZZ_SECONDS ?= 300
 SMOKE_FUZZ_SECONDS ?= 5
 JOBS ?= $(shell nproc)
 export BUILD FUZZ_BUILD
+# ccache hits across clones (CI builds a fresh clone in another folder).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke lint format run clean
 
