@@ -1,6 +1,7 @@
 # cloudchain — one entry point for building, testing, fuzzing and benchmarking.
 #   make test        install packages, build, run unit tests, fuzz smoke, bench smoke, lint
-#   make run         install packages, build, print the protocol test vectors
+#   make run         install packages, build, start a one-node PoW devnet that mines
+#   make vectors     print the protocol test vectors
 #   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
 #   make bench       run all benchmarks and print the figures for docs/benchmarks.md
 BUILD ?= build
@@ -13,7 +14,7 @@ export BUILD FUZZ_BUILD
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke lint format run clean
+.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke lint format run vectors clean
 
 all: build
 
@@ -59,6 +60,9 @@ test: deps
 	$(MAKE) lint
 
 run: deps build
+	scripts/run-devnet.sh
+
+vectors: build
 	$(BUILD)/apps/cloudchain-vectors
 
 clean:
