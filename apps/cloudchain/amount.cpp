@@ -25,38 +25,49 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 util::Result<std::uint64_t, AmountError> parse_amount(std::string_view text, std::string_view what) {
-  const std::string name(what);
-  const std::string quoted = "\"" + std::string(text) + "\"";
-  if (text.empty()) return util::fail(AmountError::kEmpty, name + " is empty");
+  // "<what> <rule>: "<text>"": the message names the field, the rule and the input.
+  auto message = [&](std::string_view rule) {
+    std::string m(what);
+    m += ' ';
+    m += rule;
+    m += ": \"";
+    m += text;
+    m += '"';
+    return m;
+  };
+  if (text.empty()) return util::fail(AmountError::kEmpty, std::string(what) + " is empty");
   if (text.front() == '-') {
-    return util::fail(AmountError::kNegative, name + " must not be negative: " + quoted);
+    return util::fail(AmountError::kNegative, message("must not be negative"));
   }
   if (text.front() == '+') {
-    return util::fail(AmountError::kSign, name + " must be written without a sign: " + quoted);
+    return util::fail(AmountError::kSign, message("must be written without a sign"));
   }
   // Classify the first offending character so the message says what to change.
   for (char c : text) {
     if (is_digit(c)) continue;
     if (c == '.') {
-      return util::fail(AmountError::kFraction,
-                        name + " must be a whole number of base units (no fractions): " + quoted);
+      return util::fail(AmountError::kFraction, message("must be a whole number of base units (no fractions)"));
     }
     if (c == ',' || c == '_' || c == '\'' || c == ' ') {
-      return util::fail(AmountError::kSeparator, name + " must be written without separators: " + quoted);
+      return util::fail(AmountError::kSeparator, message("must be written without separators"));
     }
-    return util::fail(AmountError::kBadCharacter,
-                      name + " must be a decimal number of base units (digits 0-9 only): " + quoted);
+    return util::fail(AmountError::kBadCharacter, message("must be a decimal number of base units (digits 0-9 only)"));
   }
   if (text.size() > 1 && text.front() == '0') {
-    return util::fail(AmountError::kLeadingZero, name + " must not have leading zeros: " + quoted);
+    return util::fail(AmountError::kLeadingZero, message("must not have leading zeros"));
   }
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t value = 0;
   for (char c : text) {
     const auto digit = static_cast<std::uint64_t>(c - '0');
     if (value > (kMax - digit) / 10) {
-      return util::fail(AmountError::kOverflow,
-                        name + " " + quoted + " is larger than the maximum, " + format_amount(kMax) + " base units");
+      std::string m(what);
+      m += " \"";
+      m += text;
+      m += "\" is larger than the maximum, ";
+      m += format_amount(kMax);
+      m += " base units";
+      return util::fail(AmountError::kOverflow, std::move(m));
     }
     value = value * 10 + digit;
   }

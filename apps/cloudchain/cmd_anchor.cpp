@@ -42,9 +42,9 @@ int run_anchor(Context& ctx, const AnchorOptions& o) {
                        {"memo", o.memo},
                        {"fee", std::to_string(s.tx.fee)},
                        {"nonce", std::to_string(s.tx.nonce)}};
-    if (s.height) {
-      doc["height"] = *s.height;
-      doc["block_hash"] = *s.block_hash;
+    if (const auto& in = s.included) {
+      doc["height"] = in->height;
+      doc["block_hash"] = in->block_hash;
     }
     print_json(ctx.io().out, doc);
     return kExitOk;
@@ -53,7 +53,7 @@ int run_anchor(Context& ctx, const AnchorOptions& o) {
   t.add("file", o.file).add("digest", util::to_hex(*digest)).add("txid", txid).add("from", s.from);
   if (!o.memo.empty()) t.add("memo", o.memo);
   t.add("fee", format_amount(s.tx.fee)).add("nonce", std::to_string(s.tx.nonce));
-  if (s.height) t.add("height", std::to_string(*s.height)).add("block hash", *s.block_hash);
+  if (const auto& in = s.included) t.add("height", std::to_string(in->height)).add("block hash", in->block_hash);
   t.print(ctx.io().out);
   return kExitOk;
 }

@@ -48,9 +48,9 @@ int run_send(Context& ctx, const SendOptions& o) {
                        {"amount", std::to_string(*amount)},
                        {"fee", std::to_string(s.tx.fee)},
                        {"nonce", std::to_string(s.tx.nonce)}};
-    if (s.height) {
-      doc["height"] = *s.height;
-      doc["block_hash"] = *s.block_hash;
+    if (const auto& in = s.included) {
+      doc["height"] = in->height;
+      doc["block_hash"] = in->block_hash;
     }
     print_json(ctx.io().out, doc);
     return kExitOk;
@@ -58,7 +58,7 @@ int run_send(Context& ctx, const SendOptions& o) {
   Table t;
   t.add("txid", txid).add("from", s.from).add("to", to_text);
   t.add("amount", format_amount(*amount)).add("fee", format_amount(s.tx.fee)).add("nonce", std::to_string(s.tx.nonce));
-  if (s.height) t.add("height", std::to_string(*s.height)).add("block hash", *s.block_hash);
+  if (const auto& in = s.included) t.add("height", std::to_string(in->height)).add("block hash", in->block_hash);
   t.print(ctx.io().out);
   return kExitOk;
 }

@@ -156,8 +156,7 @@ struct Exchange {
       return;
     }
     if (ec) return fail(HttpError::kReceive, ec);
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    // The socket closes when the Exchange is destroyed ("Connection: close").
     done = true;
   }
 };
@@ -227,7 +226,7 @@ std::string describe(const util::Error<HttpError>& error, const Url& url) {
       return "lost the connection to the node at " + url.text + " while receiving: " + error.detail;
     case HttpError::kResponseTooLarge:
       return "the node at " + url.text + " sent a response larger than " +
-             std::to_string(kMaxResponseBytes / (1024 * 1024)) + " MiB";
+             std::to_string(kMaxResponseBytes / (std::size_t{1024} * 1024)) + " MiB";
   }
   return at + std::string(to_string(error.code));
 }

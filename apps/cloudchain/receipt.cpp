@@ -165,7 +165,7 @@ util::Result<VerifiedAnchor, ReceiptError> verify_anchor_receipt(const Receipt& 
                 "the block header does not decode: " + std::string(primitives::to_string(header.error().code)) +
                     " at " + header.error().detail);
   }
-  v.header = std::move(*header);
+  v.header = *header;
   v.block_hash = primitives::block_hash(v.header);
   if (v.block_hash != r.block_hash) {
     return fail(ReceiptError::kBlockHashMismatch, "the header hashes to block hash " + to_hex(v.block_hash) +

@@ -79,8 +79,7 @@ Submitted sign_and_submit(Context& ctx, const SubmitOptions& o, primitives::TxBo
     if (doc) {
       if (auto s = doc->find("status"); s != doc->end() && s->is_string()) last_status = s->get<std::string>();
       if (last_status == "included") {
-        result.height = json_u64(*doc, "height");
-        result.block_hash = json_string(*doc, "block_hash");
+        result.included = Submitted::Inclusion{json_u64(*doc, "height"), json_string(*doc, "block_hash")};
         return result;
       }
     } else if (doc.error().status != 404) {

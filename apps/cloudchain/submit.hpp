@@ -47,9 +47,12 @@ std::uint64_t parse_fee(const SubmitOptions& options);
 struct Submitted {
   primitives::Transaction tx;
   util::Hash256 txid{};
-  std::string from;                     // sender address
-  std::optional<std::uint64_t> height;  // set when waited for and included
-  std::optional<std::string> block_hash;
+  std::string from;  // sender address
+  struct Inclusion {
+    std::uint64_t height = 0;
+    std::string block_hash;
+  };
+  std::optional<Inclusion> included;  // set when waited for and included
 };
 
 /// Steps 2-7 above for a transaction with `body`. `check_body` runs after step 3 with the
