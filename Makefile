@@ -4,6 +4,7 @@
 #   make vectors     print the protocol test vectors
 #   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
 #   make bench       run all benchmarks and print the figures for docs/benchmarks.md
+#   make bench-api   HTTP API read load with wrk against a real node (not part of make test)
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
@@ -14,7 +15,7 @@ export BUILD FUZZ_BUILD
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke lint format run vectors clean
+.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api lint format run vectors clean
 
 all: build
 
@@ -46,6 +47,9 @@ bench-smoke: build
 
 bench: build
 	scripts/bench.sh
+
+bench-api: deps build
+	scripts/bench-api.sh
 
 lint: build
 	scripts/lint.sh
