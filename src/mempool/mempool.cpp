@@ -49,14 +49,38 @@ bool Mempool::ByRate::operator()(const PoolEntry* a, const PoolEntry* b) const {
 
 Mempool::Mempool(std::uint32_t chain_id, const Limits& limits) : m_chain_id(chain_id), m_limits(limits) {}
 
+util::Result<VerifiedTx, MempoolError> VerifiedTx::check(Transaction tx, std::uint32_t chain_id) {
+  if (auto checked = primitives::check_transaction(tx, chain_id); !checked) {
+    return util::fail(MempoolError::kInvalidTransaction,
+                      std::string(primitives::to_string(checked.error().code)) + ": " + checked.error().detail);
+  }
+  const Hash256 id = primitives::txid(tx);
+  return VerifiedTx(std::move(tx), id, chain_id);
+}
+
 util::Result<AddResult, MempoolError> Mempool::add(const Transaction& tx, std::uint64_t time_ms, AccountView& view) {
-  return admit(tx, time_ms, view, /*verify=*/true);
+  const Hash256 id = primitives::txid(tx);
+  // Known before copying: a resent transaction costs one hash.
+  if (m_entries.contains(id)) return util::fail(MempoolError::kAlreadyKnown, short_id(id));
+  return admit(tx, id, time_ms, view, /*verify=*/true);
+}
+
+util::Result<AddResult, MempoolError> Mempool::add(VerifiedTx verified, std::uint64_t time_ms, AccountView& view) {
+  if (verified.m_chain_id != m_chain_id) {
+    // Cannot happen through the node (one chain id); a token is only valid for its chain.
+    return util::fail(MempoolError::kInvalidTransaction,
+                      std::string(primitives::to_string(primitives::TxCheckError::kWrongChain)) +
+                          ": verified for chain " + std::to_string(verified.m_chain_id) + ", pool is chain " +
+                          std::to_string(m_chain_id));
+  }
+  const Hash256 id = verified.m_txid;
+  return admit(std::move(verified.m_tx), id, time_ms, view, /*verify=*/false);
 }
 
 ReaddResult Mempool::readd(std::span<const Transaction> txs, std::uint64_t time_ms, AccountView& view) {
   ReaddResult out;
   for (const Transaction& tx : txs) {
-    if (admit(tx, time_ms, view, /*verify=*/false)) {
+    if (admit(tx, primitives::txid(tx), time_ms, view, /*verify=*/false)) {
       ++out.added;
     } else {
       ++out.rejected;
@@ -65,11 +89,12 @@ ReaddResult Mempool::readd(std::span<const Transaction> txs, std::uint64_t time_
   return out;
 }
 
-util::Result<AddResult, MempoolError> Mempool::admit(const Transaction& tx, std::uint64_t time_ms, AccountView& view,
-                                                     bool verify) {
+util::Result<AddResult, MempoolError> Mempool::admit(Transaction tx_in, const Hash256& txid, std::uint64_t time_ms,
+                                                     AccountView& view, bool verify) {
   PoolEntry entry;
-  entry.tx = tx;
-  entry.txid = primitives::txid(tx);
+  entry.tx = std::move(tx_in);
+  entry.txid = txid;
+  const Transaction& tx = entry.tx;
   if (m_entries.contains(entry.txid)) return util::fail(MempoolError::kAlreadyKnown, short_id(entry.txid));
   if (verify) {
     if (auto it = m_rejected.find(entry.txid); it != m_rejected.end()) {

@@ -14,8 +14,11 @@
 // ("queued") until the gap is filled. Across senders: highest fee per byte first, ties
 // by ascending txid, so every node builds the same template from the same pool.
 //
-// Signatures are verified once per transaction in the node: here, in add(). Every
-// pooled transaction passed primitives::check_transaction, so is_verified(txid) lets the
+// Signatures are verified once per transaction in the node: either by the caller, on its
+// own thread, through VerifiedTx::check() and then add(VerifiedTx, ...) (the node's API
+// threads do this, so verification scales with cores while the chain actor only does
+// the bookkeeping), or here, in add(tx, ...). Every pooled transaction passed
+// primitives::check_transaction, so is_verified(txid) lets the
 // block path skip check_transaction for a block transaction whose txid is pooled (a
 // txid commits to every byte, signature included, and the check depends only on those
 // bytes and the chain id). The chain must ask before remove_for_block() for that block.
@@ -100,6 +103,37 @@ struct LoadResult {
   std::size_t rejected = 0;  // refused by add() (mined meanwhile, underfunded, invalid, ...)
 };
 
+class Mempool;
+
+/// A transaction that passed primitives::check_transaction (signature included) for the
+/// chain `chain_id()`, with its txid. Only check() constructs one, so holding a
+/// VerifiedTx proves the check ran: add(VerifiedTx, ...) admits it without verifying
+/// again. Immutable; copies are as good as the original (the check depends only on the
+/// transaction's bytes and the chain id, both fixed here).
+/// Thread-safety: check() is pure and may run on any thread, concurrently; a VerifiedTx
+/// may be built on one thread and handed to the pool's owner on another.
+class VerifiedTx {
+ public:
+  /// Runs primitives::check_transaction(tx, chain_id) (one signature verification, three
+  /// for evidence) and computes the txid. Errors: kInvalidTransaction, with the detail
+  /// "<TxCheckError name>: <detail>" as add(tx, ...) reports it. A failure produces no
+  /// token.
+  static util::Result<VerifiedTx, MempoolError> check(Transaction tx, std::uint32_t chain_id);
+
+  const Transaction& tx() const { return m_tx; }
+  const Hash256& txid() const { return m_txid; }
+  std::uint32_t chain_id() const { return m_chain_id; }
+
+ private:
+  friend class Mempool;  // moves the transaction out when it admits the token
+  VerifiedTx(Transaction tx, const Hash256& txid, std::uint32_t chain_id)
+      : m_tx(std::move(tx)), m_txid(txid), m_chain_id(chain_id) {}
+
+  Transaction m_tx;
+  Hash256 m_txid{};
+  std::uint32_t m_chain_id = 0;
+};
+
 class Mempool {
  public:
   /// A pool for the network `chain_id` (the chain id check_transaction demands).
@@ -122,6 +156,16 @@ class Mempool {
   /// nonces) are evicted if each pays strictly less per byte than `tx`; the sender's own
   /// lower nonces are never evicted for it.
   util::Result<AddResult, MempoolError> add(const Transaction& tx, std::uint64_t time_ms, AccountView& view);
+
+  /// Admits a transaction whose context-free check the caller already ran
+  /// (VerifiedTx::check, typically on another thread): add()'s rules and order without
+  /// the rejection cache and the final verification, so signature_checks() does not
+  /// move. Errors: add()'s, except that a token checked for another chain id is
+  /// refused with kInvalidTransaction ("tx_wrong_chain: ...") and that a failed check
+  /// never reaches the pool (no token exists), so it is not remembered in the
+  /// rejection cache: that cache only saves the pool's own thread from verifying a
+  /// known-bad txid again, and here the pool's thread verifies nothing.
+  util::Result<AddResult, MempoolError> add(VerifiedTx verified, std::uint64_t time_ms, AccountView& view);
 
   /// Re-admits transactions of blocks disconnected by a reorg, in the order given (pass
   /// them in chain order, oldest block first, so each sender's nonces ascend), after the
@@ -221,8 +265,10 @@ class Mempool {
   };
   using SenderMap = std::unordered_map<Address, SenderQueue, AddressHasher>;
 
-  util::Result<AddResult, MempoolError> admit(const Transaction& tx, std::uint64_t time_ms, AccountView& view,
-                                              bool verify);
+  // The admission rules. `txid` is primitives::txid(tx); `verify` runs the rejection
+  // cache lookup and check_transaction (add(tx)); otherwise the caller vouches for them.
+  util::Result<AddResult, MempoolError> admit(Transaction tx, const Hash256& txid, std::uint64_t time_ms,
+                                              AccountView& view, bool verify);
   util::Result<std::vector<PoolEntry*>, MempoolError> plan_eviction(const PoolEntry& incoming,
                                                                     const PoolEntry* replaced) const;
   PoolEntry* insert(PoolEntry entry);

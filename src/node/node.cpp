@@ -308,7 +308,15 @@ MiningStatus Node::mining() const {
 
 std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitives::Transaction& tx) {
   if (!m_actor) return std::unexpected(SubmitRejection{"shutting_down", "the node is not running", false});
-  auto result = m_actor->call([this, &tx] { return admit(tx); });
+  // The signature is verified here, on the caller's (API) thread, so admission scales with
+  // the cores: the actor only does the pool's bookkeeping (docs/mempool.md). m_info is
+  // immutable after open().
+  auto verified = mempool::VerifiedTx::check(tx, m_info.chain_id);
+  if (!verified) {
+    m_log->debug("tx refused: {}: {}", mempool::to_string(verified.error().code), verified.error().detail);
+    return std::unexpected(rejection_of(verified.error()));
+  }
+  auto result = m_actor->call([this, &verified] { return admit(std::move(*verified)); });
   if (!result) return std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false});
   return std::move(*result);
 }
@@ -388,9 +396,9 @@ void Node::load_mempool() {
   publish_mempool_stats();
 }
 
-std::expected<Hash256, SubmitRejection> Node::admit(const primitives::Transaction& tx) {
+std::expected<Hash256, SubmitRejection> Node::admit(mempool::VerifiedTx verified) {
   TipView tip(*m_db, *m_chain->tip());
-  auto added = m_mempool->add(tx, now_ms(), tip.view);
+  auto added = m_mempool->add(std::move(verified), now_ms(), tip.view);
   publish_mempool_stats();
   if (!added) {
     m_log->debug("tx refused: {}: {}", mempool::to_string(added.error().code), added.error().detail);

@@ -118,6 +118,9 @@ class Node final : public NodeService {
   /// Rejections: the mempool's codes (to_string(MempoolError)); for a transaction that
   /// fails primitives::check_transaction, the TxCheckError name (e.g.
   /// "tx_invalid_signature"); "shutting_down" (not the sender's fault) once stopping.
+  /// The signature is verified on the calling thread (mempool::VerifiedTx), before the
+  /// transaction is posted to the actor, so concurrent callers verify in parallel; a
+  /// transaction failing the check is refused without reaching the actor.
   std::expected<Hash256, SubmitRejection> submit_transaction(const primitives::Transaction& tx) override;
   /// Executable transactions in block-selection order, then the queued ones (waiting
   /// for a lower nonce) in arrival order. Empty once stopping.
@@ -151,7 +154,8 @@ class Node final : public NodeService {
 
   // --- actor tasks (REQUIRES: on the actor thread) --------------------------------------
   void load_mempool();
-  std::expected<Hash256, SubmitRejection> admit(const primitives::Transaction& tx);
+  // Admits a transaction verified on the submitting thread (actor thread).
+  std::expected<Hash256, SubmitRejection> admit(mempool::VerifiedTx verified);
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
   std::expected<chain::SubmitStatus, SubmitRejection> process_block(const primitives::Block& block,
                                                                     std::string_view origin);
