@@ -205,8 +205,19 @@ util::Result<primitives::Block, BlockError> Chain::load_block(const Entry& entry
 
 void Chain::publish_tip() {
   const Entry& t = *m_active.back();
-  auto info = std::make_shared<TipInfo>(TipInfo{t.hash, t.height(), t.header.timestamp_ms, t.work, t.header});
-  m_tip.store(std::move(info), std::memory_order_release);
+  std::shared_ptr<const TipInfo> info =
+      std::make_shared<TipInfo>(TipInfo{t.hash, t.height(), t.header.timestamp_ms, t.work, t.header});
+  {
+    std::lock_guard lock(m_tip_mutex);
+    m_tip.swap(info);
+  }
+  // `info` holds the previous snapshot now; if this was its last reference it is freed
+  // here, outside the lock.
+}
+
+std::shared_ptr<const TipInfo> Chain::tip() const {
+  std::lock_guard lock(m_tip_mutex);
+  return m_tip;
 }
 
 }  // namespace cloudchain::chain

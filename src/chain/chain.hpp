@@ -33,11 +33,12 @@
 // params(), which any thread may call at any time (tip() returns an immutable snapshot
 // that is replaced as a whole on every tip change). Everything else the API needs it
 // reads straight from the Database (heights, blocks, indexes, state nodes).
+// (tip() takes a mutex held only to copy a shared_ptr.)
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -164,7 +165,7 @@ class Chain {
   util::Result<std::uint64_t, ChainError> reindex();
 
   /// The current tip. Any thread, any time; never null after open.
-  std::shared_ptr<const TipInfo> tip() const { return m_tip.load(std::memory_order_acquire); }
+  std::shared_ptr<const TipInfo> tip() const;
   /// Fixed for the Chain's life; any thread.
   const ChainParams& params() const { return m_params; }
   const Hash256& genesis_hash() const { return m_params.genesis.hash; }
@@ -215,8 +216,11 @@ class Chain {
   std::unordered_map<Hash256, std::unique_ptr<Entry>, state::Hash256Hasher> m_index;
   // The active chain by height: m_active[h] is the block at height h; back() is the tip.
   std::vector<Entry*> m_active;
-  // Published copy of the tip for other threads.
-  std::atomic<std::shared_ptr<const TipInfo>> m_tip;
+  // Published copy of the tip for other threads. A mutex, not std::atomic<shared_ptr>:
+  // libstdc++ 12's atomic load releases its internal lock bit with a relaxed store, a
+  // formal data race ThreadSanitizer reports. Held only to copy or swap the pointer.
+  mutable std::mutex m_tip_mutex;
+  std::shared_ptr<const TipInfo> m_tip;  // guarded by m_tip_mutex
 };
 
 }  // namespace cloudchain::chain
