@@ -29,7 +29,11 @@ miner=$("$cli" "${cli_args[@]}" --json keys show miner | python3 -c 'import json
 
 "$daemon" --home "$home" --mine --miner-address "$miner" --api-listen "$api" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+# Ctrl-C reaches the whole foreground process group, the daemon included, so on INT we
+# only wait for its graceful stop (a second signal would make it exit at once); a TERM
+# sent to this script alone is passed on.
+trap 'wait $pid' INT
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' TERM
 
 for _ in $(seq 1 100); do
   "$cli" "${cli_args[@]}" status > /dev/null 2>&1 && break
