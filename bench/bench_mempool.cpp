@@ -21,6 +21,7 @@
 #include "crypto/keys.hpp"
 #include "mempool/account_view.hpp"
 #include "mempool/mempool.hpp"
+#include "mempool_workload.hpp"
 #include "primitives/block.hpp"
 #include "state/hashing.hpp"
 #include "state/node_store.hpp"
@@ -29,9 +30,10 @@
 namespace {
 
 using namespace cloudchain;
+using bench::roomy;
+using bench::Workload;
 
 constexpr std::uint32_t kChainId = 7;
-constexpr std::uint64_t kTxsPerSender = 4;
 
 bool smoke() { return std::getenv("CLOUDCHAIN_BENCH_SMOKE") != nullptr; }
 
@@ -44,58 +46,9 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-crypto::PrivateKey key_of(std::uint32_t index) {
-  util::ByteArray<32> secret{};
-  secret[0] = 0x01;
-  for (int i = 0; i < 4; ++i) secret[static_cast<std::size_t>(31 - i)] = static_cast<std::uint8_t>(index >> (8 * i));
-  return *crypto::PrivateKey::from_bytes(secret);
-}
-
-// Pre-signed transfers: `senders` funded accounts, kTxsPerSender nonces each, fees
-// varied so the pool's fee index is exercised; plus each one's sighash for raw verify.
-struct Workload {
-  explicit Workload(std::size_t senders) {
-    state::StateOverlay init(store, state::kEmptyHash);
-    crypto::Address to{};
-    to.fill(0xB0);
-    for (std::uint32_t s = 0; s < senders; ++s) {
-      const crypto::PrivateKey key = key_of(s + 1);
-      state::Account account;
-      account.balance = 1'000'000'000;
-      init.set_account(crypto::address_of(key.public_key()), account);
-      for (std::uint64_t n = 0; n < kTxsPerSender; ++n) {
-        primitives::Transaction tx;
-        tx.chain_id = kChainId;
-        tx.nonce = n;
-        tx.fee = 1000 + (s * 7919 + n * 104729) % 5000;
-        tx.body = primitives::Transfer{to, 1 + n};
-        primitives::sign(tx, key);
-        sighashes.push_back(primitives::signing_hash(tx));
-        txs.push_back(std::move(tx));
-      }
-    }
-    auto committed = init.commit();
-    if (!committed) std::abort();
-    store.put_all(committed->new_nodes);
-    root = committed->root;
-  }
-
-  state::MemoryNodeStore store;
-  util::Hash256 root{};
-  std::vector<primitives::Transaction> txs;
-  std::vector<util::Hash256> sighashes;
-};
-
 const Workload& workload() {
-  static const Workload w(smoke() ? 64 : 1024);
+  static const Workload w(smoke() ? 64 : 1024, kChainId);
   return w;
-}
-
-mempool::Limits roomy() {
-  mempool::Limits limits;
-  limits.max_count = 1'000'000;
-  limits.max_bytes = std::size_t{1} << 30;
-  return limits;
 }
 
 // Admits the whole workload into a fresh pool over a fresh overlay (each admission's
