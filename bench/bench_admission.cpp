@@ -100,30 +100,8 @@ std::size_t admit_all_cores(const Workload& w) {
 }
 
 void BM_ParallelAdmissionVsVerify(benchmark::State& state) {
-  const Workload& w = workload();
-  double admit_s = 0, verify_s = 0;
-  std::size_t rounds = 0;
-  for (auto _ : state) {
-    const double t0 = wall_seconds();
-    const std::size_t verified = verify_all_cores(w);
-    const double t1 = wall_seconds();
-    const std::size_t admitted = admit_all_cores(w);
-    const double t2 = wall_seconds();
-    if (verified != w.txs.size() || admitted != w.txs.size()) {
-      state.SkipWithError("a pre-signed transaction was refused");
-      return;
-    }
-    verify_s += t1 - t0;
-    admit_s += t2 - t1;
-    ++rounds;
-  }
-  const double n = static_cast<double>(rounds * w.txs.size());
-  const double admissions_per_s = n / admit_s;
-  const double verifies_per_s = n / verify_s;
   state.counters["threads"] = static_cast<double>(thread_count());
-  state.counters["admit/s"] = admissions_per_s;
-  state.counters["verify/s"] = verifies_per_s;
-  state.counters["ratio"] = admissions_per_s / verifies_per_s;
+  bench::admission_vs_verify(state, workload(), wall_seconds, verify_all_cores, admit_all_cores);
 }
 BENCHMARK(BM_ParallelAdmissionVsVerify)->Unit(benchmark::kMillisecond)->UseRealTime();
 
