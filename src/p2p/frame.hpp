@@ -1,0 +1,67 @@
+#pragma once
+// Frames (docs/protocol.md section 10.1):
+//   magic:4 type:u16 length:u32 checksum:4 payload
+// magic = first 4 bytes of the genesis hash; checksum = first 4 bytes of SHA-256(payload).
+//
+// FrameDecoder is incremental: feed it whatever a socket read returned (one byte or
+// many frames) and take complete frames out. It checks magic, type and the type's
+// size limit as soon as the 14-byte header is in, before buffering the payload, so an
+// oversize length costs nothing; then the checksum. After the first error it stays
+// failed (the connection is dropped).
+//
+//   FrameDecoder dec(magic);
+//   dec.feed(bytes_read);
+//   while (auto f = dec.next()) { ... *f ... }      // f: Result<Frame, P2pError>
+//   if (dec.failed()) drop(dec.error());
+//
+// Not thread-safe (one per connection).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "p2p/error.hpp"
+#include "p2p/messages.hpp"
+#include "util/bytes.hpp"
+
+namespace cloudchain::p2p {
+
+inline constexpr std::size_t kFrameHeaderSize = 14;
+using Magic = std::array<std::uint8_t, 4>;
+
+Magic magic_for(const Hash256& genesis_hash);
+
+struct Frame {
+  std::uint16_t type = 0;
+  Bytes payload;
+};
+
+/// Header + payload for `m`.
+Bytes encode_frame(const Magic& magic, const Message& m);
+/// A frame with an arbitrary type and payload (tests, the scripted bad peer).
+Bytes encode_raw_frame(const Magic& magic, std::uint16_t type, ByteSpan payload);
+
+class FrameDecoder {
+ public:
+  explicit FrameDecoder(Magic magic) : m_magic(magic) {}
+
+  void feed(ByteSpan bytes);
+  /// The next complete frame; nullopt if more bytes are needed; an error once failed.
+  std::optional<util::Result<Frame, P2pError>> next();
+
+  bool failed() const { return m_failed; }
+  /// Bytes buffered that do not yet form a whole frame.
+  std::size_t buffered() const;
+  /// True while a frame has started (at least one byte) but is not complete: the
+  /// connection times this (slow-loris).
+  bool mid_frame() const { return buffered() > 0; }
+
+ private:
+  Magic m_magic;
+  Bytes m_buffer;
+  std::size_t m_pos = 0;
+  bool m_failed = false;
+};
+
+}  // namespace cloudchain::p2p

@@ -1,0 +1,79 @@
+#pragma once
+// NodeHooks: everything the P2P network needs from the node (docs/p2p.md, "Layering").
+// The node implements it; p2p never includes node/.
+//
+// Threads: the network calls these from its own thread ("p2p"). Reads (best, locator,
+// headers_after, block_bytes, has_*) must be safe from any thread and must not wait for
+// the chain actor: the node answers them from its tip snapshot and the database (RocksDB
+// reads are thread-safe). The submit_* and fetch_* methods return at once: the node posts the work
+// to its chain actor and later calls `done` on the actor thread; `done` must only post
+// back to the network (Network::post), never touch peers directly.
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "primitives/block.hpp"
+#include "primitives/header.hpp"
+#include "primitives/transaction.hpp"
+#include "util/bytes.hpp"
+#include "util/uint256.hpp"
+
+namespace cloudchain::p2p {
+
+using util::Hash256;
+
+/// The node's best chain, as seen by the network.
+struct ChainSummary {
+  std::uint64_t height = 0;
+  Hash256 hash{};
+  util::Uint256 work;  // cumulative
+};
+
+/// What happened to a block or transaction handed to the node.
+struct Verdict {
+  bool accepted = false;         // stored (any branch) / admitted to the mempool
+  bool new_tip = false;          // blocks: the active tip moved (connected or reorg)
+  bool sender_at_fault = false;  // rejected AND the data proves the sender misbehaved
+  std::string code;              // stable rule name when rejected (e.g. "high_hash")
+  std::string detail;
+};
+
+class NodeHooks {
+ public:
+  virtual ~NodeHooks() = default;
+
+  virtual std::uint32_t chain_id() const = 0;
+  virtual const Hash256& genesis_hash() const = 0;
+  virtual ChainSummary best() const = 0;
+
+  /// Block locator of the active chain: tip, tip-1, tip-2, tip-4, tip-8, ... genesis.
+  virtual std::vector<Hash256> locator() const = 0;
+  /// Headers of the active chain after the first locator hash that is on it (genesis if
+  /// none is), up to and including `stop` (zero hash: no stop), at most `max`.
+  virtual std::vector<primitives::BlockHeader> headers_after(const std::vector<Hash256>& locator,
+                                                             const Hash256& stop, std::size_t max) const = 0;
+  /// A stored block's canonical encoding (any branch), for answering getdata.
+  virtual std::optional<util::Bytes> block_bytes(const Hash256& hash) const = 0;
+  /// Stored on any branch, or known invalid (either way: do not fetch it).
+  virtual bool has_block(const Hash256& hash) const = 0;
+  /// Committed on the active chain (tx index), or in the mempool as far as a snapshot
+  /// the node keeps without the actor knows (may lag: a false answer only costs a
+  /// getdata whose transaction the mempool then refuses as already known).
+  virtual bool has_tx(const Hash256& txid) const = 0;
+  /// A pooled transaction, looked up on the chain actor; `done` gets nullopt if absent.
+  virtual void fetch_tx(const Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) = 0;
+
+  /// Context-free checks of a batch of headers that must link to each other in order:
+  /// chain id, seal kind, proof of work against each header's own bits. Returns the
+  /// cumulative work the batch adds, or a rejection with sender_at_fault set.
+  virtual std::expected<util::Uint256, Verdict> check_headers(const std::vector<primitives::BlockHeader>& headers) const = 0;
+
+  virtual void submit_block(primitives::Block block, std::function<void(Verdict)> done) = 0;
+  virtual void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) = 0;
+};
+
+}  // namespace cloudchain::p2p
