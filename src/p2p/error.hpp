@@ -13,24 +13,24 @@ namespace cloudchain::p2p {
 
 enum class P2pError {
   // --- frames (p2p/frame.hpp) ------------------------------------------------------
-  kBadMagic,           // frame magic = first 4 bytes of our genesis hash
-  kUnknownMessage,     // frame type is one of docs/protocol.md section 10
-  kOversizeFrame,      // frame length <= the type's limit
-  kBadChecksum,        // frame checksum = first 4 bytes of SHA-256(payload)
-  kMalformedMessage,   // the payload decodes strictly as its type
+  kBadMagic,          // frame magic = first 4 bytes of our genesis hash
+  kUnknownMessage,    // frame type is one of docs/protocol.md section 10
+  kOversizeFrame,     // frame length <= the type's limit
+  kBadChecksum,       // frame checksum = first 4 bytes of SHA-256(payload)
+  kMalformedMessage,  // the payload decodes strictly as its type
   // --- handshake -------------------------------------------------------------------
-  kVersionMismatch,    // version.protocol_version = kProtocolVersion
-  kWrongChain,         // version.chain_id and genesis equal ours
-  kSelfConnection,     // version.nonce is not one of our own
-  kDuplicateHandshake, // version and verack arrive once each
-  kUnexpectedMessage,  // nothing but version/verack before the handshake completes
+  kVersionMismatch,     // version.protocol_version = kProtocolVersion
+  kWrongChain,          // version.chain_id and genesis equal ours
+  kSelfConnection,      // version.nonce is not one of our own
+  kDuplicateHandshake,  // version and verack arrive once each
+  kUnexpectedMessage,   // nothing but version/verack before the handshake completes
   // --- behaviour -------------------------------------------------------------------
-  kUnrequestedData,      // block/tx only when asked for by getdata
-  kHeadersNotConnecting, // a headers batch links to a known header and within itself
-  kLowWorkHeaders,       // a finished header chain has more work than ours
-  kInvalidBlock,         // a block the chain rejected with sender_at_fault
-  kInvalidTx,            // a transaction the mempool rejected with sender_at_fault
-  kInvalidHeaders,       // headers NodeHooks::check_headers rejected
+  kUnrequestedData,       // block/tx only when asked for by getdata
+  kHeadersNotConnecting,  // a headers batch links to a known header and within itself
+  kLowWorkHeaders,        // a finished header chain has more work than ours
+  kInvalidBlock,          // a block the chain rejected with sender_at_fault
+  kInvalidTx,             // a transaction the mempool rejected with sender_at_fault
+  kInvalidHeaders,        // headers NodeHooks::check_headers rejected
   // --- local decisions (no fault proven) -------------------------------------------
   kTimeout,        // handshake, pong, frame (slow-loris) or idle timeout
   kSendQueueFull,  // the peer does not read what we send

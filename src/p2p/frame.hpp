@@ -6,20 +6,30 @@
 // FrameDecoder is incremental: feed it whatever a socket read returned (one byte or
 // many frames) and take complete frames out. It checks magic, type and the type's
 // size limit as soon as the 14-byte header is in, before buffering the payload, so an
-// oversize length costs nothing; then the checksum. After the first error it stays
-// failed (the connection is dropped).
+// oversize length costs nothing; then the checksum. The magic is compared byte by byte
+// as it arrives, so garbage fails on its first wrong byte. After the first error it
+// stays failed (the connection is dropped): it frees its buffer, ignores later feeds,
+// and every next() returns that error.
 //
 //   FrameDecoder dec(magic);
 //   dec.feed(bytes_read);
-//   while (auto f = dec.next()) { ... *f ... }      // f: Result<Frame, P2pError>
-//   if (dec.failed()) drop(dec.error());
+//   while (auto f = dec.next()) {                    // f: Result<Frame, P2pError>
+//     if (!*f) { drop((*f).error()); break; }
+//     handle((*f)->type, (*f)->payload);
+//   }
+//
+// Memory: the decoder holds the bytes fed and not yet taken by next(), at most. A
+// caller that drains next() after every feed and reads at most R bytes per feed
+// buffers at most one frame (<= its type's limit, 4 MiB for a block) plus R.
 //
 // Not thread-safe (one per connection).
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <expected>
 #include <optional>
+#include <string>
 
 #include "p2p/error.hpp"
 #include "p2p/messages.hpp"
@@ -50,7 +60,9 @@ class FrameDecoder {
   /// The next complete frame; nullopt if more bytes are needed; an error once failed.
   std::optional<util::Result<Frame, P2pError>> next();
 
-  bool failed() const { return m_failed; }
+  bool failed() const { return m_error.has_value(); }
+  /// The error that failed the decoder; nullopt while it has not failed.
+  const std::optional<P2pFailure>& error() const { return m_error; }
   /// Bytes buffered that do not yet form a whole frame.
   std::size_t buffered() const;
   /// True while a frame has started (at least one byte) but is not complete: the
@@ -58,10 +70,15 @@ class FrameDecoder {
   bool mid_frame() const { return buffered() > 0; }
 
  private:
+  // A frame of `type` may carry `length` bytes: kUnknownMessage / kOversizeFrame if not.
+  std::optional<P2pFailure> check_header(std::uint16_t type, std::uint32_t length) const;
+  // Records the error, frees the buffer and returns the error for next().
+  std::unexpected<P2pFailure> fail(P2pError code, std::string detail);
+
   Magic m_magic;
-  Bytes m_buffer;
+  Bytes m_buffer;  // [0, m_pos) consumed, [m_pos, end) not yet a whole frame
   std::size_t m_pos = 0;
-  bool m_failed = false;
+  std::optional<P2pFailure> m_error;
 };
 
 }  // namespace cloudchain::p2p

@@ -54,8 +54,8 @@ class NodeHooks {
   virtual std::vector<Hash256> locator() const = 0;
   /// Headers of the active chain after the first locator hash that is on it (genesis if
   /// none is), up to and including `stop` (zero hash: no stop), at most `max`.
-  virtual std::vector<primitives::BlockHeader> headers_after(const std::vector<Hash256>& locator,
-                                                             const Hash256& stop, std::size_t max) const = 0;
+  virtual std::vector<primitives::BlockHeader> headers_after(const std::vector<Hash256>& locator, const Hash256& stop,
+                                                             std::size_t max) const = 0;
   /// A stored block's canonical encoding (any branch), for answering getdata.
   virtual std::optional<util::Bytes> block_bytes(const Hash256& hash) const = 0;
   /// Stored on any branch, or known invalid (either way: do not fetch it).
@@ -70,7 +70,8 @@ class NodeHooks {
   /// Context-free checks of a batch of headers that must link to each other in order:
   /// chain id, seal kind, proof of work against each header's own bits. Returns the
   /// cumulative work the batch adds, or a rejection with sender_at_fault set.
-  virtual std::expected<util::Uint256, Verdict> check_headers(const std::vector<primitives::BlockHeader>& headers) const = 0;
+  virtual std::expected<util::Uint256, Verdict> check_headers(
+      const std::vector<primitives::BlockHeader>& headers) const = 0;
 
   virtual void submit_block(primitives::Block block, std::function<void(Verdict)> done) = 0;
   virtual void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) = 0;

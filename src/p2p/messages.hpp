@@ -1,8 +1,10 @@
 #pragma once
 // P2P messages (docs/protocol.md section 10; design in docs/p2p.md): one struct per
 // message type, encoded with the canonical codec (primitives/codec.hpp). Decoding is
-// strict (trailing bytes, over-long lists, unknown inventory kinds, port 0 are
-// kMalformedMessage) and bounded by the type's limit before anything is allocated.
+// strict (trailing bytes, over-long lists, unknown inventory kinds, port 0 or above
+// 65535, a user agent over 64 bytes or not printable ASCII are kMalformedMessage) and
+// bounded by the type's limit before anything is allocated. Hence
+// encode_payload(decode_message(t, b)) == b for every accepted b.
 //
 //   Message m = Ping{42};
 //   util::Bytes frame = encode_frame(magic, m);          // header + payload
@@ -13,7 +15,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -21,6 +25,7 @@
 #include "primitives/block.hpp"
 #include "primitives/header.hpp"
 #include "primitives/transaction.hpp"
+#include "primitives/vote.hpp"
 #include "util/bytes.hpp"
 
 namespace cloudchain::p2p {
@@ -53,6 +58,10 @@ inline constexpr std::size_t kMaxAddrs = 1000;
 inline constexpr std::size_t kMaxInvItems = 5000;
 inline constexpr std::size_t kMaxLocator = 64;
 inline constexpr std::size_t kMaxHeaders = 2000;
+inline constexpr std::size_t kNetAddressSize = 16 + 4 + 8;  // ip port last_seen_ms
+inline constexpr std::size_t kInvItemSize = 1 + 32;         // kind hash
+/// The largest transaction encoding: evidence (two votes) is the biggest body.
+inline constexpr std::size_t kMaxTxSize = 1 + 4 + 1 + 33 + 8 + 8 + 2 * primitives::kVoteSize + 64;  // 411
 
 /// The largest payload a frame of type `t` may carry (docs/p2p.md, "Messages");
 /// nullopt for an unknown type.
@@ -132,9 +141,10 @@ struct TxMsg {
   friend bool operator==(const TxMsg&, const TxMsg&) = default;
 };
 
-using Message = std::variant<Version, Verack, Ping, Pong, GetAddr, Addr, Inv, GetData, NotFound, GetHeaders,
-                             Headers, BlockMsg, TxMsg>;
+using Message = std::variant<Version, Verack, Ping, Pong, GetAddr, Addr, Inv, GetData, NotFound, GetHeaders, Headers,
+                             BlockMsg, TxMsg>;
 
+/// The alternative order of Message is MessageType - 1.
 MessageType type_of(const Message& m);
 
 /// The payload's canonical encoding.
