@@ -28,6 +28,8 @@ struct RunFlags {
   std::int64_t threads = 0;
   bool reindex = false;
   std::string api_listen;
+  std::string p2p_listen;
+  std::vector<std::string> seeds;
   std::string log_level;
 };
 
@@ -94,6 +96,8 @@ int run_node(const RunFlags& flags, const CLI::App& app, const Io& io, const Hoo
   if (app.count("--threads") > 0) overrides.threads = flags.threads;
   if (app.count("--api-listen") > 0) overrides.api_listen = flags.api_listen;
   if (app.count("--log-level") > 0) overrides.log_level = flags.log_level;
+  if (app.count("--p2p-listen") > 0) overrides.p2p_listen = flags.p2p_listen;
+  overrides.seeds = flags.seeds;
   if (auto ok = node::apply_overrides(*config, overrides, genesis->network); !ok) {
     io.err << "cloudchaind: " << ok.error().detail << "\n";
     return kExitUsage;
@@ -183,6 +187,9 @@ int run(const std::vector<std::string>& args, const Io& io, const Hooks& hooks) 
   app.add_option("--threads", flags.threads, "Miner threads, 1..256 (overrides mining.threads)");
   app.add_flag("--reindex", flags.reindex, "Rebuild state and indexes from the stored blocks, then run");
   app.add_option("--api-listen", flags.api_listen, "HTTP API address HOST:PORT (overrides api.listen)");
+  app.add_option("--p2p-listen", flags.p2p_listen, "P2P listener address HOST:PORT (overrides p2p.listen)");
+  app.add_option("--seed", flags.seeds, "Peer HOST:PORT to dial; repeatable (replaces p2p.seeds)")
+      ->allow_extra_args(false);
   app.add_option("--log-level", flags.log_level,
                  "trace, debug, info, warn, error, critical or off (overrides log.level)");
 

@@ -4,7 +4,8 @@
 //   cloudchaind init --home DIR [--network ccdev] [--chain-id N] [--alloc ADDRESS=AMOUNT ...]
 //                    [--block-time-ms MS] [--force]
 //   cloudchaind --home DIR [--mine] [--miner-address ADDR] [--threads N] [--reindex]
-//               [--api-listen HOST:PORT] [--log-level L]
+//               [--api-listen HOST:PORT] [--p2p-listen HOST:PORT] [--seed HOST:PORT ...]
+//               [--log-level L]
 //
 // Exit status: 0 after a clean run or shutdown; 1 when the node fails at run time
 // (database locked or damaged, API address in use, reindex failure); 2 for a usage or

@@ -50,6 +50,8 @@ TEST(Daemon, Help) {
   const Outcome r = run_args({"--help"});
   EXPECT_EQ(r.status, kExitOk);
   EXPECT_NE(r.out.find("--miner-address"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--p2p-listen"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--seed"), std::string::npos) << r.out;
   const Outcome init = run_args({"init", "--help"});
   EXPECT_EQ(init.status, kExitOk);
   EXPECT_NE(init.out.find("--alloc"), std::string::npos) << init.out;
@@ -111,6 +113,22 @@ TEST(Daemon, ConfigErrorsExitTwoAndNameTheField) {
   const Outcome threads = run_args({"--home", home, "--threads", "0"});
   EXPECT_EQ(threads.status, kExitUsage);
   EXPECT_NE(threads.err.find("--threads: expected an integer in 1..256, got 0"), std::string::npos) << threads.err;
+
+  const Outcome p2p_listen = run_args({"--home", home, "--p2p-listen", "any:1"});
+  EXPECT_EQ(p2p_listen.status, kExitUsage);
+  EXPECT_NE(p2p_listen.err.find("command line: --p2p-listen: expected HOST:PORT, got 'any:1'"), std::string::npos)
+      << p2p_listen.err;
+  const Outcome seed = run_args({"--home", home, "--seed", "127.0.0.1:1", "--seed", "10.0.0.1"});
+  EXPECT_EQ(seed.status, kExitUsage);
+  EXPECT_NE(seed.err.find("command line: --seed: expected HOST:PORT with PORT in 1..65535"), std::string::npos)
+      << seed.err;
+  std::ofstream(dir.path() / "config.toml") << "[p2p]\nmax_outbound = 1000\n";
+  const Outcome p2p_key = run_args({"--home", home});
+  EXPECT_EQ(p2p_key.status, kExitUsage);
+  EXPECT_NE(p2p_key.err.find("config.toml: p2p.max_outbound: expected an integer in 0..256, got 1000"),
+            std::string::npos)
+      << p2p_key.err;
+  std::ofstream(dir.path() / "config.toml") << "";
 
   const Outcome no_address = run_args({"--home", home, "--mine"});
   EXPECT_EQ(no_address.status, kExitUsage);

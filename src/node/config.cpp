@@ -32,6 +32,11 @@ constexpr std::int64_t kMaxNonceAhead = 100'000;
 constexpr std::int64_t kMaxCacheMb = 65536;
 constexpr std::int64_t kMinOpenFiles = 16;
 constexpr std::int64_t kMaxOpenFiles = 1'000'000;
+constexpr std::int64_t kMaxInbound = 4096;
+constexpr std::int64_t kMaxOutbound = 256;
+constexpr std::int64_t kMaxBanSeconds = std::int64_t{365} * 24 * 3600;
+constexpr std::int64_t kMinTimeoutMs = 100;
+constexpr std::int64_t kMaxTimeoutMs = std::int64_t{24} * 3600 * 1000;
 
 /// "expected HOST:PORT, got 'abc' (HOST is an IP address ...)".
 std::string listen_message(std::string_view got) {
@@ -76,6 +81,43 @@ void read_api(TomlTable& root, ApiConfig& api) {
              "expected origins such as 'http://localhost:3000', got " + quote(origin));
     }
   }
+  t.finish();
+}
+
+/// "expected HOST:PORT with PORT 1..65535, got ..." for a seed (HOST may be a name).
+std::string seed_message(std::string_view got) {
+  return "expected HOST:PORT with PORT in 1..65535 (HOST an IP address or a DNS name), got " + quote(got);
+}
+
+/// A peer to dial: any host form parse_endpoint takes, and a real port.
+bool valid_seed(std::string_view text) {
+  const std::optional<Endpoint> endpoint = parse_endpoint(text);
+  return endpoint && endpoint->port != 0;
+}
+
+void read_p2p(TomlTable& root, p2p::NetworkConfig& p2p) {
+  TomlTable t = root.table("p2p");
+  t.get("enabled", p2p.enabled);
+  std::string listen = Endpoint{p2p.listen_host, p2p.listen_port}.to_string();
+  t.get("listen", listen);
+  if (const std::optional<Endpoint> endpoint = parse_listen(listen)) {
+    p2p.listen_host = endpoint->host;
+    p2p.listen_port = endpoint->port;
+  } else {
+    t.fail(ConfigError::kBadValue, "listen", listen_message(listen));
+  }
+  t.get("seeds", p2p.seeds);
+  for (const std::string& seed : p2p.seeds) {
+    if (!valid_seed(seed)) t.fail(ConfigError::kBadValue, "seeds", seed_message(seed));
+  }
+  t.get_int("max_inbound", 0, kMaxInbound, p2p.max_inbound);
+  t.get_int("max_outbound", 0, kMaxOutbound, p2p.max_outbound);
+  t.get_int("ban_seconds", 1, kMaxBanSeconds, p2p.ban_seconds);
+  t.get_int("handshake_timeout_ms", kMinTimeoutMs, kMaxTimeoutMs, p2p.handshake_timeout_ms);
+  t.get_int("ping_interval_ms", kMinTimeoutMs, kMaxTimeoutMs, p2p.ping_interval_ms);
+  t.get_int("ping_timeout_ms", kMinTimeoutMs, kMaxTimeoutMs, p2p.ping_timeout_ms);
+  t.get_int("frame_timeout_ms", kMinTimeoutMs, kMaxTimeoutMs, p2p.frame_timeout_ms);
+  t.get_int("idle_timeout_ms", kMinTimeoutMs, kMaxTimeoutMs, p2p.idle_timeout_ms);
   t.finish();
 }
 
@@ -136,6 +178,7 @@ util::Result<Config, ConfigError> parse_config(std::string_view text, std::strin
   TomlTable t(&root, errors, file, "");
   read_log(t, config);
   read_api(t, config.api);
+  read_p2p(t, config.p2p);
   read_mining(t, config.mining, network);
   read_mempool(t, config.mempool);
   read_storage(t, config.storage);
@@ -180,6 +223,18 @@ util::Result<void, ConfigError> apply_overrides(Config& config, const Overrides&
     }
     config.log_level = *overrides.log_level;
   }
+  if (overrides.p2p_listen) {
+    const std::optional<Endpoint> endpoint = parse_listen(*overrides.p2p_listen);
+    if (!endpoint) {
+      return config_fail(ConfigError::kBadValue, kCommandLine, "--p2p-listen", listen_message(*overrides.p2p_listen));
+    }
+    config.p2p.listen_host = endpoint->host;
+    config.p2p.listen_port = endpoint->port;
+  }
+  for (const std::string& seed : overrides.seeds) {
+    if (!valid_seed(seed)) return config_fail(ConfigError::kBadValue, kCommandLine, "--seed", seed_message(seed));
+  }
+  if (!overrides.seeds.empty()) config.p2p.seeds = overrides.seeds;
   return {};
 }
 
@@ -188,6 +243,12 @@ util::Result<void, ConfigError> check_config(const Config& config) {
     return config_fail(ConfigError::kInconsistent, "config", "mining",
                        "mining is enabled but no miner address is set (mining.address in config.toml, or "
                        "--miner-address)");
+  }
+  if (config.p2p.idle_timeout_ms <= config.p2p.ping_interval_ms) {
+    return config_fail(ConfigError::kInconsistent, "config", "p2p",
+                       fmt::format("p2p.idle_timeout_ms ({}) must be above p2p.ping_interval_ms ({}): a healthy peer "
+                                   "is quiet for up to one ping interval",
+                                   config.p2p.idle_timeout_ms, config.p2p.ping_interval_ms));
   }
   return {};
 }
@@ -200,11 +261,16 @@ std::string render_config(const Config& config, std::string_view network) {
   const std::string address =
       config.mining.address ? fmt::format("address = \"{}\"", crypto::encode_address(network, *config.mining.address))
                             : fmt::format("# address = \"{}1...\"", network);
+  std::string seeds;
+  for (const std::string& seed : config.p2p.seeds) {
+    seeds += (seeds.empty() ? "" : ", ") + fmt::format("\"{}\"", seed);
+  }
+  const p2p::NetworkConfig& p = config.p2p;
   const mempool::Limits& m = config.mempool;
   return fmt::format(
       R"(# cloudchaind configuration: this node's local settings. docs/node.md lists every key.
-# Command-line flags (--mine, --miner-address, --threads, --api-listen, --log-level)
-# override these values. Unknown keys are errors.
+# Command-line flags (--mine, --miner-address, --threads, --api-listen, --p2p-listen,
+# --seed, --log-level) override these values. Unknown keys are errors.
 
 [log]
 # trace, debug, info, warn, error, critical or off.
@@ -217,6 +283,23 @@ listen = "{}"
 max_connections = {}
 # Origins (e.g. "http://localhost:3000") that get CORS headers.
 cors_origins = [{}]
+
+[p2p]
+enabled = {}
+# HOST:PORT the peer-to-peer listener binds (an IP address; port 0: any free port).
+listen = "{}"
+# Peers dialled at start and whenever outbound peers are below max_outbound: "host:port".
+seeds = [{}]
+max_inbound = {}
+max_outbound = {}
+# A peer whose misbehaviour score reaches 100 is banned this long.
+ban_seconds = {}
+handshake_timeout_ms = {}
+ping_interval_ms = {}
+ping_timeout_ms = {}
+# A frame whose first byte arrived must be complete this soon (slow-loris).
+frame_timeout_ms = {}
+idle_timeout_ms = {}
 
 [mining]
 enabled = {}
@@ -240,7 +323,9 @@ cache_mb = {}
 # -1: no limit on open table files.
 max_open_files = {}
 )",
-      config.log_level, config.api.enabled, config.api.listen.to_string(), config.api.max_connections, cors,
+      config.log_level, config.api.enabled, config.api.listen.to_string(), config.api.max_connections, cors, p.enabled,
+      Endpoint{p.listen_host, p.listen_port}.to_string(), seeds, p.max_inbound, p.max_outbound, p.ban_seconds,
+      p.handshake_timeout_ms, p.ping_interval_ms, p.ping_timeout_ms, p.frame_timeout_ms, p.idle_timeout_ms,
       config.mining.enabled, network, address, config.mining.threads, config.mining.template_interval_ms, m.max_count,
       m.max_bytes, m.max_per_sender, m.expiry_ms, m.min_fee_per_byte, m.rbf_bump_percent, m.max_nonce_ahead,
       config.storage.cache_mb, config.storage.max_open_files);

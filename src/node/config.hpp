@@ -22,6 +22,7 @@
 #include "mempool/mempool.hpp"
 #include "node/error.hpp"
 #include "node/fields.hpp"
+#include "p2p/network.hpp"
 
 namespace cloudchain::node {
 
@@ -53,6 +54,7 @@ struct StorageConfig {
 struct Config {
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
   ApiConfig api;
+  p2p::NetworkConfig p2p;  // [p2p]; listen_host is an IP address, seeds are "host:port"
   MiningConfig mining;
   mempool::Limits mempool;
   StorageConfig storage;
@@ -74,6 +76,9 @@ struct Overrides {
   std::optional<std::int64_t> threads;
   std::optional<std::string> api_listen;
   std::optional<std::string> log_level;
+  std::optional<std::string> p2p_listen;
+  /// --seed, repeatable: replaces p2p.seeds when given at least once.
+  std::vector<std::string> seeds;
 };
 
 /// Applies `overrides` to `config`. Errors name the flag: "command line: --threads:
@@ -81,7 +86,8 @@ struct Overrides {
 util::Result<void, ConfigError> apply_overrides(Config& config, const Overrides& overrides, std::string_view network);
 
 /// Rules across keys, checked once flags are applied: mining enabled needs a miner
-/// address (kInconsistent).
+/// address; p2p.idle_timeout_ms must exceed p2p.ping_interval_ms (a quiet but healthy
+/// peer pings that often) (kInconsistent).
 util::Result<void, ConfigError> check_config(const Config& config);
 
 /// The text `cloudchaind init` writes: every key at its value in `config`, with a comment

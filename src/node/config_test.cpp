@@ -34,6 +34,9 @@ TEST(Config, EmptyFileIsAllDefaults) {
   EXPECT_EQ(r->storage, d.storage);
   EXPECT_EQ(r->mempool.max_count, d.mempool.max_count);
   EXPECT_EQ(r->api.listen, (Endpoint{"127.0.0.1", 8645}));
+  EXPECT_EQ(r->p2p, p2p::NetworkConfig{});
+  EXPECT_EQ(r->p2p.listen_host, "0.0.0.0");
+  EXPECT_EQ(r->p2p.listen_port, 8646);
 }
 
 TEST(Config, EveryKeyRead) {
@@ -62,6 +65,18 @@ max_nonce_ahead = 8
 [storage]
 cache_mb = 8
 max_open_files = -1
+[p2p]
+enabled = false
+listen = "127.0.0.1:9646"
+seeds = ["10.0.0.2:8646", "node-3.example:8646", "[::1]:7000"]
+max_inbound = 0
+max_outbound = 3
+ban_seconds = 60
+handshake_timeout_ms = 1000
+ping_interval_ms = 2000
+ping_timeout_ms = 3000
+frame_timeout_ms = 4000
+idle_timeout_ms = 5000
 )";
   auto r = parse(text);
   ASSERT_TRUE(r.has_value()) << r.error().detail;
@@ -83,6 +98,18 @@ max_open_files = -1
   EXPECT_EQ(r->mempool.max_nonce_ahead, 8U);
   EXPECT_EQ(r->storage.cache_mb, 8U);
   EXPECT_EQ(r->storage.max_open_files, -1);
+  EXPECT_FALSE(r->p2p.enabled);
+  EXPECT_EQ(r->p2p.listen_host, "127.0.0.1");
+  EXPECT_EQ(r->p2p.listen_port, 9646);
+  EXPECT_EQ(r->p2p.seeds, (std::vector<std::string>{"10.0.0.2:8646", "node-3.example:8646", "[::1]:7000"}));
+  EXPECT_EQ(r->p2p.max_inbound, 0U);
+  EXPECT_EQ(r->p2p.max_outbound, 3U);
+  EXPECT_EQ(r->p2p.ban_seconds, 60U);
+  EXPECT_EQ(r->p2p.handshake_timeout_ms, 1000U);
+  EXPECT_EQ(r->p2p.ping_interval_ms, 2000U);
+  EXPECT_EQ(r->p2p.ping_timeout_ms, 3000U);
+  EXPECT_EQ(r->p2p.frame_timeout_ms, 4000U);
+  EXPECT_EQ(r->p2p.idle_timeout_ms, 5000U);
 }
 
 TEST(Config, RenderRoundTrips) {
@@ -94,6 +121,11 @@ TEST(Config, RenderRoundTrips) {
   c.mining.threads = 7;
   c.mempool.max_nonce_ahead = 5;
   c.storage.max_open_files = 100;
+  c.p2p.listen_host = "::";
+  c.p2p.listen_port = 0;
+  c.p2p.seeds = {"127.0.0.1:1", "h.example:8646"};
+  c.p2p.max_outbound = 2;
+  c.p2p.idle_timeout_ms = 12345;
   auto r = parse(render_config(c, "ccdev"));
   ASSERT_TRUE(r.has_value()) << r.error().detail;
   EXPECT_EQ(r->log_level, c.log_level);
@@ -101,12 +133,14 @@ TEST(Config, RenderRoundTrips) {
   EXPECT_EQ(r->mining, c.mining);
   EXPECT_EQ(r->storage, c.storage);
   EXPECT_EQ(r->mempool.max_nonce_ahead, 5U);
+  EXPECT_EQ(r->p2p, c.p2p);
 
   // The default file (what init writes) has no address and parses to the defaults.
   auto d = parse(render_config(Config{}, "ccdev"));
   ASSERT_TRUE(d.has_value()) << d.error().detail;
   EXPECT_EQ(d->mining, MiningConfig{});
   EXPECT_EQ(d->api, ApiConfig{});
+  EXPECT_EQ(d->p2p, p2p::NetworkConfig{});
 }
 
 TEST(Config, SyntaxError) { expect_error("[api\nlisten = 1", ConfigError::kSyntax, "not valid TOML"); }
@@ -127,12 +161,15 @@ TEST(Config, DuplicateKeyIsSyntaxError) {
 TEST(Config, UnknownKeys) {
   expect_error("[api]\nlisten_addr = \"1.2.3.4:5\"\n", ConfigError::kUnknownKey, "api.listen_addr",
                "[api] has: enabled, listen, max_connections, cors_origins");
-  expect_error("[apii]\n", ConfigError::kUnknownKey, "apii", "the top level has: log, api, mining, mempool, storage");
+  expect_error("[apii]\n", ConfigError::kUnknownKey, "apii",
+               "the top level has: log, api, p2p, mining, mempool, storage");
   expect_error("verbose = true\n", ConfigError::kUnknownKey, "verbose");
   expect_error("[mining]\nthread = 2\n", ConfigError::kUnknownKey, "mining.thread");
   expect_error("[mempool]\nmax = 2\n", ConfigError::kUnknownKey, "mempool.max");
   expect_error("[storage]\ncache = 2\n", ConfigError::kUnknownKey, "storage.cache");
   expect_error("[log]\nlvl = \"info\"\n", ConfigError::kUnknownKey, "log.lvl");
+  expect_error("[p2p]\nmax_peers = 3\n", ConfigError::kUnknownKey, "p2p.max_peers",
+               "[p2p] has: enabled, listen, seeds, max_inbound, max_outbound, ban_seconds");
 }
 
 TEST(Config, WrongTypes) {
@@ -147,6 +184,13 @@ TEST(Config, WrongTypes) {
   expect_error("[mining]\naddress = 1\n", ConfigError::kWrongType, "mining.address");
   expect_error("[log]\nlevel = 1\n", ConfigError::kWrongType, "log.level");
   expect_error("[storage]\nmax_open_files = true\n", ConfigError::kWrongType, "storage.max_open_files");
+  expect_error("p2p = []\n", ConfigError::kWrongType, "p2p", "expected a table");
+  expect_error("[p2p]\nenabled = 1\n", ConfigError::kWrongType, "p2p.enabled", "expected a boolean");
+  expect_error("[p2p]\nlisten = 8646\n", ConfigError::kWrongType, "p2p.listen", "expected a string");
+  expect_error("[p2p]\nseeds = \"1.2.3.4:5\"\n", ConfigError::kWrongType, "p2p.seeds", "an array of strings");
+  expect_error("[p2p]\nseeds = [5]\n", ConfigError::kWrongType, "p2p.seeds", "an array of strings");
+  expect_error("[p2p]\nmax_inbound = \"8\"\n", ConfigError::kWrongType, "p2p.max_inbound", "got a string");
+  expect_error("[p2p]\nping_interval_ms = 1.5\n", ConfigError::kWrongType, "p2p.ping_interval_ms", "a float");
 }
 
 TEST(Config, BadValues) {
@@ -158,6 +202,15 @@ TEST(Config, BadValues) {
   expect_error("[api]\ncors_origins = [\"http://a b\"]\n", ConfigError::kBadValue, "api.cors_origins");
   expect_error("[log]\nlevel = \"loud\"\n", ConfigError::kBadValue, "log.level", "got 'loud'");
   expect_error("[mining]\naddress = \"\"\n", ConfigError::kBadValue, "mining.address", "network 'ccdev'");
+  expect_error("[p2p]\nlisten = \"nope\"\n", ConfigError::kBadValue, "p2p.listen", "expected HOST:PORT, got 'nope'");
+  expect_error("[p2p]\nlisten = \"localhost:8646\"\n", ConfigError::kBadValue, "p2p.listen", "IP address");
+  expect_error("[p2p]\nlisten = \"0.0.0.0:65536\"\n", ConfigError::kBadValue, "p2p.listen");
+  expect_error("[p2p]\nseeds = [\"1.2.3.4\"]\n", ConfigError::kBadValue, "p2p.seeds",
+               "expected HOST:PORT with PORT in 1..65535 (HOST an IP address or a DNS name), got '1.2.3.4'");
+  expect_error("[p2p]\nseeds = [\"1.2.3.4:0\"]\n", ConfigError::kBadValue, "p2p.seeds", "got '1.2.3.4:0'");
+  expect_error("[p2p]\nseeds = [\"ok.example:1\", \"bad host:1\"]\n", ConfigError::kBadValue, "p2p.seeds",
+               "'bad host:1'");
+  expect_error("[p2p]\nseeds = [\"\"]\n", ConfigError::kBadValue, "p2p.seeds");
   expect_error("[mining]\naddress = \"" + test::address_text(1, "cctest") + "\"\n", ConfigError::kBadValue,
                "mining.address", "wrong_prefix");
   std::string typo = test::address_text(1);
@@ -181,6 +234,17 @@ TEST(Config, Ranges) {
   expect_error("[storage]\ncache_mb = 0\n", ConfigError::kOutOfRange, "storage.cache_mb");
   expect_error("[storage]\nmax_open_files = 3\n", ConfigError::kOutOfRange, "storage.max_open_files", "-1 (unbounded)");
   expect_error("[storage]\nmax_open_files = -2\n", ConfigError::kOutOfRange, "storage.max_open_files");
+  expect_error("[p2p]\nmax_inbound = -1\n", ConfigError::kOutOfRange, "p2p.max_inbound", "0..4096, got -1");
+  expect_error("[p2p]\nmax_inbound = 4097\n", ConfigError::kOutOfRange, "p2p.max_inbound");
+  expect_error("[p2p]\nmax_outbound = 257\n", ConfigError::kOutOfRange, "p2p.max_outbound", "0..256");
+  expect_error("[p2p]\nban_seconds = 0\n", ConfigError::kOutOfRange, "p2p.ban_seconds");
+  expect_error("[p2p]\nban_seconds = 31536001\n", ConfigError::kOutOfRange, "p2p.ban_seconds");
+  for (const char* key :
+       {"handshake_timeout_ms", "ping_interval_ms", "ping_timeout_ms", "frame_timeout_ms", "idle_timeout_ms"}) {
+    expect_error(std::string("[p2p]\n") + key + " = 99\n", ConfigError::kOutOfRange, std::string("p2p.") + key,
+                 "100..86400000, got 99");
+    expect_error(std::string("[p2p]\n") + key + " = 86400001\n", ConfigError::kOutOfRange, std::string("p2p.") + key);
+  }
 }
 
 TEST(Config, FirstErrorWins) {
@@ -225,18 +289,26 @@ TEST(Config, OverridesApply) {
   o.threads = 3;
   o.api_listen = "127.0.0.1:0";
   o.log_level = "trace";
+  o.p2p_listen = "127.0.0.1:0";
+  o.seeds = {"127.0.0.1:9001", "peer.example:9002"};
+  c.p2p.seeds = {"10.0.0.1:1"};
   ASSERT_TRUE(apply_overrides(c, o, "ccdev").has_value());
   EXPECT_TRUE(c.mining.enabled);
   EXPECT_EQ(c.mining.address, test::address_of(5));
   EXPECT_EQ(c.mining.threads, 3U);
   EXPECT_EQ(c.api.listen, (Endpoint{"127.0.0.1", 0}));
   EXPECT_EQ(c.log_level, "trace");
+  EXPECT_EQ(c.p2p.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.p2p.listen_port, 0);
+  // --seed replaces the file's list (it does not add to it).
+  EXPECT_EQ(c.p2p.seeds, (std::vector<std::string>{"127.0.0.1:9001", "peer.example:9002"}));
   EXPECT_TRUE(check_config(c).has_value());
 
   // Unset overrides change nothing.
   Config untouched;
   ASSERT_TRUE(apply_overrides(untouched, Overrides{}, "ccdev").has_value());
   EXPECT_EQ(untouched.mining, MiningConfig{});
+  EXPECT_EQ(untouched.p2p, p2p::NetworkConfig{});
 }
 
 TEST(Config, OverrideErrorsNameTheFlag) {
@@ -262,6 +334,12 @@ TEST(Config, OverrideErrorsNameTheFlag) {
   o = {};
   o.log_level = "chatty";
   expect_flag(o, ConfigError::kBadValue, "command line: --log-level:");
+  o = {};
+  o.p2p_listen = "host.example:1";
+  expect_flag(o, ConfigError::kBadValue, "command line: --p2p-listen: expected HOST:PORT, got 'host.example:1'");
+  o = {};
+  o.seeds = {"127.0.0.1:1", "127.0.0.1"};
+  expect_flag(o, ConfigError::kBadValue, "command line: --seed: expected HOST:PORT with PORT in 1..65535");
 }
 
 TEST(Config, MiningWithoutAddressIsInconsistent) {
@@ -272,6 +350,20 @@ TEST(Config, MiningWithoutAddressIsInconsistent) {
   EXPECT_EQ(r.error().code, ConfigError::kInconsistent);
   EXPECT_NE(r.error().detail.find("--miner-address"), std::string::npos);
   c.mining.address = test::address_of(1);
+  EXPECT_TRUE(check_config(c).has_value());
+}
+
+TEST(Config, IdleTimeoutMustExceedPingInterval) {
+  Config c;
+  c.p2p.ping_interval_ms = 5000;
+  c.p2p.idle_timeout_ms = 5000;
+  auto r = check_config(c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ConfigError::kInconsistent);
+  EXPECT_NE(r.error().detail.find("p2p.idle_timeout_ms (5000) must be above p2p.ping_interval_ms (5000)"),
+            std::string::npos)
+      << r.error().detail;
+  c.p2p.idle_timeout_ms = 5001;
   EXPECT_TRUE(check_config(c).has_value());
 }
 

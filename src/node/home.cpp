@@ -134,7 +134,7 @@ util::Result<InitResult, ConfigError> init_home(const InitOptions& options, std:
   if (auto ok = write_file_atomic(paths.genesis, render_genesis(genesis), 0644); !ok) {
     return std::unexpected(ok.error());
   }
-  if (auto ok = write_file_atomic(paths.config, render_config(Config{}, genesis.network), 0644); !ok) {
+  if (auto ok = write_file_atomic(paths.config, render_config(options.config, genesis.network), 0644); !ok) {
     return std::unexpected(ok.error());
   }
   if (auto ok = write_file_atomic(paths.admin_token, util::to_hex(*token) + "\n", 0600); !ok) {

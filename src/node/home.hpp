@@ -42,6 +42,9 @@ struct InitOptions {
   std::vector<std::string> allocs;          // "ADDRESS=AMOUNT", ADDRESS of `network`
   std::optional<std::int64_t> block_time_ms;
   bool force = false;
+  /// What config.toml is written with (every key at its default unless a caller, such
+  /// as `cloudchain devnet up`, sets some); addresses are rendered with `network`.
+  Config config;
 };
 
 struct InitResult {
@@ -51,7 +54,9 @@ struct InitResult {
 };
 
 /// Creates the home (and its parents) and writes genesis.json (default_genesis at
-/// `now_ms` with the flags applied), config.toml (every key at its default) and
+/// `now_ms` with the flags applied; the same options and `now_ms` give the same file, so
+/// several homes of one network can be made by several calls), config.toml
+/// (`options.config`, by default every key at its default) and
 /// admin.token (32 bytes from the OS random generator, mode 0600).
 ///
 /// A different --block-time-ms scales the genesis target with it (a block time twice as

@@ -95,6 +95,29 @@ TEST(Init, NetworkChainIdAndBlockTime) {
   EXPECT_NE(text->find("cctest1"), std::string::npos);
 }
 
+TEST(Init, GivenConfigIsWrittenAndSameOptionsGiveTheSameGenesis) {
+  test::TempDir dir;
+  InitOptions o = options_for(dir.path() / "n0");
+  o.allocs = {test::address_text(1) + "=1000"};
+  o.config.p2p.listen_host = "127.0.0.1";
+  o.config.p2p.listen_port = 9000;
+  o.config.p2p.seeds = {"127.0.0.1:9002"};
+  o.config.mining.enabled = true;
+  o.config.mining.address = test::address_of(1);
+  ASSERT_TRUE(init_home(o, kNow).has_value());
+  auto config = load_config(dir.path() / "n0" / "config.toml", "ccdev");
+  ASSERT_TRUE(config.has_value()) << config.error().detail;
+  EXPECT_EQ(config->p2p, o.config.p2p);
+  EXPECT_EQ(config->mining, o.config.mining);
+
+  // A second home of the same network: byte-identical genesis.json.
+  o.home = dir.path() / "n1";
+  o.config = Config{};
+  ASSERT_TRUE(init_home(o, kNow).has_value());
+  EXPECT_EQ(*read_text_file(dir.path() / "n0" / "genesis.json"), *read_text_file(dir.path() / "n1" / "genesis.json"));
+  EXPECT_EQ(load_config(dir.path() / "n1" / "config.toml", "ccdev")->p2p, p2p::NetworkConfig{});
+}
+
 TEST(Init, VeryFastBlockTimeClampsToTheLimit) {
   test::TempDir dir;
   InitOptions o = options_for(dir.path());
