@@ -176,6 +176,8 @@ util::Result<void, NodeError> Node::start() {
         });
       });
   m_actor = std::make_unique<Actor>("chain-actor");
+  m_admission = std::make_unique<AdmissionQueue>(
+      *m_actor, [this](mempool::VerifiedTx& verified) { return admit(std::move(verified)); });
 
   const auto tip = m_chain->tip();
   const MiningConfig& mining = m_options.config.mining;
@@ -316,7 +318,8 @@ std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitive
     m_log->debug("tx refused: {}: {}", mempool::to_string(verified.error().code), verified.error().detail);
     return std::unexpected(rejection_of(verified.error()));
   }
-  auto result = m_actor->call([this, &verified] { return admit(std::move(*verified)); });
+  // Batched: the actor admits every transaction queued meanwhile in one task.
+  auto result = m_admission->call(std::move(*verified));
   if (!result) return std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false});
   return std::move(*result);
 }

@@ -43,6 +43,7 @@
 #include "consensus/miner.hpp"
 #include "mempool/mempool.hpp"
 #include "node/actor.hpp"
+#include "node/batch_queue.hpp"
 #include "node/config.hpp"
 #include "node/genesis.hpp"
 #include "node/service.hpp"
@@ -207,6 +208,9 @@ class Node final : public NodeService {
   // Declared last: its threads call back into the members above, and it is stopped
   // (joined) before they go away.
   std::unique_ptr<Actor> m_actor;
+  // Transactions verified on API threads, admitted by the actor in batches.
+  using AdmissionQueue = BatchQueue<mempool::VerifiedTx, std::expected<Hash256, SubmitRejection>>;
+  std::unique_ptr<AdmissionQueue> m_admission;
   std::unique_ptr<consensus::Miner> m_miner;
 };
 

@@ -1,0 +1,102 @@
+#include "node/batch_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace cloudchain::node {
+namespace {
+
+TEST(BatchQueue, AnswersEachCallerWithItsOwnResult) {
+  Actor actor("test-batch");
+  BatchQueue<int, int> queue(actor, [](int& x) { return x * 2; });
+  EXPECT_EQ(queue.call(21), 42);
+  EXPECT_EQ(queue.call(-5), -10);
+}
+
+TEST(BatchQueue, ManyThreadsEveryItemHandledOnceOnTheActor) {
+  Actor actor("test-batch");
+  std::vector<int> handled;  // touched only on the actor thread
+  std::atomic<std::thread::id> actor_thread{};
+  BatchQueue<int, int> queue(actor, [&](int& x) {
+    actor_thread.store(std::this_thread::get_id());
+    handled.push_back(x);
+    return x + 1;
+  });
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2000;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int item = t * kPerThread + i;
+        if (queue.call(item) != item + 1) wrong.fetch_add(1);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  const auto count = actor.call([&] { return handled.size(); });
+  ASSERT_TRUE(count.has_value());
+  EXPECT_EQ(*count, std::size_t{kThreads * kPerThread});
+  std::vector<int> sorted = *actor.call([&] { return handled; });
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < kThreads * kPerThread; ++i) ASSERT_EQ(sorted[static_cast<std::size_t>(i)], i);
+  EXPECT_NE(actor_thread.load(), std::this_thread::get_id());
+}
+
+TEST(BatchQueue, OneCallersItemsKeepTheirOrder) {
+  Actor actor("test-batch");
+  std::vector<int> handled;
+  BatchQueue<int, bool> queue(actor, [&](int& x) {
+    handled.push_back(x);
+    return true;
+  });
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(queue.call(i).value_or(false));
+  const std::vector<int> seen = *actor.call([&] { return handled; });
+  ASSERT_EQ(seen.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+}
+
+TEST(BatchQueue, StoppedActorAnswersNullopt) {
+  Actor actor("test-batch");
+  BatchQueue<int, int> queue(actor, [](int& x) { return x; });
+  actor.stop();
+  EXPECT_FALSE(queue.call(1).has_value());
+  EXPECT_FALSE(queue.call(2).has_value());  // and again: the queue is not stuck
+}
+
+TEST(BatchQueue, CallsRacingStopEitherAnswerOrReturnNullopt) {
+  for (int round = 0; round < 20; ++round) {
+    Actor actor("test-batch");
+    std::atomic<int> handled{0};
+    BatchQueue<int, int> queue(actor, [&](int& x) {
+      handled.fetch_add(1);
+      return x;
+    });
+    std::atomic<int> answered{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 200; ++i) {
+          if (auto r = queue.call(i)) {
+            EXPECT_EQ(*r, i);
+            answered.fetch_add(1);
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200 * round));
+    actor.stop();
+    for (auto& thread : threads) thread.join();  // no caller hangs
+    EXPECT_EQ(answered.load(), handled.load());
+  }
+}
+
+}  // namespace
+}  // namespace cloudchain::node
