@@ -55,7 +55,7 @@ struct PeerInfo {
   std::uint64_t id = 0;
   std::string address;  // "ip:port" of the socket's remote end
   bool inbound = false;
-  bool ready = false;  // handshake complete
+  bool ready = false;             // handshake complete
   std::uint64_t best_height = 0;  // from its version, raised by its announcements
   std::string user_agent;
   std::uint32_t score = 0;  // misbehaviour
@@ -77,7 +77,7 @@ struct SyncStatus {
   std::uint64_t height = 0;         // our tip
   std::uint64_t target_height = 0;  // best header height we know of
   double percent = 100.0;
-  double blocks_per_second = 0.0;   // over the last 10 s
+  double blocks_per_second = 0.0;  // over the last 10 s
   std::optional<std::uint64_t> eta_seconds;
 };
 

@@ -1,0 +1,490 @@
+// Network life cycle: the io_context thread, the listener, the dialler with backoff,
+// bans, the periodic tick and the snapshots the API reads. What each message does is
+// in network_messages.cpp; sync in network_sync.cpp.
+
+#include "p2p/network.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <charconv>
+#include <future>
+
+#include "p2p/network_impl.hpp"
+
+namespace cloudchain::p2p {
+
+namespace {
+
+using boost::system::error_code;
+
+// The pause before accepting again after an accept error (e.g. out of descriptors).
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+// How long stop() waits for the io thread to close the peers before stopping it.
+constexpr std::chrono::seconds kShutdownWait{2};
+
+// "host:port" -> (host, port); nullopt if malformed. IPv6 hosts in brackets.
+std::optional<std::pair<std::string, std::string>> split_host_port(const std::string& s) {
+  std::string host;
+  std::string port;
+  if (!s.empty() && s.front() == '[') {
+    const auto close = s.find(']');
+    if (close == std::string::npos || close + 2 > s.size() || s[close + 1] != ':') return std::nullopt;
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos || s.find(':') != colon) return std::nullopt;
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  return std::pair{host, port};
+}
+
+std::string ip_of(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return a.to_v6().to_v4().to_string();
+  return a.to_string();
+}
+
+}  // namespace
+
+bool PostGate::post(std::function<void()> fn) {
+  const std::lock_guard lock(mutex);
+  if (io == nullptr) return false;
+  asio::post(*io, std::move(fn));
+  return true;
+}
+
+void PostGate::close() {
+  const std::lock_guard lock(mutex);
+  io = nullptr;
+}
+
+void KnownSet::insert(const Hash256& h) {
+  if (!m_set.insert(h).second) return;
+  m_order.push_back(h);
+  if (m_order.size() > m_capacity) {
+    m_set.erase(m_order.front());
+    m_order.pop_front();
+  }
+}
+
+Network::Impl::Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::logger> l)
+    : config(std::move(cfg)), hooks(h), log(l ? std::move(l) : spdlog::default_logger()), limits(limits_from(config)) {
+  identity.chain_id = hooks.chain_id();
+  identity.genesis = hooks.genesis_hash();
+  identity.nonce = rng();
+  magic = magic_for(identity.genesis);
+  const auto shortest = std::min({limits.handshake_timeout, limits.ping_interval, limits.frame_timeout});
+  tick_interval = std::clamp(shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+}
+
+Network::Impl::~Impl() { stop(); }
+
+util::Result<void, P2pError> Network::Impl::start() {
+  const std::lock_guard lock(life_mutex);
+  if (started) return util::fail(P2pError::kIo, "already started");
+  started = true;
+  if (config.enabled) {
+    error_code ec;
+    const auto address = asio::ip::make_address(config.listen_host, ec);
+    if (ec) {
+      started = false;
+      return util::fail(P2pError::kIo, fmt::format("listen host {}: not an IP address", config.listen_host));
+    }
+    const tcp::endpoint endpoint(address, config.listen_port);
+    auto& a = acceptor.emplace(io);
+    const bool listening = !a.open(endpoint.protocol(), ec) &&
+                           !a.set_option(asio::socket_base::reuse_address(true), ec) && !a.bind(endpoint, ec) &&
+                           !a.listen(asio::socket_base::max_listen_connections, ec);
+    if (!listening) {
+      acceptor.reset();
+      started = false;
+      return util::fail(P2pError::kIo,
+                        fmt::format("listen {}:{}: {}", config.listen_host, config.listen_port, ec.message()));
+    }
+    port = a.local_endpoint().port();
+  }
+  for (const auto& seed : config.seeds) {
+    if (!split_host_port(seed)) {
+      log->warn("p2p: seed '{}' is not host:port; ignored", seed);
+      continue;
+    }
+    targets[seed].manual = true;
+  }
+  timer.emplace(io);
+  accept_backoff.emplace(io);
+  resolver.emplace(io);
+  work.emplace(io.get_executor());
+  {
+    const std::lock_guard gate_lock(gate->mutex);
+    gate->io = &io;
+  }
+  if (acceptor) accept();
+  asio::post(io, [this] {
+    dial_some();
+    arm_tick();
+  });
+  thread = std::thread([this] { run_thread(); });
+  if (acceptor) log->info("p2p: listening on {}:{}", config.listen_host, port.load());
+  return {};
+}
+
+void Network::Impl::run_thread() {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      // Handlers do not throw by design; should one escape anyway, keep serving.
+      log->error("p2p: exception escaped a handler: {}", e.what());
+    }
+  }
+}
+
+void Network::Impl::stop() {
+  const std::lock_guard lock(life_mutex);
+  if (!started || stopped || !thread.joinable()) return;
+  stopped = true;
+  gate->close();  // from now on post() and late NodeHooks callbacks are refused
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  asio::post(io, [this, &closed] {
+    shutdown_all();
+    closed.set_value();
+  });
+  if (done.wait_for(kShutdownWait) != std::future_status::ready) log->warn("p2p: shutdown did not finish in time");
+  // The FINs are out (closing a socket sends them at once); what is still queued (the
+  // posted on_closed calls) need not run.
+  io.stop();
+  if (thread.joinable()) thread.join();
+  work.reset();
+  peers.clear();
+  refresh_snapshot();
+  log->info("p2p: stopped");
+}
+
+void Network::Impl::shutdown_all() {
+  error_code ignored;
+  if (acceptor) acceptor->close(ignored);
+  if (timer) timer->cancel();
+  if (accept_backoff) accept_backoff->cancel();
+  if (resolver) resolver->cancel();
+  for (auto& [id, p] : peers) p.conn->close({P2pError::kShutdown, "the node is stopping"});
+}
+
+void Network::Impl::accept() {
+  acceptor->async_accept([this](const error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor || !acceptor->is_open()) return;
+    if (ec) {
+      accept_backoff->expires_after(kAcceptBackoff);
+      accept_backoff->async_wait([this](const error_code& wec) {
+        if (!wec) accept();
+      });
+      return;
+    }
+    error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    const std::string ip = rec ? std::string("?") : ip_of(remote);
+    std::size_t inbound = 0;
+    for (const auto& [id, p] : peers) inbound += p.conn->inbound() ? 1 : 0;
+    if (is_banned(ip)) {
+      log->debug("p2p: refused {} (banned)", ip);
+    } else if (inbound >= config.max_inbound) {
+      log->debug("p2p: refused {} ({} inbound peers, the limit)", ip, inbound);
+    } else {
+      add_peer(std::move(socket), true, {});
+    }
+    // A refused socket closes here, at the end of its scope: accepted and closed, no
+    // handshake (docs/p2p.md "Connection limits").
+    accept();
+  });
+}
+
+void Network::Impl::arm_tick() {
+  timer->expires_after(tick_interval);
+  timer->async_wait([this](const error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void Network::Impl::tick() {
+  const auto now = SteadyClock::now();
+  {
+    const std::lock_guard lock(ban_mutex);
+    const auto wall = unix_ms();
+    std::erase_if(bans, [wall](const auto& kv) { return kv.second.until_ms <= wall; });
+  }
+  expire_tx_requests(now);
+  for (auto& [id, p] : peers) {
+    if (!p.pending_getdata.empty()) serve_getdata(p);
+  }
+  sync_tick(now);
+  dial_some();
+  refresh_snapshot();
+  arm_tick();
+}
+
+void Network::Impl::dial_some() {
+  std::size_t outbound = 0;
+  for (const auto& [t, d] : targets) outbound += d.busy ? 1 : 0;
+  const auto now = SteadyClock::now();
+  for (auto& [target, d] : targets) {
+    if (outbound >= config.max_outbound) break;
+    if (d.busy || d.next_try > now) continue;
+    if (!d.manual) {
+      const auto hp = split_host_port(target);
+      if (hp && is_banned(hp->first)) continue;
+    }
+    ++outbound;
+    dial(target);
+  }
+}
+
+void Network::Impl::dial(const std::string& target) {
+  auto& d = targets[target];
+  d.busy = true;
+  const auto hp = split_host_port(target);
+  if (!hp) return dial_failed(target, "not host:port");
+  log->debug("p2p: dialling {}", target);
+  resolver->async_resolve(
+      hp->first, hp->second, [this, target](const error_code& ec, const tcp::resolver::results_type& results) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) return dial_failed(target, "resolve: " + ec.message());
+        auto socket = std::make_shared<tcp::socket>(io);
+        // A dial that hangs (a filtered address) ends after the handshake timeout.
+        auto deadline = std::make_shared<asio::steady_timer>(io, limits.handshake_timeout);
+        deadline->async_wait([socket](const error_code& wec) {
+          if (!wec) {
+            error_code ignored;
+            socket->close(ignored);
+          }
+        });
+        asio::async_connect(*socket, results,
+                            [this, target, socket, deadline](const error_code& cec, const tcp::endpoint&) {
+                              deadline->cancel();
+                              if (cec == asio::error::operation_aborted && (!timer || stopped)) return;
+                              if (cec) return dial_failed(target, "connect: " + cec.message());
+                              add_peer(std::move(*socket), false, target);
+                            });
+      });
+}
+
+void Network::Impl::dial_failed(const std::string& target, const std::string& why) {
+  const auto it = targets.find(target);
+  if (it == targets.end()) return;
+  DialTarget& d = it->second;
+  d.busy = false;
+  const auto backoff = std::min<std::chrono::seconds>(
+      std::chrono::seconds(std::int64_t{1} << std::min<std::uint32_t>(d.failures, 6)), kMaxDialBackoff);
+  ++d.failures;
+  d.next_try = SteadyClock::now() + backoff;
+  log->debug("p2p: {} failed ({}); next try in {} s", target, why, backoff.count());
+}
+
+Version Network::Impl::our_version() const {
+  const ChainSummary best = hooks.best();
+  Version v;
+  v.chain_id = identity.chain_id;
+  v.genesis = identity.genesis;
+  v.best_height = best.height;
+  v.best_hash = best.hash;
+  v.nonce = identity.nonce;
+  v.listen_port = port.load();
+  v.user_agent = std::string(kUserAgent);
+  return v;
+}
+
+void Network::Impl::add_peer(tcp::socket socket, bool inbound, const std::string& target) {
+  const std::uint64_t id = next_id++;
+  auto conn = std::make_shared<Connection>(std::move(socket), id, inbound, limits, identity, *this);
+  auto [it, inserted] = peers.emplace(id, Peer(conn));
+  it->second.target = target;
+  log->debug("p2p: peer {} {} {}", id, inbound ? "from" : "to", conn->address());
+  conn->start(our_version());
+  refresh_snapshot();
+}
+
+Peer* Network::Impl::find(std::uint64_t id) {
+  const auto it = peers.find(id);
+  return it == peers.end() || it->second.conn->closed() ? nullptr : &it->second;
+}
+
+bool Network::Impl::is_banned(const std::string& ip) {
+  const std::lock_guard lock(ban_mutex);
+  const auto it = bans.find(ip);
+  return it != bans.end() && it->second.until_ms > unix_ms();
+}
+
+void Network::Impl::add_ban(const std::string& ip, std::chrono::seconds duration, std::string reason) {
+  const std::lock_guard lock(ban_mutex);
+  const auto secs = static_cast<std::uint64_t>(duration.count());
+  bans[ip] = BanInfo{ip, unix_ms() + secs * 1000, std::move(reason)};
+}
+
+void Network::Impl::misbehave(Peer& p, P2pError code, const std::string& detail) {
+  const std::uint32_t points = misbehaviour_score(code);
+  if (points == 0 || p.banned) return;
+  p.score += points;
+  log->info("p2p: peer {} ({}) misbehaved: {} {} (score {})", p.conn->id(), p.conn->address(), to_string(code), detail,
+            p.score);
+  if (p.score < kBanScore) return;
+  p.banned = true;
+  add_ban(p.conn->ip(), std::chrono::seconds(config.ban_seconds), std::string(to_string(code)));
+  log->warn("p2p: banned {} for {} s: {} {}", p.conn->ip(), config.ban_seconds, to_string(code), detail);
+  p.conn->close({code, detail});
+}
+
+void Network::Impl::on_ready(Connection& c) {
+  Peer* p = find(c.id());
+  if (p == nullptr) return;
+  const Version& v = *c.version();
+  p->best_height = v.best_height;
+  log->info("p2p: peer {} {} ready ({}, height {})", c.id(), c.address(), v.user_agent, v.best_height);
+  if (!p->target.empty()) targets[p->target].failures = 0;
+  // An inbound peer that listens tells us where: a dial target for later.
+  if (c.inbound() && v.listen_port != 0 && targets.size() < kMaxAddressBook) {
+    const std::string t = c.ip().find(':') != std::string::npos ? fmt::format("[{}]:{}", c.ip(), v.listen_port)
+                                                                : fmt::format("{}:{}", c.ip(), v.listen_port);
+    targets.try_emplace(t);
+  }
+  if (!c.inbound()) c.send(GetAddr{});
+  sync_peer_ready(*p);
+  refresh_snapshot();
+}
+
+void Network::Impl::on_closed(Connection& c, const P2pFailure& why) {
+  const auto it = peers.find(c.id());
+  if (it == peers.end()) return;
+  Peer& p = it->second;
+  // Errors the connection found itself (frames, handshake) are scored here.
+  if (!p.banned && misbehaviour_score(why.code) > 0) {
+    p.score += misbehaviour_score(why.code);
+    if (p.score >= kBanScore) {
+      p.banned = true;
+      add_ban(c.ip(), std::chrono::seconds(config.ban_seconds), std::string(to_string(why.code)));
+      log->warn("p2p: banned {} for {} s: {} {}", c.ip(), config.ban_seconds, to_string(why.code), why.detail);
+    }
+  }
+  log->info("p2p: peer {} {} disconnected: {} {}", c.id(), c.address(), to_string(why.code), why.detail);
+  if (!p.target.empty()) {
+    if (why.code == P2pError::kSelfConnection) {
+      targets.erase(p.target);  // ourselves: never again
+    } else {
+      dial_failed(p.target, std::string(to_string(why.code)));
+    }
+  }
+  for (auto r = tx_in_flight.begin(); r != tx_in_flight.end();) {
+    r = r->second == c.id() ? tx_in_flight.erase(r) : std::next(r);
+  }
+  const std::uint64_t id = c.id();
+  peers.erase(it);
+  sync_peer_gone(id);
+  refresh_snapshot();
+}
+
+void Network::Impl::on_drained(Connection& c) {
+  if (Peer* p = find(c.id()); p != nullptr && !p->pending_getdata.empty()) serve_getdata(*p);
+}
+
+void Network::Impl::refresh_snapshot() {
+  std::vector<PeerInfo> infos;
+  infos.reserve(peers.size());
+  for (const auto& [id, p] : peers) {
+    const Connection& c = *p.conn;
+    PeerInfo info;
+    info.id = id;
+    info.address = c.address();
+    info.inbound = c.inbound();
+    info.ready = c.ready();
+    info.best_height = p.best_height;
+    info.user_agent = c.version() ? c.version()->user_agent : std::string();
+    info.score = p.score;
+    info.bytes_sent = c.bytes_sent();
+    info.bytes_received = c.bytes_received();
+    info.connected_ms = c.connected_ms();
+    info.ping_rtt_ms = c.ping_rtt_ms();
+    info.blocks_in_flight = blocks_in_flight(id);
+    infos.push_back(std::move(info));
+  }
+  const std::lock_guard lock(snapshot_mutex);
+  peer_snapshot = std::move(infos);
+}
+
+// --- Network --------------------------------------------------------------------------
+
+Network::Network(NetworkConfig config, NodeHooks& hooks, std::shared_ptr<spdlog::logger> logger)
+    : m_impl(std::make_unique<Impl>(std::move(config), hooks, std::move(logger))) {}
+
+Network::~Network() { stop(); }
+
+util::Result<void, P2pError> Network::start() { return m_impl->start(); }
+
+void Network::stop() { m_impl->stop(); }
+
+std::uint16_t Network::listen_port() const { return m_impl->port.load(); }
+
+void Network::announce_block(const Hash256& hash, std::uint64_t height) {
+  post([impl = m_impl.get(), hash, height] { impl->announce_new_block(hash, height); });
+}
+
+void Network::announce_tx(const Hash256& txid) {
+  post([impl = m_impl.get(), txid] { impl->announce(InvItem{InvKind::kTx, txid}, 0); });
+}
+
+void Network::connect(const std::string& host_port) {
+  post([impl = m_impl.get(), host_port] {
+    if (!split_host_port(host_port)) {
+      impl->log->warn("p2p: connect '{}': not host:port", host_port);
+      return;
+    }
+    DialTarget& d = impl->targets[host_port];
+    d.manual = true;
+    if (!d.busy) impl->dial(host_port);
+  });
+}
+
+void Network::ban(const std::string& ip, std::chrono::seconds duration) {
+  m_impl->add_ban(ip, duration, "admin");
+  post([impl = m_impl.get(), ip] {
+    for (auto& [id, p] : impl->peers) {
+      if (p.conn->ip() == ip) p.conn->close({P2pError::kBanned, "banned by the operator"});
+    }
+  });
+}
+
+void Network::unban(const std::string& ip) {
+  const std::lock_guard lock(m_impl->ban_mutex);
+  m_impl->bans.erase(ip);
+}
+
+std::vector<PeerInfo> Network::peers() const {
+  const std::lock_guard lock(m_impl->snapshot_mutex);
+  return m_impl->peer_snapshot;
+}
+
+std::vector<BanInfo> Network::bans() const {
+  const std::lock_guard lock(m_impl->ban_mutex);
+  std::vector<BanInfo> out;
+  const auto now = unix_ms();
+  for (const auto& [ip, b] : m_impl->bans) {
+    if (b.until_ms > now) out.push_back(b);
+  }
+  return out;
+}
+
+SyncStatus Network::sync_status() const {
+  const std::lock_guard lock(m_impl->snapshot_mutex);
+  return m_impl->sync_snapshot;
+}
+
+bool Network::post(std::function<void()> fn) { return m_impl->gate->post(std::move(fn)); }
+
+}  // namespace cloudchain::p2p

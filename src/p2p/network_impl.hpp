@@ -1,0 +1,195 @@
+#pragma once
+// Network internals shared by network.cpp (life cycle, listener, dialler, bans,
+// snapshots), network_messages.cpp (what each message does, gossip) and
+// network_sync.cpp (headers-first sync). Not part of the layer's API.
+//
+// Threads: everything below "io thread only" is touched on the network's io_context
+// thread alone. The gate, the ban list and the snapshots have their own mutexes.
+
+#include <spdlog/logger.h>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "p2p/connection.hpp"
+#include "p2p/network.hpp"
+
+namespace cloudchain::p2p {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Transactions asked of one peer and not yet delivered; inv items beyond are ignored
+// (the peer may announce them again later), so a peer announcing junk cannot make us
+// remember without bound.
+inline constexpr std::size_t kMaxTxRequestsPerPeer = 5000;
+// A transaction asked for and not delivered by then is forgotten (and may be asked of
+// another peer that announces it).
+inline constexpr std::chrono::seconds kTxRequestTimeout{60};
+// getdata items waiting to be served to one peer; more are answered notfound.
+inline constexpr std::size_t kMaxPendingGetData = 2 * kMaxInvItems;
+// Blocks are served only while the peer's send queue holds less than this, so one
+// getdata for many blocks is answered as the peer reads, not buffered all at once.
+inline constexpr std::size_t kServeBudgetBytes = std::size_t{8} << 20;
+// Items remembered per peer as known to it (announced by or to it).
+inline constexpr std::size_t kKnownInventoryPerPeer = 50'000;
+// Outbound dials that fail back off 1 s, 2 s, 4 s ... up to this.
+inline constexpr std::chrono::seconds kMaxDialBackoff{60};
+// Progress is logged this often while syncing.
+inline constexpr std::chrono::seconds kProgressInterval{5};
+// Dial targets kept (seeds, learned addresses).
+inline constexpr std::size_t kMaxAddressBook = 4096;
+inline constexpr std::string_view kUserAgent = "cloudchaind/0.1.0";
+
+/// A posting gate shared with the NodeHooks callbacks, so that a callback arriving
+/// after stop() (or after the Network is gone) does nothing.
+struct PostGate {
+  std::mutex mutex;
+  asio::io_context* io = nullptr;  // guarded by mutex; null when closed
+  bool post(std::function<void()> fn);
+  void close();
+};
+
+/// A bounded set of items known to a peer: oldest forgotten first.
+class KnownSet {
+ public:
+  explicit KnownSet(std::size_t capacity) : m_capacity(capacity) {}
+  bool contains(const Hash256& h) const { return m_set.contains(h); }
+  void insert(const Hash256& h);
+
+ private:
+  std::size_t m_capacity;
+  std::set<Hash256> m_set;
+  std::deque<Hash256> m_order;
+};
+
+struct Peer {
+  explicit Peer(std::shared_ptr<Connection> c) : conn(std::move(c)) {}
+  std::shared_ptr<Connection> conn;
+  std::string target;  // outbound: the dial target ("host:port"); empty for inbound
+  std::uint32_t score = 0;
+  bool banned = false;
+  std::uint64_t best_height = 0;
+  KnownSet known{kKnownInventoryPerPeer};
+  std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
+  std::deque<InvItem> pending_getdata;                     // asked by it, not yet served
+  bool getaddr_answered = false;
+};
+
+struct DialTarget {
+  bool manual = false;  // a seed or an admin connect(): dialled even if banned, never dropped
+  bool busy = false;    // dialling, or connected as an outbound peer
+  std::uint32_t failures = 0;
+  SteadyClock::time_point next_try{};
+};
+
+struct Network::Impl final : ConnectionOwner {
+  Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::logger> l);
+  ~Impl() override;
+
+  // --- life cycle (network.cpp) ---
+  util::Result<void, P2pError> start();
+  void stop();
+  void run_thread();
+  void shutdown_all();  // io thread: closes the listener, timers and every peer
+  void accept();
+  void tick();
+  void arm_tick();
+  void dial_some();
+  void dial(const std::string& target);
+  void dial_failed(const std::string& target, const std::string& why);
+  void add_peer(tcp::socket socket, bool inbound, const std::string& target);
+  Version our_version() const;
+  void refresh_snapshot();
+
+  // --- bans (network.cpp; any thread) ---
+  bool is_banned(const std::string& ip);
+  void add_ban(const std::string& ip, std::chrono::seconds duration, std::string reason);
+  /// Scores `p` for `code`; at kBanScore bans its IP and closes it. Io thread.
+  void misbehave(Peer& p, P2pError code, const std::string& detail);
+
+  // --- ConnectionOwner ---
+  void on_ready(Connection& c) override;
+  void on_message(Connection& c, Message message) override;
+  void on_closed(Connection& c, const P2pFailure& why) override;
+  void on_drained(Connection& c) override;
+
+  // --- messages and gossip (network_messages.cpp; io thread) ---
+  void handle(Peer& p, Inv inv);
+  void handle(Peer& p, GetData getdata);
+  void handle(Peer& p, const NotFound& notfound);
+  void handle(Peer& p, const GetAddr&);
+  void handle(Peer& p, const Addr& addr);
+  void handle(Peer& p, const GetHeaders& getheaders);
+  void handle(Peer& p, Headers headers);
+  void handle(Peer& p, BlockMsg block);
+  void handle(Peer& p, TxMsg tx);
+  void serve_getdata(Peer& p);
+  void announce(const InvItem& item, std::uint64_t except_peer);
+  void expire_tx_requests(SteadyClock::time_point now);
+  Peer* find(std::uint64_t id);
+
+  // --- sync (network_sync.cpp; io thread) ---
+  void sync_peer_ready(Peer& p);
+  void sync_block_announced(Peer& p, const Hash256& hash);
+  void sync_headers(Peer& p, Headers headers);
+  void sync_block(Peer& p, primitives::Block block);
+  void sync_notfound(Peer& p, const Hash256& hash);
+  void sync_peer_gone(std::uint64_t id);
+  void sync_tick(SteadyClock::time_point now);
+  std::uint32_t blocks_in_flight(std::uint64_t id) const;
+  void announce_new_block(const Hash256& hash, std::uint64_t height);
+
+  const NetworkConfig config;
+  NodeHooks& hooks;
+  const std::shared_ptr<spdlog::logger> log;
+  const ConnectionLimits limits;
+  LocalIdentity identity;
+  Magic magic;
+  std::chrono::milliseconds tick_interval;
+
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread thread;
+  std::shared_ptr<PostGate> gate = std::make_shared<PostGate>();
+  std::mutex life_mutex;  // start/stop
+  bool started = false;
+  bool stopped = false;
+  std::atomic<std::uint16_t> port{0};
+
+  // --- io thread only ---
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> timer;
+  std::optional<asio::steady_timer> accept_backoff;
+  std::optional<tcp::resolver> resolver;
+  std::map<std::uint64_t, Peer> peers;
+  std::uint64_t next_id = 1;
+  std::map<std::string, DialTarget> targets;      // "host:port"
+  std::map<Hash256, std::uint64_t> tx_in_flight;  // txid -> the peer asked
+  std::mt19937_64 rng{std::random_device{}()};
+  SteadyClock::time_point last_progress{};
+
+  // --- bans: any thread ---
+  mutable std::mutex ban_mutex;
+  std::map<std::string, BanInfo> bans;  // guarded by ban_mutex; key: ip
+
+  // --- snapshots: written on the io thread, read anywhere ---
+  mutable std::mutex snapshot_mutex;
+  std::vector<PeerInfo> peer_snapshot;  // guarded by snapshot_mutex
+  SyncStatus sync_snapshot;             // guarded by snapshot_mutex
+};
+
+}  // namespace cloudchain::p2p

@@ -1,0 +1,209 @@
+// What the network does with each message after the handshake, and gossip
+// (docs/p2p.md "Gossip"). Io thread only.
+
+#include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
+#include <variant>
+
+#include "p2p/network_impl.hpp"
+
+namespace cloudchain::p2p {
+
+namespace {
+
+std::optional<NetAddress> net_address(const std::string& target) {
+  const auto colon = target.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = target.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto a = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;  // a name, not an address: not gossiped
+  unsigned port = 0;
+  for (const char ch : target.substr(colon + 1)) {
+    if (ch < '0' || ch > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(ch - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  NetAddress n;
+  const auto v6 = a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
+  n.ip = v6.to_bytes();
+  n.port = port;
+  n.last_seen_ms = unix_ms();
+  return n;
+}
+
+std::string target_of(const NetAddress& n) {
+  const asio::ip::address_v6 v6(n.ip);
+  if (v6.is_v4_mapped())
+    return fmt::format("{}:{}", asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string(), n.port);
+  return fmt::format("[{}]:{}", v6.to_string(), n.port);
+}
+
+}  // namespace
+
+void Network::Impl::on_message(Connection& c, Message message) {
+  Peer* p = find(c.id());
+  if (p == nullptr) return;
+  std::visit(
+      [this, p](auto&& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, Version> || std::is_same_v<T, Verack> || std::is_same_v<T, Ping> ||
+                      std::is_same_v<T, Pong>) {
+          // The connection handles these itself; never here.
+        } else {
+          handle(*p, std::forward<decltype(m)>(m));
+        }
+      },
+      std::move(message));
+}
+
+// --- transactions and blocks announced ------------------------------------------------
+
+void Network::Impl::handle(Peer& p, Inv inv) {
+  GetData want;
+  const auto now = SteadyClock::now();
+  for (const InvItem& item : inv.items) {
+    p.known.insert(item.hash);
+    if (item.kind == InvKind::kBlock) {
+      sync_block_announced(p, item.hash);
+      continue;
+    }
+    if (p.tx_requests.size() >= kMaxTxRequestsPerPeer || tx_in_flight.contains(item.hash) || hooks.has_tx(item.hash)) {
+      continue;
+    }
+    p.tx_requests.emplace(item.hash, now);
+    tx_in_flight.emplace(item.hash, p.conn->id());
+    want.items.push_back(item);
+  }
+  if (!want.items.empty()) p.conn->send(want);
+}
+
+void Network::Impl::handle(Peer& p, TxMsg msg) {
+  const Hash256 id = primitives::txid(msg.tx);
+  if (p.tx_requests.erase(id) == 0) return misbehave(p, P2pError::kUnrequestedData, "a transaction not asked for");
+  tx_in_flight.erase(id);
+  p.known.insert(id);
+  hooks.submit_tx(std::move(msg.tx), [gate = gate, this, peer = p.conn->id(), id](Verdict v) {
+    gate->post([this, peer, id, v = std::move(v)] {
+      if (v.accepted) announce(InvItem{InvKind::kTx, id}, peer);
+      if (Peer* from = find(peer); from != nullptr && !v.accepted && v.sender_at_fault) {
+        misbehave(*from, P2pError::kInvalidTx, fmt::format("{}: {}", v.code, v.detail));
+      }
+    });
+  });
+}
+
+void Network::Impl::handle(Peer& p, const NotFound& notfound) {
+  for (const InvItem& item : notfound.items) {
+    if (item.kind == InvKind::kTx) {
+      if (p.tx_requests.erase(item.hash) != 0) tx_in_flight.erase(item.hash);
+    } else {
+      sync_notfound(p, item.hash);
+    }
+  }
+}
+
+void Network::Impl::expire_tx_requests(SteadyClock::time_point now) {
+  for (auto& [id, p] : peers) {
+    for (auto it = p.tx_requests.begin(); it != p.tx_requests.end();) {
+      if (now - it->second < kTxRequestTimeout) {
+        ++it;
+        continue;
+      }
+      tx_in_flight.erase(it->first);
+      it = p.tx_requests.erase(it);
+    }
+  }
+}
+
+void Network::Impl::announce(const InvItem& item, std::uint64_t except_peer) {
+  std::shared_ptr<const Bytes> frame;
+  for (auto& [id, p] : peers) {
+    if (id == except_peer || !p.conn->ready() || p.conn->closed() || p.known.contains(item.hash)) continue;
+    if (!frame) frame = std::make_shared<const Bytes>(encode_frame(magic, Inv{{item}}));
+    p.known.insert(item.hash);
+    p.conn->send_frame(frame);
+  }
+}
+
+// --- data asked for -------------------------------------------------------------------
+
+void Network::Impl::handle(Peer& p, GetData getdata) {
+  NotFound dropped;
+  for (const InvItem& item : getdata.items) {
+    if (p.pending_getdata.size() >= kMaxPendingGetData) {
+      dropped.items.push_back(item);
+    } else {
+      p.pending_getdata.push_back(item);
+    }
+  }
+  if (!dropped.items.empty()) p.conn->send(dropped);
+  serve_getdata(p);
+}
+
+// Serves queued getdata items while the peer's send queue is below the budget; the rest
+// waits for on_drained (or the next tick).
+void Network::Impl::serve_getdata(Peer& p) {
+  NotFound missing;
+  while (!p.pending_getdata.empty() && p.conn->queued_bytes() < kServeBudgetBytes && !p.conn->closed()) {
+    const InvItem item = p.pending_getdata.front();
+    p.pending_getdata.pop_front();
+    if (item.kind == InvKind::kBlock) {
+      auto bytes = hooks.block_bytes(item.hash);
+      if (!bytes) {
+        missing.items.push_back(item);
+        continue;
+      }
+      p.known.insert(item.hash);
+      p.conn->send_frame(std::make_shared<const Bytes>(
+          encode_raw_frame(magic, static_cast<std::uint16_t>(MessageType::kBlock), *bytes)));
+      continue;
+    }
+    hooks.fetch_tx(item.hash, [gate = gate, this, peer = p.conn->id(),
+                               hash = item.hash](std::optional<primitives::Transaction> tx) {
+      gate->post([this, peer, hash, tx = std::move(tx)] {
+        Peer* to = find(peer);
+        if (to == nullptr) return;
+        if (!tx) return to->conn->send(NotFound{{InvItem{InvKind::kTx, hash}}});
+        to->known.insert(hash);
+        to->conn->send(TxMsg{*tx});
+      });
+    });
+  }
+  if (!missing.items.empty()) p.conn->send(missing);
+}
+
+void Network::Impl::handle(Peer& p, const GetHeaders& getheaders) {
+  Headers reply;
+  reply.headers = hooks.headers_after(getheaders.locator, getheaders.stop, kMaxHeaders);
+  if (reply.headers.size() > kMaxHeaders) reply.headers.resize(kMaxHeaders);
+  p.conn->send(reply);
+}
+
+void Network::Impl::handle(Peer& p, Headers headers) { sync_headers(p, std::move(headers)); }
+
+void Network::Impl::handle(Peer& p, BlockMsg block) { sync_block(p, std::move(block.block)); }
+
+// --- addresses ------------------------------------------------------------------------
+
+void Network::Impl::handle(Peer& p, const GetAddr& /*getaddr*/) {
+  // Once per connection: answering every getaddr would let a peer map our book cheaply.
+  if (p.getaddr_answered) return;
+  p.getaddr_answered = true;
+  Addr reply;
+  for (const auto& [target, d] : targets) {
+    if (reply.addrs.size() >= kMaxAddrs) break;
+    if (auto n = net_address(target)) reply.addrs.push_back(*n);
+  }
+  p.conn->send(reply);
+}
+
+void Network::Impl::handle(Peer& /*p*/, const Addr& addr) {
+  for (const NetAddress& n : addr.addrs) {
+    if (targets.size() >= kMaxAddressBook) break;
+    targets.try_emplace(target_of(n));
+  }
+}
+
+}  // namespace cloudchain::p2p

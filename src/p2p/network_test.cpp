@@ -1,0 +1,345 @@
+// Network over real TCP on 127.0.0.1: handshake, refusals, limits, gossip.
+// The node behind each Network is a ToyNode (test_node.hpp); scripted peers are RawPeers.
+
+#include "p2p/network.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "p2p/raw_peer.hpp"
+#include "p2p/test_node.hpp"
+
+namespace cloudchain::p2p::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A ToyNode and its Network, started.
+struct Host {
+  explicit Host(NetworkConfig config = test_config(), std::uint32_t chain_id = kChainId) : node(chain_id) {
+    net = std::make_unique<Network>(std::move(config), node, test_logger());
+  }
+  void start() {
+    const auto r = net->start();
+    ASSERT_TRUE(r.has_value()) << r.error().detail;
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(net->listen_port()); }
+  std::size_t ready_peers() const {
+    std::size_t n = 0;
+    for (const auto& p : net->peers()) n += p.ready ? 1 : 0;
+    return n;
+  }
+  bool banned(const std::string& reason) const {
+    for (const auto& b : net->bans()) {
+      if (b.reason == reason) return true;
+    }
+    return false;
+  }
+
+  ToyNode node;  // outlives the network
+  std::unique_ptr<Network> net;
+};
+
+NetworkConfig seeded(const Host& to) {
+  auto c = test_config();
+  c.seeds = {to.address()};
+  return c;
+}
+
+TEST(Network, TwoNodesHandshakeAndExchangeBestHeights) {
+  Host a;
+  a.node.add_blocks(make_chain(genesis_block(), 5));
+  a.start();
+  ASSERT_NE(a.net->listen_port(), 0);
+  Host b(seeded(a));
+  b.start();
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1 && b.ready_peers() == 1; }));
+  const auto from_b = b.net->peers();
+  ASSERT_EQ(from_b.size(), 1U);
+  EXPECT_FALSE(from_b[0].inbound);
+  EXPECT_EQ(from_b[0].best_height, 5U);
+  EXPECT_EQ(from_b[0].user_agent, "cloudchaind/0.1.0");
+  EXPECT_EQ(from_b[0].address, a.address());
+  const auto from_a = a.net->peers();
+  ASSERT_EQ(from_a.size(), 1U);
+  EXPECT_TRUE(from_a[0].inbound);
+  EXPECT_EQ(from_a[0].best_height, 0U);
+  // Pings flow (every 300 ms): both sides measure a round trip.
+  EXPECT_TRUE(wait_until([&] { return a.net->peers().at(0).ping_rtt_ms.has_value(); }));
+  EXPECT_TRUE(wait_until([&] { return b.net->peers().at(0).ping_rtt_ms.has_value(); }));
+  EXPECT_TRUE(a.net->bans().empty());
+}
+
+TEST(Network, StartFailsOnAPortInUse) {
+  Host a;
+  a.start();
+  auto c = test_config();
+  c.listen_port = a.net->listen_port();
+  ToyNode node;
+  Network b(c, node, test_logger());
+  const auto r = b.start();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, P2pError::kIo);
+  EXPECT_NE(r.error().detail.find("listen 127.0.0.1:"), std::string::npos) << r.error().detail;
+}
+
+TEST(Network, StopIsIdempotentAndPostFailsAfterIt) {
+  Host a;
+  a.start();
+  EXPECT_TRUE(a.net->post([] {}));
+  a.net->stop();
+  a.net->stop();
+  EXPECT_FALSE(a.net->post([] {}));
+  EXPECT_TRUE(a.net->peers().empty());
+}
+
+TEST(Network, WrongChainIdIsRefusedAndBanned) {
+  Host a;
+  a.start();
+  Host b(seeded(a), kChainId + 1);
+  b.start();
+  EXPECT_TRUE(wait_until([&] { return a.banned("p2p_wrong_chain") && b.banned("p2p_wrong_chain"); }));
+  EXPECT_EQ(a.ready_peers(), 0U);
+  EXPECT_EQ(b.ready_peers(), 0U);
+}
+
+TEST(Network, WrongGenesisIsRefused) {
+  // Through the magic (the first 4 bytes of the genesis hash) the first frame fails.
+  Host a;
+  a.start();
+  Host b(seeded(a));
+  Hash256 other{};
+  other[0] = 0x42;
+  b.node.set_genesis_hash(other);
+  b.net = std::make_unique<Network>(seeded(a), b.node, test_logger());
+  b.start();
+  EXPECT_TRUE(wait_until([&] { return a.banned("p2p_bad_magic"); }));
+  EXPECT_EQ(a.ready_peers(), 0U);
+  EXPECT_EQ(b.ready_peers(), 0U);
+
+  // With the right magic but another genesis in the version: kWrongChain.
+  Host c;
+  c.start();
+  RawPeer raw(c.net->listen_port(), c.node.genesis_hash());
+  raw.version().genesis = other;
+  EXPECT_FALSE(raw.handshake());
+  EXPECT_TRUE(raw.closed_within(2s));
+  EXPECT_TRUE(wait_until([&] { return c.banned("p2p_wrong_chain"); }));
+}
+
+TEST(Network, ProtocolVersionMismatchIsRefused) {
+  Host a;
+  a.start();
+  RawPeer raw(a.net->listen_port(), a.node.genesis_hash());
+  raw.version().protocol_version = kProtocolVersion + 1;
+  EXPECT_FALSE(raw.handshake());
+  EXPECT_TRUE(raw.closed_within(2s));
+  EXPECT_TRUE(wait_until([&] { return a.banned("p2p_version_mismatch"); }));
+}
+
+TEST(Network, SelfConnectionIsDroppedWithoutABan) {
+  Host a;
+  a.start();
+  a.net->connect(a.address());
+  // Both ends of the loop see their own nonce and close; nothing stays, nobody is banned.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(wait_until([&] { return a.net->peers().empty(); }));
+  EXPECT_EQ(a.ready_peers(), 0U);
+  EXPECT_TRUE(a.net->bans().empty());
+  // ... and it is not dialled again (the target is dropped): still nobody after backoff.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(a.net->peers().empty());
+}
+
+TEST(Network, InboundBeyondTheLimitIsAcceptedAndClosed) {
+  auto c = test_config();
+  c.max_inbound = 3;
+  Host a(c);
+  a.start();
+  std::vector<std::unique_ptr<RawPeer>> ok;
+  for (int i = 0; i < 3; ++i) {
+    ok.push_back(std::make_unique<RawPeer>(a.net->listen_port(), a.node.genesis_hash()));
+    ASSERT_TRUE(ok.back()->handshake());
+  }
+  for (int i = 0; i < 5; ++i) {
+    RawPeer extra(a.net->listen_port(), a.node.genesis_hash());
+    EXPECT_TRUE(extra.closed_within(2s));
+  }
+  EXPECT_EQ(a.ready_peers(), 3U);
+  for (auto& p : ok) {
+    ASSERT_TRUE(p->send(Ping{7}));
+    const auto pong = p->read_until(MessageType::kPong);
+    ASSERT_TRUE(pong.has_value());
+    EXPECT_EQ(std::get<Pong>(*pong).nonce, 7U);
+  }
+  EXPECT_TRUE(a.net->bans().empty());
+}
+
+TEST(Network, AdminBanDropsThePeerAndRefusesItUntilUnbanned) {
+  Host a;
+  a.start();
+  RawPeer raw(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(raw.handshake());
+  a.net->ban("127.0.0.1", 60s);
+  EXPECT_TRUE(raw.closed_within(2s));
+  ASSERT_EQ(a.net->bans().size(), 1U);
+  EXPECT_EQ(a.net->bans()[0].reason, "admin");
+  RawPeer again(a.net->listen_port(), a.node.genesis_hash());
+  EXPECT_TRUE(again.closed_within(2s));
+  a.net->unban("127.0.0.1");
+  EXPECT_TRUE(a.net->bans().empty());
+  RawPeer later(a.net->listen_port(), a.node.genesis_hash());
+  EXPECT_TRUE(later.handshake());
+}
+
+TEST(Network, ReconnectsToASeedAfterItComesBack) {
+  Host a;
+  a.start();
+  const auto port = a.net->listen_port();
+  Host b(seeded(a));
+  b.start();
+  ASSERT_TRUE(wait_until([&] { return b.ready_peers() == 1; }));
+  a.net->stop();
+  ASSERT_TRUE(wait_until([&] { return b.net->peers().empty(); }));
+  auto c = test_config();
+  c.listen_port = port;
+  Host a2(c);
+  a2.start();
+  // Backoff 1 s, then 2 s ...: back within a few seconds.
+  EXPECT_TRUE(wait_until([&] { return b.ready_peers() == 1; }, 10s));
+}
+
+// --- gossip ---------------------------------------------------------------------------
+
+TEST(Network, TransactionGossipReachesTheOtherNodeOnce) {
+  Host a;
+  a.start();
+  Host b(seeded(a));
+  b.start();
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1 && b.ready_peers() == 1; }));
+  const auto tx = make_tx(1);
+  const auto id = primitives::txid(tx);
+  a.node.add_tx(tx);
+  a.net->announce_tx(id);
+  EXPECT_TRUE(wait_until([&] { return b.node.has_tx(id); }));
+}
+
+TEST(Network, AnItemIsAnnouncedToAPeerOnlyOnce) {
+  Host a;
+  a.start();
+  RawPeer r1(a.net->listen_port(), a.node.genesis_hash());
+  RawPeer r2(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r1.handshake());
+  ASSERT_TRUE(r2.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 2; }));
+
+  // Announced twice by the node: one inv.
+  const auto tx1 = make_tx(1);
+  const auto id1 = primitives::txid(tx1);
+  a.node.add_tx(tx1);
+  a.net->announce_tx(id1);
+  a.net->announce_tx(id1);
+  const auto inv = r1.read_until(MessageType::kInv);
+  ASSERT_TRUE(inv.has_value());
+  EXPECT_EQ(std::get<Inv>(*inv).items, (std::vector<InvItem>{{InvKind::kTx, id1}}));
+  EXPECT_FALSE(r1.read_until(MessageType::kInv, 300ms).has_value());
+
+  // Announced by r1: asked for, received, submitted, relayed to r2 but not back to r1.
+  const auto tx2 = make_tx(2);
+  const auto id2 = primitives::txid(tx2);
+  ASSERT_TRUE(r1.send(Inv{{{InvKind::kTx, id2}}}));
+  const auto getdata = r1.read_until(MessageType::kGetData);
+  ASSERT_TRUE(getdata.has_value());
+  EXPECT_EQ(std::get<GetData>(*getdata).items, (std::vector<InvItem>{{InvKind::kTx, id2}}));
+  ASSERT_TRUE(r1.send(TxMsg{tx2}));
+  ASSERT_TRUE(wait_until([&] { return a.node.has_tx(id2); }));
+  // r2 already got id1's inv above too; now id2's.
+  const auto inv1 = r2.read_until(MessageType::kInv);
+  ASSERT_TRUE(inv1.has_value());
+  EXPECT_EQ(std::get<Inv>(*inv1).items.at(0).hash, id1);
+  const auto inv2 = r2.read_until(MessageType::kInv);
+  ASSERT_TRUE(inv2.has_value());
+  EXPECT_EQ(std::get<Inv>(*inv2).items, (std::vector<InvItem>{{InvKind::kTx, id2}}));
+  EXPECT_FALSE(r1.read_until(MessageType::kInv, 300ms).has_value());
+
+  // r2 asks for it: served from the pool (fetch_tx on the actor).
+  ASSERT_TRUE(r2.send(GetData{{{InvKind::kTx, id2}}}));
+  const auto got = r2.read_until(MessageType::kTx);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(std::get<TxMsg>(*got).tx, tx2);
+  // ... and announcing it back (it knows it) changes nothing: no getdata.
+  ASSERT_TRUE(r2.send(Inv{{{InvKind::kTx, id2}}}));
+  EXPECT_FALSE(r2.read_until(MessageType::kGetData, 300ms).has_value());
+}
+
+TEST(Network, GetDataForUnknownItemsIsAnsweredNotFound) {
+  Host a;
+  a.node.add_blocks(make_chain(genesis_block(), 2));
+  a.start();
+  RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r.handshake());
+  Hash256 unknown{};
+  unknown[5] = 9;
+  const auto block1 = make_chain(genesis_block(), 1).at(0);
+  ASSERT_TRUE(r.send(GetData{{{InvKind::kBlock, unknown}, {InvKind::kBlock, primitives::block_hash(block1.header)}}}));
+  bool got_notfound = false;
+  bool got_block = false;
+  for (int i = 0; i < 2; ++i) {
+    const auto m = r.read(2s);
+    ASSERT_TRUE(m.has_value());
+    if (const auto* nf = std::get_if<NotFound>(&*m)) {
+      got_notfound = true;
+      EXPECT_EQ(nf->items, (std::vector<InvItem>{{InvKind::kBlock, unknown}}));
+    }
+    if (const auto* b = std::get_if<BlockMsg>(&*m)) {
+      got_block = true;
+      EXPECT_EQ(b->block, block1);
+    }
+  }
+  EXPECT_TRUE(got_notfound);
+  EXPECT_TRUE(got_block);
+  ASSERT_TRUE(r.send(GetData{{{InvKind::kTx, unknown}}}));
+  const auto nf = r.read_until(MessageType::kNotFound);
+  ASSERT_TRUE(nf.has_value());
+  EXPECT_EQ(std::get<NotFound>(*nf).items, (std::vector<InvItem>{{InvKind::kTx, unknown}}));
+}
+
+TEST(Network, GetHeadersIsAnsweredFromTheActiveChain) {
+  Host a;
+  const auto chain = make_chain(genesis_block(), 30);
+  a.node.add_blocks(chain);
+  a.start();
+  RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r.handshake());
+  ASSERT_TRUE(r.send(GetHeaders{{primitives::block_hash(chain[9].header)}, {}}));
+  const auto h = r.read_until(MessageType::kHeaders);
+  ASSERT_TRUE(h.has_value());
+  const auto& headers = std::get<Headers>(*h).headers;
+  ASSERT_EQ(headers.size(), 20U);
+  EXPECT_EQ(headers.front(), chain[10].header);
+  EXPECT_EQ(headers.back(), chain[29].header);
+}
+
+TEST(Network, AddressesAreExchanged) {
+  Host a;
+  a.start();
+  RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+  r.version().listen_port = 4242;
+  ASSERT_TRUE(r.handshake());
+  NetAddress n;
+  n.ip = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+  n.port = 9000;
+  ASSERT_TRUE(r.send(Addr{{n}}));
+  ASSERT_TRUE(r.send(GetAddr{}));
+  const auto m = r.read_until(MessageType::kAddr);
+  ASSERT_TRUE(m.has_value());
+  std::set<std::uint32_t> ports;
+  for (const auto& x : std::get<Addr>(*m).addrs) ports.insert(x.port);
+  // Ours (from its version's listen_port) and the one it told us.
+  EXPECT_TRUE(ports.contains(4242));
+  EXPECT_TRUE(ports.contains(9000));
+}
+
+}  // namespace
+}  // namespace cloudchain::p2p::test

@@ -1,0 +1,107 @@
+#pragma once
+// Test doubles for the network tests (not part of the library).
+//
+// ToyNode: an in-memory NodeHooks. It keeps blocks in a map and an active chain by
+// height, accepts a block whose parent it has (the tip moves when the block extends it),
+// a transaction once, and answers on its own "actor" thread, as the real node does.
+// Headers are checked for linkage and chain id only; a block or header whose timestamp
+// is kBadTimestamp is invalid (sender at fault).
+//
+// make_chain(): the same genesis for every ToyNode, then `n` linked blocks; `fork`
+// varies the blocks' content so two chains from one genesis differ.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "p2p/hooks.hpp"
+#include "p2p/network.hpp"
+
+namespace cloudchain::p2p::test {
+
+inline constexpr std::uint32_t kChainId = 7;
+inline constexpr std::uint64_t kBadTimestamp = 0xBAD;
+
+primitives::Block genesis_block();
+/// `n` blocks on top of `parent` (height of parent + 1 ...).
+std::vector<primitives::Block> make_chain(const primitives::Block& parent, std::size_t n, std::uint32_t fork = 0,
+                                          std::size_t txs_per_block = 0);
+/// A signed-looking transfer (random bytes are fine: the toy node does not verify).
+primitives::Transaction make_tx(std::uint64_t n);
+
+/// Loopback, an ephemeral port, short timeouts (handshake 2 s, ping every 300 ms,
+/// pong 2 s, frame 2 s, idle 10 s).
+NetworkConfig test_config();
+/// Warnings and up on stderr; CLOUDCHAIN_TEST_LOG=debug (or info, ...) shows more.
+std::shared_ptr<spdlog::logger> test_logger();
+/// Polls `pred` every 5 ms until it holds (true) or `timeout` passes (false).
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+class ToyNode final : public NodeHooks {
+ public:
+  explicit ToyNode(std::uint32_t chain_id = kChainId);
+  ~ToyNode() override;
+  ToyNode(const ToyNode&) = delete;
+  ToyNode& operator=(const ToyNode&) = delete;
+
+  /// Adds blocks directly (no network), in order.
+  void add_blocks(const std::vector<primitives::Block>& blocks);
+  /// The genesis hash this node claims (tests of a wrong genesis change it).
+  void set_genesis_hash(const Hash256& h) { m_genesis_hash = h; }
+  /// Delays each submit_block answer (to keep blocks in flight).
+  void set_submit_delay(std::chrono::milliseconds d) { m_submit_delay = d; }
+
+  std::uint64_t height() const;
+  std::size_t submitted_blocks() const { return m_submitted_blocks.load(); }
+  std::vector<Hash256> submitted_order() const;
+  std::set<Hash256> txs() const;
+  void add_tx(const primitives::Transaction& tx);
+
+  // NodeHooks
+  std::uint32_t chain_id() const override { return m_chain_id; }
+  const Hash256& genesis_hash() const override { return m_genesis_hash; }
+  ChainSummary best() const override;
+  std::vector<Hash256> locator() const override;
+  std::vector<primitives::BlockHeader> headers_after(const std::vector<Hash256>& locator, const Hash256& stop,
+                                                     std::size_t max) const override;
+  std::optional<util::Bytes> block_bytes(const Hash256& hash) const override;
+  bool has_block(const Hash256& hash) const override;
+  bool has_tx(const Hash256& txid) const override;
+  void fetch_tx(const Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) override;
+  std::expected<util::Uint256, Verdict> check_headers(
+      const std::vector<primitives::BlockHeader>& headers) const override;
+  void submit_block(primitives::Block block, std::function<void(Verdict)> done) override;
+  void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) override;
+
+ private:
+  void run_actor();
+  void on_actor(std::function<void()> fn);
+  Verdict accept_block(const primitives::Block& block);  // REQUIRES: m_mutex held
+
+  const std::uint32_t m_chain_id;
+  Hash256 m_genesis_hash;
+  std::chrono::milliseconds m_submit_delay{0};
+
+  mutable std::mutex m_mutex;  // guards everything below up to the actor
+  std::map<Hash256, primitives::Block> m_blocks;
+  std::vector<Hash256> m_active;  // by height
+  std::map<Hash256, primitives::Transaction> m_pool;
+  std::vector<Hash256> m_submitted;
+
+  std::atomic<std::size_t> m_submitted_blocks{0};
+
+  std::mutex m_actor_mutex;  // guards m_queue and m_stopping
+  std::condition_variable m_actor_cv;
+  std::deque<std::function<void()>> m_queue;
+  bool m_stopping = false;
+  std::thread m_actor;
+};
+
+}  // namespace cloudchain::p2p::test
