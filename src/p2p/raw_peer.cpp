@@ -36,6 +36,7 @@ RawPeer::~RawPeer() {
 }
 
 bool RawPeer::send_bytes(ByteSpan bytes) {
+  const std::lock_guard lock(m_send_mutex);
   std::size_t off = 0;
   while (off < bytes.size()) {
     const ssize_t n = ::send(m_fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 
 #include "p2p/frame.hpp"
@@ -22,7 +23,9 @@ class RawPeer {
   RawPeer(const RawPeer&) = delete;
   RawPeer& operator=(const RawPeer&) = delete;
 
-  /// False if the socket failed (the node closed it).
+  /// False if the socket failed (the node closed it). Sends are atomic with respect to
+  /// each other (a mutex), so one thread may flood while another reads and answers pings;
+  /// everything else is for one thread.
   bool send_bytes(ByteSpan bytes);
   bool send(const Message& m);
 
@@ -47,6 +50,7 @@ class RawPeer {
   // Fills the decoder; false on timeout/close.
   bool fill(std::chrono::steady_clock::time_point deadline);
 
+  std::mutex m_send_mutex;
   int m_fd = -1;
   Magic m_magic;
   FrameDecoder m_decoder;
