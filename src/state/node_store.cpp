@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/hex.hpp"
+
 namespace cloudchain::state {
 
 namespace {
@@ -85,6 +87,17 @@ std::optional<Bytes> StagingNodeStore::get(const Hash256& hash) const {
   const auto it = m_new.find(hash);
   if (it != m_new.end()) return it->second;
   return m_base.get(hash);
+}
+
+util::Result<Node, StateError> NodeStore::get_node(const Hash256& hash) const {
+  auto bytes = get(hash);
+  if (!bytes) return util::fail(StateError::kMissingNode, util::to_hex(hash));
+  return decode_node(*bytes);
+}
+
+util::Result<Node, StateError> StagingNodeStore::get_node(const Hash256& hash) const {
+  if (auto it = m_new.find(hash); it != m_new.end()) return decode_node(it->second);
+  return m_base.get_node(hash);
 }
 
 void StagingNodeStore::put(const Hash256& hash, Bytes encoding) { m_new.insert_or_assign(hash, std::move(encoding)); }

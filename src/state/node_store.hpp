@@ -85,6 +85,10 @@ class NodeStore {
   /// Stores `encoding` under `hash`. REQUIRES: `hash` is the node's address; writing the
   /// same node twice is harmless (content addressing).
   virtual void put(const Hash256& hash, Bytes encoding) = 0;
+  /// The node under `hash`, decoded. The default is get() + decode_node(); a store that
+  /// keeps nodes decoded (chain::NodeCache) answers without copying an encoding.
+  /// Errors: kMissingNode (detail: the hash in hex), kCorruptNode.
+  virtual util::Result<Node, StateError> get_node(const Hash256& hash) const;
 };
 
 /// Hashes a Hash256 for unordered containers: its first 8 bytes are already uniform.
@@ -116,6 +120,8 @@ class StagingNodeStore final : public NodeStore {
   explicit StagingNodeStore(const NodeStore& base) : m_base(base) {}
   std::optional<Bytes> get(const Hash256& hash) const override;
   void put(const Hash256& hash, Bytes encoding) override;
+  /// A buffered node decoded, else the base store's get_node (its fast path).
+  util::Result<Node, StateError> get_node(const Hash256& hash) const override;
   /// The buffered nodes sorted by hash (a deterministic order), leaving the buffer empty.
   std::vector<StoredNode> take_nodes();
 

@@ -13,11 +13,7 @@ namespace {
 
 using NodeResult = util::Result<Node, StateError>;
 
-NodeResult load_node(const NodeStore& store, const Hash256& hash) {
-  auto bytes = store.get(hash);
-  if (!bytes) return util::fail(StateError::kMissingNode, util::to_hex(hash));
-  return decode_node(*bytes);
-}
+NodeResult load_node(const NodeStore& store, const Hash256& hash) { return store.get_node(hash); }
 
 enum class Shape { kEmpty, kLeaf, kInner, kUnknown };
 
