@@ -109,6 +109,12 @@ rocksdb::ColumnFamilyOptions cf_options(int cf, const std::shared_ptr<rocksdb::C
   };
   o.compression = has(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   if (has(rocksdb::kZSTD)) o.bottommost_compression = rocksdb::kZSTD;
+  if (cf == detail::kStateNodesCf) {
+    // Tree nodes are hashes (incompressible) and the bulk of every block's writes:
+    // compressing them costs flush and compaction CPU for nothing.
+    o.compression = rocksdb::kNoCompression;
+    o.bottommost_compression = rocksdb::kNoCompression;
+  }
   return o;
 }
 
