@@ -67,15 +67,6 @@ void PostGate::close() {
   io = nullptr;
 }
 
-void KnownSet::insert(const Hash256& h) {
-  if (!m_set.insert(h).second) return;
-  m_order.push_back(h);
-  if (m_order.size() > m_capacity) {
-    m_set.erase(m_order.front());
-    m_order.pop_front();
-  }
-}
-
 Network::Impl::Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::logger> l)
     : config(std::move(cfg)), hooks(h), log(l ? std::move(l) : spdlog::default_logger()), limits(limits_from(config)) {
   identity.chain_id = hooks.chain_id();
@@ -218,9 +209,8 @@ void Network::Impl::arm_tick() {
 void Network::Impl::tick() {
   const auto now = SteadyClock::now();
   {
-    const std::lock_guard lock(ban_mutex);
-    const auto wall = unix_ms();
-    std::erase_if(bans, [wall](const auto& kv) { return kv.second.until_ms <= wall; });
+    const std::lock_guard lock(book_mutex);
+    book.expire(unix_ms());
   }
   expire_tx_requests(now);
   for (auto& [id, p] : peers) {
@@ -235,14 +225,33 @@ void Network::Impl::tick() {
 void Network::Impl::dial_some() {
   std::size_t outbound = 0;
   for (const auto& [t, d] : targets) outbound += d.busy ? 1 : 0;
-  const auto now = SteadyClock::now();
+  const std::uint64_t now = unix_ms();
+  // The operator's addresses first (seeds, connect()), banned or not ...
   for (auto& [target, d] : targets) {
-    if (outbound >= config.max_outbound) break;
-    if (d.busy || d.next_try > now) continue;
-    if (!d.manual) {
-      const auto hp = split_host_port(target);
-      if (hp && is_banned(hp->first)) continue;
+    if (outbound >= config.max_outbound) return;
+    if (d.busy || !d.manual || !backoff.ready(target, now)) continue;
+    ++outbound;
+    dial(target);
+  }
+  if (outbound >= config.max_outbound) return;
+  // ... then addresses learned from peers (the sample leaves banned IPs out).
+  std::vector<NetAddress> candidates;
+  {
+    const std::lock_guard lock(book_mutex);
+    candidates = book.sample(4 * config.max_outbound, now);
+  }
+  for (const NetAddress& a : candidates) {
+    if (outbound >= config.max_outbound) return;
+    const std::string target = format_endpoint(a.ip, a.port);
+    if (self_targets.contains(target) || !backoff.ready(target, now)) continue;
+    if (const auto it = targets.find(target); it != targets.end() && it->second.busy) continue;
+    // Already connected to it (it dialled us, or under another name)? Then not again.
+    bool connected = false;
+    for (const auto& [id, p] : peers) {
+      const auto& v = p.conn->version();
+      connected = connected || (p.conn->ip() == format_ip(a.ip) && v && v->listen_port == a.port);
     }
+    if (connected) continue;
     ++outbound;
     dial(target);
   }
@@ -278,15 +287,13 @@ void Network::Impl::dial(const std::string& target) {
 }
 
 void Network::Impl::dial_failed(const std::string& target, const std::string& why) {
+  backoff.failed(target, unix_ms());
   const auto it = targets.find(target);
-  if (it == targets.end()) return;
-  DialTarget& d = it->second;
-  d.busy = false;
-  const auto backoff = std::min<std::chrono::seconds>(
-      std::chrono::seconds(std::int64_t{1} << std::min<std::uint32_t>(d.failures, 6)), kMaxDialBackoff);
-  ++d.failures;
-  d.next_try = SteadyClock::now() + backoff;
-  log->debug("p2p: {} failed ({}); next try in {} s", target, why, backoff.count());
+  if (it != targets.end()) {
+    it->second.busy = false;
+    if (!it->second.manual) targets.erase(it);
+  }
+  log->debug("p2p: {} failed ({}); next try in {} ms", target, why, backoff.delay_ms(target));
 }
 
 Version Network::Impl::our_version() const {
@@ -318,15 +325,24 @@ Peer* Network::Impl::find(std::uint64_t id) {
 }
 
 bool Network::Impl::is_banned(const std::string& ip) {
-  const std::lock_guard lock(ban_mutex);
-  const auto it = bans.find(ip);
-  return it != bans.end() && it->second.until_ms > unix_ms();
+  const auto parsed = parse_ip(ip);
+  const std::lock_guard lock(book_mutex);
+  return parsed && book.is_banned(*parsed, unix_ms());
 }
 
 void Network::Impl::add_ban(const std::string& ip, std::chrono::seconds duration, std::string reason) {
-  const std::lock_guard lock(ban_mutex);
+  const auto parsed = parse_ip(ip);
+  if (!parsed) return;
   const auto secs = static_cast<std::uint64_t>(duration.count());
-  bans[ip] = BanInfo{ip, unix_ms() + secs * 1000, std::move(reason)};
+  const std::lock_guard lock(book_mutex);
+  book.ban(*parsed, unix_ms() + secs * 1000, std::move(reason));
+}
+
+void Network::Impl::learn(const std::string& ip, std::uint32_t listen_port, std::uint64_t last_seen_ms) {
+  const auto parsed = parse_ip(ip);
+  if (!parsed || listen_port == 0 || listen_port > 65535) return;
+  const std::lock_guard lock(book_mutex);
+  book.add(NetAddress{*parsed, listen_port, last_seen_ms}, unix_ms());
 }
 
 void Network::Impl::misbehave(Peer& p, P2pError code, const std::string& detail) {
@@ -348,13 +364,9 @@ void Network::Impl::on_ready(Connection& c) {
   const Version& v = *c.version();
   p->best_height = v.best_height;
   log->info("p2p: peer {} {} ready ({}, height {})", c.id(), c.address(), v.user_agent, v.best_height);
-  if (!p->target.empty()) targets[p->target].failures = 0;
-  // An inbound peer that listens tells us where: a dial target for later.
-  if (c.inbound() && v.listen_port != 0 && targets.size() < kMaxAddressBook) {
-    const std::string t = c.ip().find(':') != std::string::npos ? fmt::format("[{}]:{}", c.ip(), v.listen_port)
-                                                                : fmt::format("{}:{}", c.ip(), v.listen_port);
-    targets.try_emplace(t);
-  }
+  if (!p->target.empty()) backoff.succeeded(p->target);
+  // A peer that listens tells us where: an address for the book (and for getaddr).
+  if (v.listen_port != 0) learn(c.ip(), v.listen_port, unix_ms());
   if (!c.inbound()) c.send(GetAddr{});
   sync_peer_ready(*p);
   refresh_snapshot();
@@ -376,7 +388,8 @@ void Network::Impl::on_closed(Connection& c, const P2pFailure& why) {
   log->info("p2p: peer {} {} disconnected: {} {}", c.id(), c.address(), to_string(why.code), why.detail);
   if (!p.target.empty()) {
     if (why.code == P2pError::kSelfConnection) {
-      targets.erase(p.target);  // ourselves: never again
+      self_targets.insert(p.target);  // ourselves: never again
+      targets.erase(p.target);
     } else {
       dial_failed(p.target, std::string(to_string(why.code)));
     }
@@ -452,6 +465,10 @@ void Network::connect(const std::string& host_port) {
 }
 
 void Network::ban(const std::string& ip, std::chrono::seconds duration) {
+  if (!parse_ip(ip)) {
+    m_impl->log->warn("p2p: ban '{}': not an IP address", ip);
+    return;
+  }
   m_impl->add_ban(ip, duration, "admin");
   post([impl = m_impl.get(), ip] {
     for (auto& [id, p] : impl->peers) {
@@ -461,8 +478,10 @@ void Network::ban(const std::string& ip, std::chrono::seconds duration) {
 }
 
 void Network::unban(const std::string& ip) {
-  const std::lock_guard lock(m_impl->ban_mutex);
-  m_impl->bans.erase(ip);
+  const auto parsed = parse_ip(ip);
+  if (!parsed) return;
+  const std::lock_guard lock(m_impl->book_mutex);
+  m_impl->book.unban(*parsed);
 }
 
 std::vector<PeerInfo> Network::peers() const {
@@ -471,12 +490,9 @@ std::vector<PeerInfo> Network::peers() const {
 }
 
 std::vector<BanInfo> Network::bans() const {
-  const std::lock_guard lock(m_impl->ban_mutex);
   std::vector<BanInfo> out;
-  const auto now = unix_ms();
-  for (const auto& [ip, b] : m_impl->bans) {
-    if (b.until_ms > now) out.push_back(b);
-  }
+  const std::lock_guard lock(m_impl->book_mutex);
+  for (const Ban& b : m_impl->book.bans(unix_ms())) out.push_back(BanInfo{format_ip(b.ip), b.until_ms, b.reason});
   return out;
 }
 

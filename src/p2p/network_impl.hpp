@@ -24,7 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "p2p/addrman.hpp"
 #include "p2p/connection.hpp"
+#include "p2p/inventory.hpp"
 #include "p2p/network.hpp"
 
 namespace cloudchain::p2p {
@@ -46,12 +48,8 @@ inline constexpr std::size_t kMaxPendingGetData = 2 * kMaxInvItems;
 inline constexpr std::size_t kServeBudgetBytes = std::size_t{8} << 20;
 // Items remembered per peer as known to it (announced by or to it).
 inline constexpr std::size_t kKnownInventoryPerPeer = 50'000;
-// Outbound dials that fail back off 1 s, 2 s, 4 s ... up to this.
-inline constexpr std::chrono::seconds kMaxDialBackoff{60};
 // Progress is logged this often while syncing.
 inline constexpr std::chrono::seconds kProgressInterval{5};
-// Dial targets kept (seeds, learned addresses).
-inline constexpr std::size_t kMaxAddressBook = 4096;
 inline constexpr std::string_view kUserAgent = "cloudchaind/0.1.0";
 
 /// A posting gate shared with the NodeHooks callbacks, so that a callback arriving
@@ -63,19 +61,6 @@ struct PostGate {
   void close();
 };
 
-/// A bounded set of items known to a peer: oldest forgotten first.
-class KnownSet {
- public:
-  explicit KnownSet(std::size_t capacity) : m_capacity(capacity) {}
-  bool contains(const Hash256& h) const { return m_set.contains(h); }
-  void insert(const Hash256& h);
-
- private:
-  std::size_t m_capacity;
-  std::set<Hash256> m_set;
-  std::deque<Hash256> m_order;
-};
-
 struct Peer {
   explicit Peer(std::shared_ptr<Connection> c) : conn(std::move(c)) {}
   std::shared_ptr<Connection> conn;
@@ -83,17 +68,17 @@ struct Peer {
   std::uint32_t score = 0;
   bool banned = false;
   std::uint64_t best_height = 0;
-  KnownSet known{kKnownInventoryPerPeer};
+  KnownInventory known{kKnownInventoryPerPeer};
   std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
   std::deque<InvItem> pending_getdata;                     // asked by it, not yet served
   bool getaddr_answered = false;
 };
 
+// An address being dialled or connected to as an outbound peer, or one the operator
+// named (seeds, connect()); learned addresses live in the AddressBook until dialled.
 struct DialTarget {
-  bool manual = false;  // a seed or an admin connect(): dialled even if banned, never dropped
+  bool manual = false;  // a seed or an admin connect(): dialled even if banned, kept
   bool busy = false;    // dialling, or connected as an outbound peer
-  std::uint32_t failures = 0;
-  SteadyClock::time_point next_try{};
 };
 
 struct Network::Impl final : ConnectionOwner {
@@ -118,6 +103,7 @@ struct Network::Impl final : ConnectionOwner {
   // --- bans (network.cpp; any thread) ---
   bool is_banned(const std::string& ip);
   void add_ban(const std::string& ip, std::chrono::seconds duration, std::string reason);
+  void learn(const std::string& ip, std::uint32_t listen_port, std::uint64_t last_seen_ms);
   /// Scores `p` for `code`; at kBanScore bans its IP and closes it. Io thread.
   void misbehave(Peer& p, P2pError code, const std::string& detail);
 
@@ -177,14 +163,16 @@ struct Network::Impl final : ConnectionOwner {
   std::optional<tcp::resolver> resolver;
   std::map<std::uint64_t, Peer> peers;
   std::uint64_t next_id = 1;
-  std::map<std::string, DialTarget> targets;      // "host:port"
+  std::map<std::string, DialTarget> targets;  // "host:port"
+  std::set<std::string> self_targets;         // turned out to be ourselves: never dialled
+  DialBackoff backoff;
   std::map<Hash256, std::uint64_t> tx_in_flight;  // txid -> the peer asked
   std::mt19937_64 rng{std::random_device{}()};
   SteadyClock::time_point last_progress{};
 
-  // --- bans: any thread ---
-  mutable std::mutex ban_mutex;
-  std::map<std::string, BanInfo> bans;  // guarded by ban_mutex; key: ip
+  // --- the address book and the ban list: any thread ---
+  mutable std::mutex book_mutex;
+  AddressBook book{std::random_device{}()};  // guarded by book_mutex
 
   // --- snapshots: written on the io thread, read anywhere ---
   mutable std::mutex snapshot_mutex;

@@ -2,45 +2,11 @@
 // (docs/p2p.md "Gossip"). Io thread only.
 
 #include <fmt/format.h>
-#include <boost/asio/ip/address.hpp>
 #include <variant>
 
 #include "p2p/network_impl.hpp"
 
 namespace cloudchain::p2p {
-
-namespace {
-
-std::optional<NetAddress> net_address(const std::string& target) {
-  const auto colon = target.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::string host = target.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  const auto a = asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;  // a name, not an address: not gossiped
-  unsigned port = 0;
-  for (const char ch : target.substr(colon + 1)) {
-    if (ch < '0' || ch > '9' || port > 65535) return std::nullopt;
-    port = port * 10 + static_cast<unsigned>(ch - '0');
-  }
-  if (port == 0 || port > 65535) return std::nullopt;
-  NetAddress n;
-  const auto v6 = a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
-  n.ip = v6.to_bytes();
-  n.port = port;
-  n.last_seen_ms = unix_ms();
-  return n;
-}
-
-std::string target_of(const NetAddress& n) {
-  const asio::ip::address_v6 v6(n.ip);
-  if (v6.is_v4_mapped())
-    return fmt::format("{}:{}", asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string(), n.port);
-  return fmt::format("[{}]:{}", v6.to_string(), n.port);
-}
-
-}  // namespace
 
 void Network::Impl::on_message(Connection& c, Message message) {
   Peer* p = find(c.id());
@@ -192,18 +158,17 @@ void Network::Impl::handle(Peer& p, const GetAddr& /*getaddr*/) {
   if (p.getaddr_answered) return;
   p.getaddr_answered = true;
   Addr reply;
-  for (const auto& [target, d] : targets) {
-    if (reply.addrs.size() >= kMaxAddrs) break;
-    if (auto n = net_address(target)) reply.addrs.push_back(*n);
+  {
+    const std::lock_guard lock(book_mutex);
+    reply.addrs = book.sample(kMaxAddrs, unix_ms());
   }
   p.conn->send(reply);
 }
 
 void Network::Impl::handle(Peer& /*p*/, const Addr& addr) {
-  for (const NetAddress& n : addr.addrs) {
-    if (targets.size() >= kMaxAddressBook) break;
-    targets.try_emplace(target_of(n));
-  }
+  const std::lock_guard lock(book_mutex);
+  const std::uint64_t now = unix_ms();
+  for (const NetAddress& n : addr.addrs) book.add(n, now);
 }
 
 }  // namespace cloudchain::p2p
