@@ -84,7 +84,7 @@ Connection::Connection(tcp::socket socket, std::uint64_t id, bool inbound, Conne
 
 Connection::~Connection() {
   error_code ignored;
-  m_socket.close(ignored);
+  [[maybe_unused]] const auto r = m_socket.close(ignored);  // nothing to do about it
 }
 
 void Connection::start(Version ours) {
@@ -96,7 +96,7 @@ void Connection::start(Version ours) {
   m_last_receive = now;
   m_ping_nonce_base = random_u64();
   error_code ignored;
-  m_socket.set_option(tcp::no_delay(true), ignored);
+  [[maybe_unused]] const auto r = m_socket.set_option(tcp::no_delay(true), ignored);  // only latency
   send(ours);
   read();
   arm_tick();
@@ -142,9 +142,10 @@ void Connection::write_next() {
 void Connection::close(P2pFailure why) {
   if (m_closed) return;
   m_closed = true;
+  // Errors here (the peer already gone) change nothing: the socket is dropped either way.
   error_code ignored;
-  m_socket.shutdown(tcp::socket::shutdown_both, ignored);
-  m_socket.close(ignored);
+  [[maybe_unused]] const auto r1 = m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+  [[maybe_unused]] const auto r2 = m_socket.close(ignored);
   m_tick.cancel();
   m_control.clear();
   m_bulk.clear();

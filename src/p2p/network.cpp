@@ -164,7 +164,9 @@ void Network::Impl::stop() {
 
 void Network::Impl::shutdown_all() {
   error_code ignored;
-  if (acceptor) acceptor->close(ignored);
+  if (acceptor) {
+    [[maybe_unused]] const auto r = acceptor->close(ignored);  // stopping either way
+  }
   if (timer) timer->cancel();
   if (accept_backoff) accept_backoff->cancel();
   if (resolver) resolver->cancel();
@@ -172,6 +174,7 @@ void Network::Impl::shutdown_all() {
 }
 
 void Network::Impl::accept() {
+  if (!acceptor) return;
   acceptor->async_accept([this](const error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor || !acceptor->is_open()) return;
     if (ec) {
@@ -200,6 +203,7 @@ void Network::Impl::accept() {
 }
 
 void Network::Impl::arm_tick() {
+  if (!timer) return;
   timer->expires_after(tick_interval);
   timer->async_wait([this](const error_code& ec) {
     if (!ec) tick();
@@ -238,7 +242,7 @@ void Network::Impl::dial_some() {
   std::vector<NetAddress> candidates;
   {
     const std::lock_guard lock(book_mutex);
-    candidates = book.sample(4 * config.max_outbound, now);
+    candidates = book.sample(std::size_t{4} * config.max_outbound, now);
   }
   for (const NetAddress& a : candidates) {
     if (outbound >= config.max_outbound) return;
@@ -262,6 +266,7 @@ void Network::Impl::dial(const std::string& target) {
   d.busy = true;
   const auto hp = split_host_port(target);
   if (!hp) return dial_failed(target, "not host:port");
+  if (!resolver) return;
   log->debug("p2p: dialling {}", target);
   resolver->async_resolve(
       hp->first, hp->second, [this, target](const error_code& ec, const tcp::resolver::results_type& results) {
@@ -273,7 +278,7 @@ void Network::Impl::dial(const std::string& target) {
         deadline->async_wait([socket](const error_code& wec) {
           if (!wec) {
             error_code ignored;
-            socket->close(ignored);
+            [[maybe_unused]] const auto r = socket->close(ignored);
           }
         });
         asio::async_connect(*socket, results,
@@ -361,6 +366,7 @@ void Network::Impl::misbehave(Peer& p, P2pError code, const std::string& detail)
 void Network::Impl::on_ready(Connection& c) {
   Peer* p = find(c.id());
   if (p == nullptr) return;
+  if (!c.version()) return;  // unreachable: ready means a version arrived
   const Version& v = *c.version();
   p->best_height = v.best_height;
   log->info("p2p: peer {} {} ready ({}, height {})", c.id(), c.address(), v.user_agent, v.best_height);
@@ -418,7 +424,7 @@ void Network::Impl::refresh_snapshot() {
     info.inbound = c.inbound();
     info.ready = c.ready();
     info.best_height = p.best_height;
-    info.user_agent = c.version() ? c.version()->user_agent : std::string();
+    if (const auto& v = c.version()) info.user_agent = v->user_agent;
     info.score = p.score;
     info.bytes_sent = c.bytes_sent();
     info.bytes_received = c.bytes_received();

@@ -114,8 +114,8 @@ struct Network::Impl final : ConnectionOwner {
   void on_drained(Connection& c) override;
 
   // --- messages and gossip (network_messages.cpp; io thread) ---
-  void handle(Peer& p, Inv inv);
-  void handle(Peer& p, GetData getdata);
+  void handle(Peer& p, const Inv& inv);
+  void handle(Peer& p, const GetData& getdata);
   void handle(Peer& p, const NotFound& notfound);
   void handle(Peer& p, const GetAddr&);
   void handle(Peer& p, const Addr& addr);

@@ -26,7 +26,7 @@ void Network::Impl::on_message(Connection& c, Message message) {
 
 // --- transactions and blocks announced ------------------------------------------------
 
-void Network::Impl::handle(Peer& p, Inv inv) {
+void Network::Impl::handle(Peer& p, const Inv& inv) {
   GetData want;
   const auto now = SteadyClock::now();
   for (const InvItem& item : inv.items) {
@@ -95,7 +95,7 @@ void Network::Impl::announce(const InvItem& item, std::uint64_t except_peer) {
 
 // --- data asked for -------------------------------------------------------------------
 
-void Network::Impl::handle(Peer& p, GetData getdata) {
+void Network::Impl::handle(Peer& p, const GetData& getdata) {
   NotFound dropped;
   for (const InvItem& item : getdata.items) {
     if (p.pending_getdata.size() >= kMaxPendingGetData) {
