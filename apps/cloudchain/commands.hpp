@@ -5,7 +5,8 @@
 // command runs inside CLI11 and every usage error is found before anything happens.
 //
 // One file per command: cmd_keys.cpp, cmd_status.cpp, cmd_balance.cpp, cmd_send.cpp,
-// cmd_anchor.cpp, cmd_verify.cpp, cmd_receipt.cpp, cmd_tx.cpp, cmd_block.cpp.
+// cmd_anchor.cpp, cmd_verify.cpp, cmd_receipt.cpp, cmd_tx.cpp, cmd_block.cpp,
+// cmd_devnet.cpp, cmd_testnet.cpp.
 
 #include <functional>
 
@@ -29,5 +30,7 @@ void add_verify_command(CLI::App& app, Context& ctx, Action& action);
 void add_receipt_command(CLI::App& app, Context& ctx, Action& action);
 void add_tx_command(CLI::App& app, Context& ctx, Action& action);
 void add_block_command(CLI::App& app, Context& ctx, Action& action);
+void add_devnet_command(CLI::App& app, Context& ctx, Action& action);
+void add_testnet_command(CLI::App& app, Context& ctx, Action& action);
 
 }  // namespace cloudchain::cli

@@ -1,0 +1,63 @@
+#pragma once
+// `cloudchain devnet load`: a steady stream of signed transfers across the nodes of a
+// devnet, measured end to end (docs/cli.md "devnet load").
+//
+//   1. Each pre-funded account (D/accounts.json) is assigned to one node (account i to
+//      node i mod N) and its next nonce is read from that node.
+//   2. rate x duration transfers are built (account j mod K sends to the next account,
+//      nonces consecutive per account) and signed on every core before anything is sent,
+//      so signing does not limit the rate.
+//   3. Submitter threads POST them to /v1/txs of each account's node, transaction j at
+//      start + j / rate (an open-loop schedule: a slow node does not slow the offered
+//      rate, it shows up as latency).
+//   4. A tracker polls node0's tip and reads every new block; a transaction counts as
+//      committed when a block holding it is first seen, and its confirmation latency is
+//      that moment minus its submission.
+//   5. After the last submission it waits (at most `wait`) for every accepted
+//      transaction to be committed, then reports.
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "devnet.hpp"
+#include "devnet_create.hpp"
+
+namespace cloudchain::cli::devnet {
+
+struct LoadOptions {
+  double tps = 100;          // offered rate, > 0
+  double duration_s = 10;    // > 0
+  std::uint64_t fee = 1000;  // per transfer: above the default minimum of 1 per byte
+  std::chrono::seconds wait{60};
+  unsigned submitters = 0;    // 0: 4 per node, at least 8
+  unsigned sign_threads = 0;  // 0: one per core
+};
+
+struct LoadReport {
+  std::uint64_t submitted = 0;  // answered 202
+  std::uint64_t rejected = 0;   // answered otherwise (codes below)
+  std::map<std::string, std::uint64_t> reject_codes;
+  std::uint64_t committed = 0;
+  double sign_seconds = 0;
+  double submit_seconds = 0;  // first to last submission
+  double committed_tps = 0;   // committed / (first submission .. last commitment)
+  double latency_p50_ms = 0;
+  double latency_p99_ms = 0;
+  double latency_max_ms = 0;
+  std::uint64_t first_height = 0;  // node0's tip before the first submission
+  std::uint64_t last_height = 0;
+};
+
+/// Runs the load against the running devnet `state`. Progress lines go to `progress`.
+/// Errors (a sentence): a node unreachable when reading nonces, an account unknown.
+util::Result<LoadReport, std::string> run_load(const State& state, const std::vector<Account>& accounts,
+                                               const LoadOptions& options, std::ostream& progress);
+
+/// The value below which `fraction` of `sorted` lies (nearest rank); 0 when empty.
+double percentile(const std::vector<double>& sorted, double fraction);
+
+}  // namespace cloudchain::cli::devnet
