@@ -1,0 +1,230 @@
+// SyncPlanner, part 2: the download path, block requests and their timeouts, the order
+// blocks are handed to the node in, and progress figures.
+#include <algorithm>
+#include <cmath>
+
+#include "p2p/sync.hpp"
+
+namespace cloudchain::p2p {
+
+namespace {
+
+constexpr std::size_t kMaxMissingRemembered = 4096;
+
+}  // namespace
+
+// ---- the path ----------------------------------------------------------------------
+
+void SyncPlanner::rebuild_path() {
+  std::deque<util::Hash256> path;
+  if (m_best) {
+    for (auto it = m_tree.find(*m_best); it != m_tree.end(); it = m_tree.find(it->second.parent)) {
+      path.push_front(it->first);
+    }
+  }
+  m_path = std::move(path);
+  m_path_base = m_path.empty() ? m_tip.height : m_tree.at(m_path.front()).height - 1;
+  m_path_height.clear();
+  for (std::size_t i = 0; i < m_path.size(); ++i) m_path_height.emplace(m_path[i], m_path_base + 1 + i);
+  // Blocks off the new path are no longer wanted; a late delivery of one is still
+  // accepted (it stays in its peer's `asked`) and dropped.
+  std::erase_if(m_downloads, [this](const auto& entry) { return !m_path_height.contains(entry.first); });
+  m_next_submit = 0;
+  while (m_next_submit < m_path.size()) {
+    auto it = m_downloads.find(m_path[m_next_submit]);
+    if (it == m_downloads.end() || it->second.state != State::kSubmitted) break;
+    ++m_next_submit;
+  }
+}
+
+// The node connected the path block at `height`: it and everything below leave the path.
+void SyncPlanner::drop_path_through(std::uint64_t height) {
+  while (!m_path.empty() && m_path_base < height) {
+    const util::Hash256 hash = m_path.front();
+    m_path.pop_front();
+    m_downloads.erase(hash);
+    m_tree.erase(hash);
+    m_path_height.erase(hash);
+    ++m_path_base;
+    if (m_next_submit > 0) --m_next_submit;
+  }
+}
+
+std::uint64_t SyncPlanner::peer_path_height(const Peer& p) const {
+  if (!p.best_known) return 0;
+  auto it = m_path_height.find(*p.best_known);
+  return it == m_path_height.end() ? 0 : it->second;
+}
+
+// ---- blocks ------------------------------------------------------------------------
+
+util::Result<void, P2pError> SyncPlanner::on_block(PeerId peer, primitives::Block block) {
+  const util::Hash256 hash = primitives::block_hash(block.header);
+  auto pit = m_peers.find(peer);
+  if (pit == m_peers.end() || pit->second.asked.erase(hash) == 0) {
+    return util::fail(P2pError::kUnrequestedData, "a block not asked for");
+  }
+  auto it = m_downloads.find(hash);
+  if (it == m_downloads.end()) return {};  // no longer on the path
+  Download& d = it->second;
+  if (d.state == State::kReceived || d.state == State::kSubmitted) return {};  // another peer was faster
+  d.state = State::kReceived;
+  d.block = std::move(block);
+  return {};
+}
+
+void SyncPlanner::on_notfound(PeerId peer, const util::Hash256& hash) {
+  auto pit = m_peers.find(peer);
+  if (pit == m_peers.end() || pit->second.asked.erase(hash) == 0) return;
+  Peer& p = pit->second;
+  if (p.missing.size() >= kMaxMissingRemembered) p.missing.clear();
+  p.missing.insert(hash);
+  auto it = m_downloads.find(hash);
+  if (it != m_downloads.end() && it->second.state == State::kInFlight && it->second.peer == peer) {
+    it->second.state = State::kQueued;
+  }
+}
+
+std::vector<primitives::Block> SyncPlanner::take_ready() {
+  std::vector<primitives::Block> out;
+  while (m_next_submit < m_path.size()) {
+    auto it = m_downloads.find(m_path[m_next_submit]);
+    if (it == m_downloads.end()) break;
+    Download& d = it->second;
+    if (d.state == State::kReceived && d.block.has_value()) {
+      out.push_back(std::move(d.block.value()));
+      d.block.reset();
+      d.state = State::kSubmitted;
+    } else if (d.state != State::kSubmitted) {
+      break;
+    }
+    ++m_next_submit;
+  }
+  return out;
+}
+
+std::size_t SyncPlanner::in_flight(PeerId peer) const {
+  return static_cast<std::size_t>(std::ranges::count_if(m_downloads, [peer](const auto& entry) {
+    return entry.second.state == State::kInFlight && entry.second.peer == peer;
+  }));
+}
+
+// ---- planning ----------------------------------------------------------------------
+
+Tick SyncPlanner::tick(std::uint64_t now_ms) {
+  Tick out;
+  expire_requests(now_ms, out);
+  want_headers(now_ms, out);
+  assign_requests(now_ms, out);
+  return out;
+}
+
+void SyncPlanner::expire_requests(std::uint64_t now_ms, Tick& out) {
+  std::set<PeerId> stalled;
+  for (auto& [hash, d] : m_downloads) {
+    if (d.state != State::kInFlight || d.since_ms + m_limits.block_timeout_ms > now_ms) continue;
+    d.state = State::kQueued;
+    stalled.insert(d.peer);
+  }
+  for (auto& [id, p] : m_peers) {
+    if (p.headers_since_ms && *p.headers_since_ms + m_limits.headers_timeout_ms <= now_ms) {
+      p.headers_since_ms.reset();
+      stalled.insert(id);
+    }
+  }
+  for (const PeerId id : stalled) {
+    auto it = m_peers.find(id);
+    if (it == m_peers.end() || it->second.stalled) continue;
+    it->second.stalled = true;
+    out.stalled.push_back(id);
+  }
+}
+
+void SyncPlanner::want_headers(std::uint64_t now_ms, Tick& out) {
+  std::size_t outstanding = static_cast<std::size_t>(
+      std::ranges::count_if(m_peers, [](const auto& entry) { return entry.second.headers_since_ms.has_value(); }));
+  const auto has_room = [&] {
+    return m_tree.size() + (outstanding + 1) * m_limits.headers_per_batch <= m_limits.max_headers;
+  };
+  for (auto& [id, p] : m_peers) {
+    if (!p.wants_headers || p.headers_since_ms || p.stalled) continue;
+    if (!has_room()) prune_to_best();
+    if (!has_room()) return;  // asked again once blocks connect and free the tree
+    p.wants_headers = false;
+    p.headers_since_ms = now_ms;
+    ++outstanding;
+    out.getheaders.push_back(id);
+  }
+}
+
+void SyncPlanner::assign_requests(std::uint64_t now_ms, Tick& out) {
+  std::map<PeerId, std::size_t> load;
+  for (const auto& [hash, d] : m_downloads) {
+    if (d.state == State::kInFlight) ++load[d.peer];
+  }
+  std::map<PeerId, std::vector<util::Hash256>> batches;
+  const std::size_t end = std::min(m_path.size(), m_limits.window);
+  for (std::size_t i = 0; i < end; ++i) {
+    const util::Hash256& hash = m_path[i];
+    auto [it, created] = m_downloads.try_emplace(hash);
+    Download& d = it->second;
+    if (created && chain_point(hash)) d.state = State::kSubmitted;  // the node stored it already
+    if (d.state != State::kQueued) continue;
+    const auto peer = pick_peer(hash, m_path_base + 1 + i, load);
+    if (!peer) continue;
+    d = Download{State::kInFlight, *peer, now_ms, std::nullopt};
+    m_peers.at(*peer).asked.insert(hash);
+    ++load[*peer];
+    batches[*peer].push_back(hash);
+  }
+  for (auto& [peer, hashes] : batches) out.getdata.push_back(BlockRequest{peer, std::move(hashes)});
+}
+
+// The least busy peer that has the block and room for one more request.
+std::optional<PeerId> SyncPlanner::pick_peer(const util::Hash256& hash, std::uint64_t height,
+                                             const std::map<PeerId, std::size_t>& load) const {
+  std::optional<PeerId> best;
+  std::size_t best_load = m_limits.max_in_flight_per_peer;
+  for (const auto& [id, p] : m_peers) {
+    if (p.stalled || peer_path_height(p) < height || p.missing.contains(hash)) continue;
+    const auto it = load.find(id);
+    const std::size_t busy = it == load.end() ? 0 : it->second;
+    if (busy < best_load) {
+      best = id;
+      best_load = busy;
+    }
+  }
+  return best;
+}
+
+// ---- progress ----------------------------------------------------------------------
+
+// Blocks connected per second since the last sample at least kRateWindowMs old (or
+// since the planner started, if younger).
+double SyncPlanner::rate(std::uint64_t now_ms) const {
+  const auto* base = &m_samples.front();
+  for (const auto& s : m_samples) {
+    if (s.first + kRateWindowMs <= now_ms) base = &s;
+  }
+  if (now_ms <= base->first || m_tip.height <= base->second) return 0.0;
+  return static_cast<double>(m_tip.height - base->second) * 1000.0 / static_cast<double>(now_ms - base->first);
+}
+
+SyncProgress SyncPlanner::progress(std::uint64_t now_ms) const {
+  SyncProgress s;
+  const ChainPoint best = best_header();
+  s.syncing = m_best.has_value();
+  s.height = m_tip.height;
+  s.target_height = std::max(best.height, m_tip.height);
+  if (s.syncing && s.target_height > 0) {
+    s.percent = 100.0 * static_cast<double>(s.height) / static_cast<double>(s.target_height);
+  }
+  s.blocks_per_second = rate(now_ms);
+  if (s.syncing && s.blocks_per_second > 0.0) {
+    const double remaining = static_cast<double>(s.target_height - s.height);
+    s.eta_seconds = static_cast<std::uint64_t>(std::ceil(remaining / s.blocks_per_second));
+  }
+  return s;
+}
+
+}  // namespace cloudchain::p2p
