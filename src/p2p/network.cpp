@@ -55,6 +55,11 @@ std::string ip_of(const tcp::endpoint& ep) {
 
 }  // namespace
 
+std::uint64_t steady_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now().time_since_epoch()).count());
+}
+
 bool PostGate::post(std::function<void()> fn) {
   const std::lock_guard lock(mutex);
   if (io == nullptr) return false;
@@ -68,7 +73,11 @@ void PostGate::close() {
 }
 
 Network::Impl::Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::logger> l)
-    : config(std::move(cfg)), hooks(h), log(l ? std::move(l) : spdlog::default_logger()), limits(limits_from(config)) {
+    : config(std::move(cfg)),
+      hooks(h),
+      log(l ? std::move(l) : spdlog::default_logger()),
+      limits(limits_from(config)),
+      planner(point_of(hooks.best()), steady_ms()) {
   identity.chain_id = hooks.chain_id();
   identity.genesis = hooks.genesis_hash();
   identity.nonce = rng();
@@ -366,8 +375,9 @@ void Network::Impl::misbehave(Peer& p, P2pError code, const std::string& detail)
 void Network::Impl::on_ready(Connection& c) {
   Peer* p = find(c.id());
   if (p == nullptr) return;
-  if (!c.version()) return;  // unreachable: ready means a version arrived
-  const Version& v = *c.version();
+  const auto& version = c.version();
+  if (!version) return;  // unreachable: ready means a version arrived
+  const Version& v = *version;
   p->best_height = v.best_height;
   log->info("p2p: peer {} {} ready ({}, height {})", c.id(), c.address(), v.user_agent, v.best_height);
   if (!p->target.empty()) backoff.succeeded(p->target);

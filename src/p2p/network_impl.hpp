@@ -28,6 +28,7 @@
 #include "p2p/connection.hpp"
 #include "p2p/inventory.hpp"
 #include "p2p/network.hpp"
+#include "p2p/sync.hpp"
 
 namespace cloudchain::p2p {
 
@@ -81,6 +82,10 @@ struct DialTarget {
   bool busy = false;    // dialling, or connected as an outbound peer
 };
 
+/// A steady clock in milliseconds (the SyncPlanner's time).
+std::uint64_t steady_ms();
+inline ChainPoint point_of(const ChainSummary& s) { return ChainPoint{s.hash, s.height, s.work}; }
+
 struct Network::Impl final : ConnectionOwner {
   Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::logger> l);
   ~Impl() override;
@@ -129,6 +134,9 @@ struct Network::Impl final : ConnectionOwner {
   Peer* find(std::uint64_t id);
 
   // --- sync (network_sync.cpp; io thread) ---
+  void sync_run();
+  void follow_tip();
+  void on_block_verdict(const Hash256& hash, const Verdict& v);
   void sync_peer_ready(Peer& p);
   void sync_block_announced(Peer& p, const Hash256& hash);
   void sync_headers(Peer& p, Headers headers);
@@ -169,6 +177,8 @@ struct Network::Impl final : ConnectionOwner {
   std::map<Hash256, std::uint64_t> tx_in_flight;  // txid -> the peer asked
   std::mt19937_64 rng{std::random_device{}()};
   SteadyClock::time_point last_progress{};
+  SyncPlanner planner;
+  std::map<Hash256, std::uint64_t> block_sources;  // submitted block -> the peer it came from
 
   // --- the address book and the ban list: any thread ---
   mutable std::mutex book_mutex;

@@ -132,7 +132,8 @@ void ToyNode::add_blocks(const std::vector<primitives::Block>& blocks) {
 Verdict ToyNode::accept_block(const primitives::Block& block) {
   Verdict v;
   const Hash256 hash = primitives::block_hash(block.header);
-  if (block.header.timestamp_ms == kBadTimestamp || block.header.chain_id != m_chain_id) {
+  const bool bad_tx = std::any_of(block.txs.begin(), block.txs.end(), [](const auto& tx) { return tx.fee == kBadFee; });
+  if (bad_tx || block.header.timestamp_ms == kBadTimestamp || block.header.chain_id != m_chain_id) {
     v.sender_at_fault = true;
     v.code = "bad_block";
     return v;

@@ -4,8 +4,9 @@
 // ToyNode: an in-memory NodeHooks. It keeps blocks in a map and an active chain by
 // height, accepts a block whose parent it has (the tip moves when the block extends it),
 // a transaction once, and answers on its own "actor" thread, as the real node does.
-// Headers are checked for linkage and chain id only; a block or header whose timestamp
-// is kBadTimestamp is invalid (sender at fault).
+// Headers are checked for linkage and chain id only; a header whose timestamp is
+// kBadTimestamp is invalid, and so is a block carrying a transaction whose fee is
+// kBadFee (sender at fault either way).
 //
 // make_chain(): the same genesis for every ToyNode, then `n` linked blocks; `fork`
 // varies the blocks' content so two chains from one genesis differ.
@@ -28,6 +29,7 @@ namespace cloudchain::p2p::test {
 
 inline constexpr std::uint32_t kChainId = 7;
 inline constexpr std::uint64_t kBadTimestamp = 0xBAD;
+inline constexpr std::uint64_t kBadFee = 0xBAD;
 
 primitives::Block genesis_block();
 /// `n` blocks on top of `parent` (height of parent + 1 ...).

@@ -1,0 +1,233 @@
+// Headers-first sync and block gossip over real TCP on 127.0.0.1, between Networks on
+// ToyNodes, and against scripted peers that vanish or lie.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "p2p/network.hpp"
+#include "p2p/raw_peer.hpp"
+#include "p2p/test_node.hpp"
+
+namespace cloudchain::p2p::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Host {
+  explicit Host(NetworkConfig c = test_config()) : config(std::move(c)) {}
+  void start() {
+    net = std::make_unique<Network>(config, node, test_logger());
+    const auto r = net->start();
+    ASSERT_TRUE(r.has_value()) << r.error().detail;
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(net->listen_port()); }
+  std::uint16_t port() const { return net->listen_port(); }
+  std::size_t ready_peers() const {
+    std::size_t n = 0;
+    for (const auto& p : net->peers()) n += p.ready ? 1 : 0;
+    return n;
+  }
+  NetworkConfig config;
+  ToyNode node;
+  std::unique_ptr<Network> net;
+};
+
+Hash256 hash_of(const primitives::Block& b) { return primitives::block_hash(b.header); }
+
+// Heights of the blocks a node was handed, in the order it got them.
+std::vector<std::uint64_t> submitted_heights(const ToyNode& node, const std::vector<primitives::Block>& chain) {
+  std::map<Hash256, std::uint64_t> height;
+  for (const auto& b : chain) height[hash_of(b)] = b.header.height;
+  std::vector<std::uint64_t> out;
+  for (const auto& h : node.submitted_order()) out.push_back(height.contains(h) ? height[h] : 0);
+  return out;
+}
+
+TEST(Sync, AFewHundredBlocksFromTwoPeersInParallelInOrder) {
+  const auto chain = make_chain(genesis_block(), 400, 0, 3);
+  Host a;
+  Host b;
+  a.node.add_blocks(chain);
+  b.node.add_blocks(chain);
+  a.start();
+  b.start();
+  Host c;
+  c.config.seeds = {a.address(), b.address()};
+  c.node.set_submit_delay(1ms);  // keeps the download going long enough to watch it
+  c.start();
+  ASSERT_TRUE(wait_until([&] { return c.ready_peers() == 2; }));
+  EXPECT_TRUE(wait_until([&] { return c.net->sync_status().syncing; }, 5s));
+  const auto during = c.net->sync_status();
+  EXPECT_EQ(during.target_height, 400U);
+  ASSERT_TRUE(wait_until([&] { return c.node.height() == 400; }, 30s)) << c.node.height();
+  EXPECT_EQ(c.node.best().hash, hash_of(chain.back()));
+
+  // Handed to the node once each, in height order.
+  const auto heights = submitted_heights(c.node, chain);
+  ASSERT_EQ(heights.size(), 400U);
+  for (std::size_t i = 0; i < heights.size(); ++i) EXPECT_EQ(heights[i], i + 1);
+
+  // Both peers served a real share of the blocks (parallel download).
+  std::uint64_t from_a = 0;
+  std::uint64_t from_b = 0;
+  for (const auto& p : c.net->peers()) {
+    if (p.address == a.address()) from_a = p.bytes_received;
+    if (p.address == b.address()) from_b = p.bytes_received;
+  }
+  const std::uint64_t block_bytes = primitives::encode(chain[0]).size();
+  EXPECT_GT(from_a, 40 * block_bytes) << from_a << " " << from_b;
+  EXPECT_GT(from_b, 40 * block_bytes) << from_a << " " << from_b;
+
+  EXPECT_TRUE(wait_until([&] { return !c.net->sync_status().syncing; }));
+  const auto done = c.net->sync_status();
+  EXPECT_EQ(done.height, 400U);
+  EXPECT_EQ(done.percent, 100.0);
+}
+
+TEST(Sync, ANewBlockIsGossipedAcrossTwoHops) {
+  const auto chain = make_chain(genesis_block(), 12);
+  Host a;
+  a.node.add_blocks(std::vector(chain.begin(), chain.begin() + 10));
+  a.start();
+  Host b;
+  b.config.seeds = {a.address()};
+  b.start();
+  Host c;
+  c.config.seeds = {b.address()};
+  c.start();
+  ASSERT_TRUE(wait_until([&] { return b.node.height() == 10 && c.node.height() == 10; }, 10s));
+  for (std::size_t i = 10; i < 12; ++i) {
+    a.node.add_blocks({chain[i]});
+    a.net->announce_block(hash_of(chain[i]), chain[i].header.height);
+    ASSERT_TRUE(wait_until([&] { return c.node.height() == i + 1; })) << i;
+  }
+  EXPECT_EQ(c.node.best().hash, hash_of(chain.back()));
+  EXPECT_TRUE(a.net->bans().empty());
+  EXPECT_TRUE(b.net->bans().empty());
+  EXPECT_TRUE(c.net->bans().empty());
+}
+
+// A scripted peer that claims the chain: it answers getheaders from `source` and
+// records the getdata it is sent, answering none.
+struct ClaimingPeer {
+  ClaimingPeer(std::uint16_t port, const ToyNode& source_node)
+      : peer(port, source_node.genesis_hash()), source(source_node) {}
+  bool handshake() {
+    const auto best = source.best();
+    peer.version().best_hash = best.hash;
+    return peer.handshake(best.height);
+  }
+  // Serves headers until a getdata arrives; returns its block hashes.
+  std::vector<Hash256> serve_headers_until_getdata(std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto m = peer.read(200ms);
+      if (!m) continue;
+      if (const auto* gh = std::get_if<GetHeaders>(&*m)) {
+        peer.send(Headers{source.headers_after(gh->locator, gh->stop, kMaxHeaders)});
+      } else if (const auto* gd = std::get_if<GetData>(&*m)) {
+        std::vector<Hash256> out;
+        for (const auto& item : gd->items) out.push_back(item.hash);
+        return out;
+      }
+    }
+    return {};
+  }
+  RawPeer peer;
+  const ToyNode& source;
+};
+
+TEST(Sync, BlocksAskedOfAPeerThatDisappearsAreAskedOfAnother) {
+  const auto chain = make_chain(genesis_block(), 200);
+  Host a;
+  a.node.add_blocks(chain);
+  a.start();
+  Host c;
+  c.start();
+  auto liar = std::make_unique<ClaimingPeer>(c.port(), a.node);
+  ASSERT_TRUE(liar->handshake());
+  const auto asked = liar->serve_headers_until_getdata();
+  ASSERT_FALSE(asked.empty());
+  EXPECT_LE(asked.size(), 16U);
+  // The honest source joins; then the first peer vanishes with its requests.
+  c.net->connect(a.address());
+  ASSERT_TRUE(wait_until([&] { return c.ready_peers() == 2; }));
+  liar.reset();
+  ASSERT_TRUE(wait_until([&] { return c.node.height() == 200; }, 20s)) << c.node.height();
+  const auto order = c.node.submitted_order();
+  for (const auto& h : asked) EXPECT_NE(std::find(order.begin(), order.end(), h), order.end());
+  EXPECT_TRUE(c.net->bans().empty());
+}
+
+TEST(Sync, AnInvalidBlockBansItsSender) {
+  const auto chain = make_chain(genesis_block(), 5);
+  ToyNode source;
+  source.add_blocks(chain);
+  Host c;
+  c.start();
+  RawPeer honest(c.port(), c.node.genesis_hash());
+  ASSERT_TRUE(honest.handshake());
+  ClaimingPeer bad(c.port(), source);
+  ASSERT_TRUE(bad.handshake());
+  const auto asked = bad.serve_headers_until_getdata();
+  ASSERT_EQ(asked.size(), 5U);
+  for (auto block : chain) {
+    // Same header (so it is the block asked for), but the body breaks a rule.
+    if (block.header.height == 3) {
+      auto tx = make_tx(99);
+      tx.fee = kBadFee;
+      block.txs.push_back(tx);
+    }
+    ASSERT_TRUE(bad.peer.send(BlockMsg{block}));
+  }
+  EXPECT_TRUE(bad.peer.closed_within(5s));
+  EXPECT_TRUE(wait_until([&] {
+    const auto bans = c.net->bans();
+    return bans.size() == 1 && bans[0].reason == "p2p_invalid_block";
+  }));
+  EXPECT_EQ(c.node.height(), 2U);
+  ASSERT_TRUE(honest.send(Ping{5}));
+  EXPECT_TRUE(honest.read_until(MessageType::kPong).has_value());
+}
+
+TEST(Sync, InvalidHeadersBanTheirSender) {
+  auto chain = make_chain(genesis_block(), 5);
+  ToyNode source;
+  source.add_blocks(chain);
+  Host c;
+  c.start();
+  RawPeer bad(c.port(), c.node.genesis_hash());
+  bad.version().best_hash = hash_of(chain.back());
+  ASSERT_TRUE(bad.handshake(5));
+  const auto gh = bad.read_until(MessageType::kGetHeaders);
+  ASSERT_TRUE(gh.has_value());
+  auto headers = source.headers_after(std::get<GetHeaders>(*gh).locator, {}, kMaxHeaders);
+  ASSERT_EQ(headers.size(), 5U);
+  headers[2].timestamp_ms = kBadTimestamp;
+  ASSERT_TRUE(bad.send(Headers{headers}));
+  EXPECT_TRUE(bad.closed_within(3s));
+  EXPECT_TRUE(wait_until([&] {
+    const auto bans = c.net->bans();
+    return bans.size() == 1 && bans[0].reason == "p2p_invalid_headers";
+  }));
+}
+
+TEST(Sync, HeadersNobodyAskedForScore) {
+  const auto chain = make_chain(genesis_block(), 3);
+  Host c;
+  c.start();
+  RawPeer peer(c.port(), c.node.genesis_hash());
+  ASSERT_TRUE(peer.handshake());  // height 0: nothing to ask it
+  std::vector<primitives::BlockHeader> headers;
+  for (const auto& b : chain) headers.push_back(b.header);
+  ASSERT_TRUE(peer.send(Headers{headers}));
+  ASSERT_TRUE(peer.send(Ping{1}));
+  ASSERT_TRUE(peer.read_until(MessageType::kPong).has_value());
+  ASSERT_TRUE(wait_until([&] { return !c.net->peers().empty() && c.net->peers()[0].score == 20; }));
+  EXPECT_EQ(c.node.height(), 0U);
+}
+
+}  // namespace
+}  // namespace cloudchain::p2p::test
