@@ -50,8 +50,8 @@ void Network::Impl::handle(Peer& p, TxMsg msg) {
   if (p.tx_requests.erase(id) == 0) return misbehave(p, P2pError::kUnrequestedData, "a transaction not asked for");
   tx_in_flight.erase(id);
   p.known.insert(id);
-  hooks.submit_tx(std::move(msg.tx), [gate = gate, this, peer = p.conn->id(), id](Verdict v) {
-    gate->post([this, peer, id, v = std::move(v)] {
+  hooks.submit_tx(std::move(msg.tx), [post_gate = gate, this, peer = p.conn->id(), id](Verdict v) {
+    post_gate->post([this, peer, id, v = std::move(v)] {
       if (v.accepted) announce(InvItem{InvKind::kTx, id}, peer);
       if (Peer* from = find(peer); from != nullptr && !v.accepted && v.sender_at_fault) {
         misbehave(*from, P2pError::kInvalidTx, fmt::format("{}: {}", v.code, v.detail));
@@ -126,9 +126,9 @@ void Network::Impl::serve_getdata(Peer& p) {
           encode_raw_frame(magic, static_cast<std::uint16_t>(MessageType::kBlock), *bytes)));
       continue;
     }
-    hooks.fetch_tx(item.hash, [gate = gate, this, peer = p.conn->id(),
+    hooks.fetch_tx(item.hash, [post_gate = gate, this, peer = p.conn->id(),
                                hash = item.hash](std::optional<primitives::Transaction> tx) {
-      gate->post([this, peer, hash, tx = std::move(tx)] {
+      post_gate->post([this, peer, hash, tx = std::move(tx)] {
         Peer* to = find(peer);
         if (to == nullptr) return;
         if (!tx) return to->conn->send(NotFound{{InvItem{InvKind::kTx, hash}}});

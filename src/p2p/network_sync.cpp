@@ -83,8 +83,8 @@ void Network::Impl::follow_tip() {
 void Network::Impl::sync_run() {
   for (primitives::Block& block : planner.take_ready()) {
     const Hash256 hash = primitives::block_hash(block.header);
-    hooks.submit_block(std::move(block), [gate = gate, this, hash](Verdict v) {
-      gate->post([this, hash, v = std::move(v)] { on_block_verdict(hash, v); });
+    hooks.submit_block(std::move(block), [post_gate = gate, this, hash](Verdict v) {
+      post_gate->post([this, hash, v = std::move(v)] { on_block_verdict(hash, v); });
     });
   }
   const Tick tick = planner.tick(steady_ms());

@@ -214,6 +214,27 @@ TEST(Sync, InvalidHeadersBanTheirSender) {
   }));
 }
 
+TEST(Sync, TheNetworkGoesAwayWhileTheNodeStillAnswers) {
+  // Verdicts for blocks handed over before stop() arrive after it, and after the
+  // Network is destroyed: they are dropped (the post gate), nothing touches freed memory.
+  const auto chain = make_chain(genesis_block(), 300);
+  Host a;
+  a.node.add_blocks(chain);
+  a.start();
+  Host c;
+  c.config.seeds = {a.address()};
+  c.node.set_submit_delay(5ms);
+  c.start();
+  ASSERT_TRUE(wait_until([&] { return c.node.submitted_blocks() >= 5; }));
+  c.net->stop();
+  EXPECT_FALSE(c.net->post([] {}));
+  c.net.reset();
+  const std::size_t before = c.node.submitted_blocks();
+  ASSERT_TRUE(wait_until([&] { return c.node.submitted_blocks() > before; }, 2s));  // the actor goes on
+  std::this_thread::sleep_for(100ms);
+  EXPECT_LT(c.node.height(), 300U);
+}
+
 TEST(Sync, HeadersNobodyAskedForScore) {
   const auto chain = make_chain(genesis_block(), 3);
   Host c;
