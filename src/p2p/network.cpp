@@ -293,7 +293,6 @@ void Network::Impl::dial(const std::string& target) {
         asio::async_connect(*socket, results,
                             [this, target, socket, deadline](const error_code& cec, const tcp::endpoint&) {
                               deadline->cancel();
-                              if (cec == asio::error::operation_aborted && (!timer || stopped)) return;
                               if (cec) return dial_failed(target, "connect: " + cec.message());
                               add_peer(std::move(*socket), false, target);
                             });
