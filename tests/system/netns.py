@@ -46,7 +46,7 @@ import subprocess
 import sys
 import threading
 import zlib
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import harness
 
@@ -528,6 +528,15 @@ def wait_all(predicate_by_node, nodes, timeout: float, what: str, interval: floa
                             on_timeout=lambda: "\n".join(n.log_tail(25) for n in nodes))
 
 
+def easiest_pow(genesis: dict) -> None:
+    """For init_network(genesis=...): every block at the pow limit (Bitcoin regtest's
+    0x207fffff: about two hashes a block) and a 1 ms target spacing, so ASERT never
+    makes it harder. A node then mines as fast as it can connect blocks (about 180
+    blocks/s on a 2-core machine): thousands of blocks in seconds, by the real miner."""
+    genesis["pow"]["genesis_bits"] = "207fffff"
+    genesis["pow"]["target_block_time_ms"] = 1
+
+
 # Short P2P timeouts for tests that cut links: a stalled connection is noticed within
 # about 2 s (no pong) and a dial into a dead link gives up after 2 s, so a healed link
 # is used again within seconds instead of the defaults' tens of seconds.
@@ -542,19 +551,26 @@ FAST_P2P = {
 
 def init_network(test: harness.SystemTestCase, topology: Topology, block_time_ms: int,
                  seeds: dict[int, Iterable[int]] | None = None, p2p: dict[str, object] | None = None,
-                 allocations: dict[str, int] | None = None) -> list[NetnsNode]:
+                 allocations: dict[str, int] | None = None,
+                 genesis: Callable[[dict], None] | None = None) -> list[NetnsNode]:
     """One NetnsNode per namespace of `topology`, registered with `test` (so tearDown
     kills them and prints their logs on failure): node 0 runs `cloudchaind init`, the
     others init and then take node 0's genesis.json (init stamps the time, so separate
     inits would be separate chains). seeds[i] lists the nodes node i dials (default:
-    every other node); `p2p` sets [p2p] keys of every config.toml."""
+    every other node); `p2p` sets [p2p] keys of every config.toml; `genesis`, if given,
+    edits node 0's genesis.json (as a dict) before the others take it."""
     nodes = [NetnsNode(test.tmp, topology, i) for i in range(topology.n)]
     test.nodes.extend(nodes)
     nodes[0].init(allocations=allocations, block_time_ms=block_time_ms)
-    genesis = (nodes[0].home / "genesis.json").read_bytes()
+    genesis_path = nodes[0].home / "genesis.json"
+    if genesis is not None:
+        doc = json.loads(genesis_path.read_text())
+        genesis(doc)
+        genesis_path.write_text(json.dumps(doc, indent=2) + "\n")
+    genesis_bytes = genesis_path.read_bytes()
     for node in nodes[1:]:
         node.init(allocations=allocations, block_time_ms=block_time_ms)
-        (node.home / "genesis.json").write_bytes(genesis)
+        (node.home / "genesis.json").write_bytes(genesis_bytes)
     for i, node in enumerate(nodes):
         targets = seeds.get(i, ()) if seeds is not None else [j for j in range(topology.n) if j != i]
         node.seeds = [nodes[j].p2p_address for j in targets]

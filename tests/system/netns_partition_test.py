@@ -1,10 +1,12 @@
 """Partition 2|2 and heal, on real addresses: four PoW nodes, one per network namespace
 (netns.py), each dialling the other three, all mining one thread. They converge; the LAN
 is split into {n0, n1} | {n2, n3} until each side has extended its own chain past the
-other's (each side's tip is not on the other side's chain); mining stops, the heavier
-side is read from cumulative work; the LAN is healed, and every node ends on exactly the
-heavier side's tip: the lighter side reorganized (its old tip is no longer the block at
-its height, and its log says "reorg"). Mining resumes and all four extend that chain.
+other's (each side's tip is not on the other side's chain); mining stops, and single
+blocks are mined on one side until the sides end at different heights (first test) or
+at the same height (second test: fork choice by work alone), with different work. The
+LAN is healed, and every node ends on exactly the heavier side's tip: the lighter side
+reorganized (its old tip is no longer the block at its height, and its log says
+"reorg"). Mining resumes and all four extend that chain.
 
 Skipped (with the reason) where network namespaces cannot be made: not root, no `ip`.
 """
@@ -71,7 +73,23 @@ def stable(predicate, for_s=1.0):
 
 
 class NetnsPartitionTest(SystemTestCase):
-    def test_partition_then_heal_reorgs_to_the_heavier_chain(self):
+    def test_partition_then_heal_the_longer_heavier_chain_wins(self):
+        self.partition_and_heal(equal_heights=False)
+
+    # KNOWN BUG (found by this test): a node asks a peer for headers after the handshake
+    # only if the peer claims a greater height (p2p::SyncPlanner::peer_ready,
+    # `best_height > m_tip.height`). Two sides healed at the same height with different
+    # tips never exchange headers while nobody mines, so the lighter side keeps its
+    # chain although a heavier one is a peer away. Remove the marker once fixed (an
+    # unexpected success fails the run).
+    @unittest.expectedFailure
+    def test_partition_then_heal_at_equal_heights_the_heavier_chain_wins(self):
+        self.partition_and_heal(equal_heights=True)
+
+    def partition_and_heal(self, equal_heights: bool):
+        """equal_heights: the sides end the partition at the same height (fork choice by
+        work alone, and a peer at our height still has to be asked); otherwise at
+        different heights."""
         started = time.monotonic()
         miner = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secrets.token_bytes(32))))
         topology = netns.Topology(4)
@@ -98,7 +116,8 @@ class NetnsPartitionTest(SystemTestCase):
         self.assertFalse(topology.reachable(0, 2, timeout=1), "partition: n0 still reaches n2")
         self.assertTrue(topology.reachable(2, 3), "partition: n2 cannot reach n3")
         partitioned_at = time.monotonic()
-        a, b = nodes[SIDES[0][0]], nodes[SIDES[1][0]]
+        side_nodes = [[nodes[i] for i in side] for side in SIDES]
+        a, b = side_nodes[0][0], side_nodes[1][0]
 
         def diverged():
             if time.monotonic() - partitioned_at < MIN_PARTITION_S:
@@ -108,25 +127,42 @@ class NetnsPartitionTest(SystemTestCase):
 
         wait_for(diverged, 30, "both sides of the partition to extend their own chains", on_timeout=logs)
 
-        # 3. Stop mining; each side settles on one tip; the sides' works differ.
+        # 3. Stop mining; each side settles on one tip. Then, side by side, mine single
+        # blocks until the heights are as wanted and the works differ.
         for node in nodes:
             set_mining(node, False)
 
         def settled():
-            side_tips = [all_on_one_tip([nodes[i] for i in side]) for side in SIDES]
+            side_tips = [all_on_one_tip(group) for group in side_nodes]
             return all(side_tips) and side_tips
 
-        side_tips = wait_for(stable(settled), 15, "each side on one tip after mining stopped", on_timeout=logs)
-        sides = [tip(nodes[side[0]]) for side in SIDES]
-        if sides[0][2] == sides[1][2]:  # equal work (same count at the same target): break the tie
-            set_mining(a, True)
-            wait_for(lambda: tip(a)[2] > sides[1][2], 30, "side A to outweigh side B", on_timeout=logs)
-            set_mining(a, False)
-            side_tips = wait_for(stable(settled), 15, "each side on one tip after the tie-break", on_timeout=logs)
-            sides = [tip(nodes[side[0]]) for side in SIDES]
+        def settle():
+            wait_for(stable(settled), 15, "each side on one tip with mining off", on_timeout=logs)
+            return [tip(group[0]) for group in side_nodes]
+
+        def mine_on(k, until):
+            set_mining(side_nodes[k][0], True)
+            wait_for(lambda: until(tip(side_nodes[k][0])), 30, f"side {SIDES[k]} to mine", on_timeout=logs)
+            set_mining(side_nodes[k][0], False)
+
+        sides = settle()
+        for _ in range(10):
+            (h0, _, w0), (h1, _, w1) = sides
+            if w0 != w1 and (h0 == h1) == equal_heights:
+                break
+            if equal_heights and h0 != h1:
+                k, target = (0, h1) if h0 < h1 else (1, h0)
+                mine_on(k, lambda t, target=target: t[0] >= target)
+            else:  # equal heights unwanted, or equal work: one more block on side 0
+                mine_on(0, lambda t, h=h0: t[0] > h)
+            sides = settle()
+        else:
+            self.fail(f"could not bring the sides to {'equal' if equal_heights else 'different'} heights "
+                      f"with different work: {sides}")
+        side_tips = [s[1] for s in sides]
         heavy, light = (0, 1) if sides[0][2] > sides[1][2] else (1, 0)
         heavy_tip, light_tip = sides[heavy], sides[light]
-        light_node = nodes[SIDES[light][0]]
+        light_node = side_nodes[light][0]
         self.assertNotEqual(side_tips[0], side_tips[1], "the sides did not diverge")
         self.assertNotEqual(hash_at(nodes[SIDES[heavy][0]], light_tip[0]), light_tip[1],
                             "the lighter tip is on the heavier chain: nothing to reorganize")
