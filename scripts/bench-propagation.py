@@ -48,15 +48,16 @@ import harness  # noqa: E402
 import txcodec as tc  # noqa: E402
 
 BLOCK_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \w+ block ([0-9a-f]{16}) height (\d+) .*"
-                        r"\((mined|peer)\)\s*$")
+                        r"\((\w+)\)\s*$")
 
 
-def log_times(text: str, kind: str) -> dict[tuple[int, str], float]:
-    """(height, hash prefix) -> epoch seconds of each `kind` ("mined"/"peer") block line."""
+def log_times(text: str, mined: bool) -> dict[tuple[int, str], float]:
+    """(height, hash prefix) -> epoch seconds of each block line: the node's own
+    ("(mined)") with `mined`, else those of any other origin (from a peer)."""
     out = {}
     for line in text.splitlines():
         m = BLOCK_LINE.match(line)
-        if m and m.group(4) == kind:
+        if m and (m.group(4) == "mined") == mined:
             t = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").timestamp()
             out.setdefault((int(m.group(3)), m.group(2)), t)
     return out
@@ -134,9 +135,11 @@ class Bench:
                 (node.home / "genesis.json").write_bytes(genesis)
             if self.p2p_config(i):
                 netns.set_config(node.home, "p2p", self.p2p_config(i))
-            node.extra = ["--p2p-listen", f"127.0.0.1:{ports[i]}"]
-            for j in self.seeds_of(i):
-                node.extra += ["--seed", f"127.0.0.1:{ports[j]}"]
+            seeds = [f"127.0.0.1:{ports[j]}" for j in self.seeds_of(i)]
+            if hasattr(node, "p2p_port"):  # a harness that passes --p2p-listen and --seed itself
+                node.p2p_port, node.seeds, node.extra = ports[i], seeds, []
+            else:
+                node.extra = ["--p2p-listen", f"127.0.0.1:{ports[i]}"] + [a for s in seeds for a in ("--seed", s)]
 
     def start(self, i: int, mine: bool, miner: str) -> None:
         node = self.nodes[i]
@@ -175,12 +178,12 @@ class Bench:
         for node in self.nodes:
             node.stop()
 
-        mined = {k: t for k, t in log_times(miner.log_text(), "mined").items() if first <= k[0] <= last}
+        mined = {k: t for k, t in log_times(miner.log_text(), True).items() if first <= k[0] <= last}
         if len(mined) != a.blocks:
             raise RuntimeError(f"the miner's log has {len(mined)} mined blocks in {first}..{last}, not {a.blocks}")
         per_follower, all_values, missing = [], [], 0
         for i, f in enumerate(followers, start=1):
-            seen = log_times(f.log_text(), "peer")
+            seen = log_times(f.log_text(), False)
             values = []
             for key, t0 in mined.items():
                 if key in seen:
