@@ -299,6 +299,31 @@ TEST(Adversarial, FramesStreamedAcrossReadsAreTimedEachOnItsOwn) {
   EXPECT_EQ(host.net->peers().size(), 1U);
 }
 
+TEST(Adversarial, AnInvOfManyBlockHashesCostsAFewLookups) {
+  // Each block item costs a block index read and a sync pass: one inv of 5000 made-up
+  // block hashes must not cost 5000 of each.
+  Host host;
+  RawPeer peer(host.port(), host.genesis());
+  ASSERT_TRUE(peer.handshake());
+  const std::size_t before = host.node.has_block_calls();
+  Inv inv;
+  for (std::uint32_t i = 0; i < kMaxInvItems; ++i) {
+    Hash256 h{};
+    h[0] = 0xbb;
+    h[28] = static_cast<std::uint8_t>(i >> 24);
+    h[29] = static_cast<std::uint8_t>(i >> 16);
+    h[30] = static_cast<std::uint8_t>(i >> 8);
+    h[31] = static_cast<std::uint8_t>(i);
+    inv.items.push_back(InvItem{InvKind::kBlock, h});
+  }
+  ASSERT_TRUE(peer.send(inv));
+  // It is asked for headers once (the blocks are unknown), not scored.
+  EXPECT_TRUE(peer.read_until(MessageType::kGetHeaders).has_value());
+  EXPECT_TRUE(answers_ping(peer, 5));
+  EXPECT_LE(host.node.has_block_calls() - before, 8U);
+  EXPECT_EQ(host.net->peers().at(0).score, 0U);
+}
+
 TEST(Adversarial, APeerThatStopsAnsweringPingsIsDropped) {
   auto c = test_config();
   c.ping_interval_ms = 100;

@@ -77,7 +77,11 @@ Network::Impl::Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::log
       hooks(h),
       log(l ? std::move(l) : spdlog::default_logger()),
       limits(limits_from(config)),
-      planner(point_of(hooks.best()), steady_ms()) {
+      planner(point_of(hooks.best()), steady_ms(), SyncLimits{},
+              [&h](const Hash256& hash) -> std::optional<ChainPoint> {
+                const auto stored = h.chain_point(hash);
+                return stored ? std::optional(point_of(*stored)) : std::nullopt;
+              }) {
   identity.chain_id = hooks.chain_id();
   identity.genesis = hooks.genesis_hash();
   identity.nonce = rng();

@@ -28,11 +28,12 @@ void Network::Impl::on_message(Connection& c, Message message) {
 
 void Network::Impl::handle(Peer& p, const Inv& inv) {
   GetData want;
+  std::vector<Hash256> blocks;
   const auto now = SteadyClock::now();
   for (const InvItem& item : inv.items) {
     p.known.insert(item.hash);
     if (item.kind == InvKind::kBlock) {
-      sync_block_announced(p, item.hash);
+      blocks.push_back(item.hash);
       continue;
     }
     if (p.tx_requests.size() >= kMaxTxRequestsPerPeer || tx_in_flight.contains(item.hash) || hooks.has_tx(item.hash)) {
@@ -43,6 +44,10 @@ void Network::Impl::handle(Peer& p, const Inv& inv) {
     want.items.push_back(item);
   }
   if (!want.items.empty()) p.conn->send(want);
+  if (blocks.size() > kMaxBlockAnnouncementsPerInv) {
+    blocks.erase(blocks.begin(), blocks.end() - static_cast<std::ptrdiff_t>(kMaxBlockAnnouncementsPerInv));
+  }
+  if (!blocks.empty()) sync_blocks_announced(p, blocks);
 }
 
 void Network::Impl::handle(Peer& p, TxMsg msg) {
@@ -61,13 +66,15 @@ void Network::Impl::handle(Peer& p, TxMsg msg) {
 }
 
 void Network::Impl::handle(Peer& p, const NotFound& notfound) {
+  std::vector<Hash256> blocks;
   for (const InvItem& item : notfound.items) {
     if (item.kind == InvKind::kTx) {
       if (p.tx_requests.erase(item.hash) != 0) tx_in_flight.erase(item.hash);
     } else {
-      sync_notfound(p, item.hash);
+      blocks.push_back(item.hash);
     }
   }
+  if (!blocks.empty()) sync_notfound(p, blocks);
 }
 
 void Network::Impl::expire_tx_requests(SteadyClock::time_point now) {
