@@ -1,7 +1,8 @@
 """Partition 2|2 and heal, on real addresses: four PoW nodes, one per network namespace
 (netns.py), each dialling the other three, all mining one thread. They converge; the LAN
 is split into {n0, n1} | {n2, n3} until each side has extended its own chain past the
-other's (each side's tip is not on the other side's chain); mining stops, and single
+other's (each side's tip is not on the other side's chain) and the peers across the
+split have been dropped (no pong: /v1/peers); mining stops, and single
 blocks are mined on one side until the sides end at different heights (first test) or
 at the same height (second test: fork choice by work alone), with different work. The
 LAN is healed, and every node ends on exactly the heavier side's tip: the lighter side
@@ -57,6 +58,12 @@ def set_mining(node, enabled):
     wait_for(lambda: node.status()["mining"]["enabled"] is enabled, 10, f"{node.name}: mining {enabled}")
 
 
+def peer_ips(node):
+    """The distinct IPs of node's ready peers (/v1/peers; a pair may hold a connection
+    each way)."""
+    return {p["address"].rsplit(":", 1)[0] for p in node.get_json("/v1/peers")["peers"] if p["ready"]}
+
+
 def stable(predicate, for_s=1.0):
     """A predicate that holds once `predicate` has returned the same truthy value for
     `for_s` seconds (a block found just before mining stopped may still be travelling)."""
@@ -106,6 +113,11 @@ class NetnsPartitionTest(SystemTestCase):
             return len(tips) == 1 and tips.pop()
 
         # 1. Converge: all four on one tip, a few blocks up.
+        def others(i, among=range(4)):
+            return {nodes[j].address for j in among if j != i}
+
+        wait_for(lambda: all(peer_ips(n) == others(i) for i, n in enumerate(nodes)), CONVERGE_TIMEOUT_S,
+                 "every node connected to the other three", on_timeout=logs)
         wait_for(lambda: min(n.height() for n in nodes) >= 3 and all_on_one_tip(nodes), CONVERGE_TIMEOUT_S,
                  "all four nodes on one tip at height >= 3", on_timeout=logs)
         before = tip(nodes[0])
@@ -126,6 +138,9 @@ class NetnsPartitionTest(SystemTestCase):
             return ha > before[0] and hb > before[0] and hash_at(b, ha) != ta and hash_at(a, hb) != tb
 
         wait_for(diverged, 30, "both sides of the partition to extend their own chains", on_timeout=logs)
+        # The nodes noticed (no pong): each keeps only the peers on its side.
+        wait_for(lambda: all(peer_ips(nodes[i]) == others(i, side) for side in SIDES for i in side), 15,
+                 "the peers across the partition dropped", on_timeout=logs)
 
         # 3. Stop mining; each side settles on one tip. Then, side by side, mine single
         # blocks until the heights are as wanted and the works differ.
@@ -177,6 +192,8 @@ class NetnsPartitionTest(SystemTestCase):
                  f"all four nodes on the heavier tip {heavy_tip[1][:16]} (height {heavy_tip[0]})",
                  on_timeout=logs)
         sys.stderr.write(f"heal: all on the heavier tip {time.monotonic() - healed_at:.1f} s later\n")
+        wait_for(lambda: all(peer_ips(n) == others(i) for i, n in enumerate(nodes)), CONVERGE_TIMEOUT_S,
+                 "every node connected to the other three again", on_timeout=logs)
         for i in SIDES[light]:
             self.assertNotEqual(hash_at(nodes[i], light_tip[0]), light_tip[1],
                                 f"{nodes[i].name}: its old tip is still on its active chain")

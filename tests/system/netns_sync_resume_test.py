@@ -2,7 +2,8 @@
 mines a few thousand blocks at the easiest proof of work and stops; node B (another
 namespace) starts empty with A as its seed and syncs. While B is between genesis and
 A's tip, B's link is cut at the switch: B stops advancing (its height stays put, below
-A's, for several seconds). The link is restored and B, the same process, resumes and
+A's, for several seconds), drops A (no pong) and reports in /v1/status "sync" that it
+knows A's height and is behind. The link is restored and B, the same process, resumes and
 reaches A's tip, with A's blocks.
 
 Skipped (with the reason) where network namespaces cannot be made: not root, no `ip`.
@@ -62,6 +63,10 @@ class NetnsSyncResumeTest(SystemTestCase):
         sync_started = time.monotonic()
         b.start(mine=False)
         b_pid = b.proc.pid
+
+        def ready_peers(node):
+            return [p["address"] for p in node.get_json("/v1/peers")["peers"] if p["ready"]]
+
         first = wait_for(lambda: b.height() > 0 and b.height(), 60, "B's first synced block", interval=0.01,
                          on_timeout=logs)
         topology.cut(b.index)
@@ -86,6 +91,12 @@ class NetnsSyncResumeTest(SystemTestCase):
         self.assertLess(stuck, a_height, "B finished syncing before the cut: nothing was interrupted "
                         "(raise SYSTEST_SYNC_BLOCKS)")
         self.assertFalse(topology.reachable(1, 0, timeout=1), "the cut link still carries traffic")
+        # B noticed (no pong within 2 s) and knows it is behind: the headers reached A's tip.
+        wait_for(lambda: ready_peers(b) == [], 15, "B to drop A (no pong)", on_timeout=logs)
+        sync = b.status()["sync"]
+        self.assertEqual((sync["height"], sync["target_height"]), (stuck, a_height), sync)
+        self.assertLess(sync["percent"], 100, sync)
+        self.assertEqual(b.height(), stuck, "B moved with no peer")
 
         # Restore: the same B process resumes and reaches A's tip.
         topology.restore(b.index)
@@ -95,6 +106,10 @@ class NetnsSyncResumeTest(SystemTestCase):
         sys.stderr.write(f"B: at A's tip {time.monotonic() - restored_at:.1f} s after the restore; sync took "
                          f"{time.monotonic() - sync_started:.1f} s in all\n")
         self.assertTrue(b.running(), "B is not running")
+        self.assertEqual({address.rsplit(":", 1)[0] for address in ready_peers(b)}, {a.address}, "B's peers")
+        sync = wait_for(lambda: (lambda s: s if not s["syncing"] else None)(b.status()["sync"]), 15,
+                        "B's sync status to say done", on_timeout=logs)
+        self.assertEqual((sync["height"], sync["target_height"]), (a_height, a_height), sync)
         self.assertEqual((b.proc.pid, b.starts), (b_pid, 1), "B was restarted")
         for height in sorted({1, stuck, stuck + 1, a_height // 2, a_height}):
             self.assertEqual(b.get_json(f"/v1/blocks/{height}")["hash"], a.get_json(f"/v1/blocks/{height}")["hash"],
