@@ -57,7 +57,9 @@ void SyncPlanner::peer_ready(PeerId peer, std::uint64_t best_height, const util:
   p.claimed_hash = best_hash;
   if (m_tree.contains(best_hash)) {
     raise_best_known(p, best_hash);
-  } else if (best_height > m_tip.height && !m_invalid.contains(best_hash) && !chain_point(best_hash)) {
+  } else if (best_hash != m_tip.hash && !m_invalid.contains(best_hash) && !chain_point(best_hash)) {
+    // Whatever its height: fork choice is by work, so a branch at our height or below it
+    // may still be heavier (two sides of a healed partition, both at the same height).
     p.wants_headers = true;
   }
 }

@@ -145,8 +145,9 @@ class SyncPlanner {
   SyncPlanner(ChainPoint tip, std::uint64_t now_ms, SyncLimits limits = {}, ChainLookup lookup = {});
 
   // ---- peers ---------------------------------------------------------------------------
-  /// A peer finished its handshake; `best_*` from its version. Asks it for headers if it
-  /// claims more than our tip and its best block is unknown to us.
+  /// A peer finished its handshake; `best_*` from its version. Asks it for headers if its
+  /// best block is unknown to us, whatever height it claims (a branch at our height or
+  /// below may have more work).
   void peer_ready(PeerId peer, std::uint64_t best_height, const util::Hash256& best_hash);
   /// Its requests go back to the queue; its outstanding getheaders is forgotten.
   void peer_gone(PeerId peer);

@@ -349,7 +349,7 @@ TEST_F(SyncTest, LowWorkFinishedChainsAreDroppedAndAFloodIsPunished) {
   // Our chain: 50 blocks (work 50); the peer's: a 10-block branch from genesis.
   start();
   sync->on_connected(ChainPoint{hash_of(chain[49]), 50, work_of(50)}, now);
-  ready(1, 10);  // claims less: not asked
+  ready(1, 0);  // claims genesis, which we know: not asked
   EXPECT_TRUE(sync->tick(now).getheaders.empty());
   int punished_at = 0;
   for (int round = 1; round <= 20 && punished_at == 0; ++round) {
@@ -797,6 +797,21 @@ TEST_F(SyncTest, APeerThatDeliveredIsPreferred) {
   EXPECT_EQ(by_peer.at(1).size(), 16u);  // the proven peer is filled first
   EXPECT_EQ(by_peer.at(2).size(), 8u);   // the newcomer gets the rest
   EXPECT_EQ(height_of(by_peer.at(1).front()), 17u);
+}
+
+TEST_F(SyncTest, APeerAtOurHeightOnAnUnknownTipIsAskedAndMayBeHeavier) {
+  // Two sides of a healed partition, both at height 10: the peer's branch has more work.
+  start();
+  sync->on_connected(ChainPoint{hash_of(chain[9]), 10, work_of(10)}, now);
+  const auto theirs = make_chain(kGenesisPoint.hash, 0, 10, 4);
+  sync->peer_ready(1, 10, hash_of(theirs.back()));
+  ASSERT_EQ(sync->tick(now).getheaders, (std::vector<PeerId>{1}));
+  ASSERT_TRUE(sync->on_headers(1, theirs, Uint256(20)).has_value());
+  EXPECT_EQ(sync->best_header().hash, hash_of(theirs.back()));
+  EXPECT_EQ(sync->tick(now).getdata.size(), 1u);
+  // A peer on our own tip is not asked.
+  sync->peer_ready(2, 10, hash_of(chain[9]));
+  EXPECT_TRUE(sync->tick(now).getheaders.empty());
 }
 
 TEST_F(SyncTest, TheOldestRejectedHashIsForgottenFirst) {
