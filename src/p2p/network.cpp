@@ -386,7 +386,10 @@ void Network::Impl::on_ready(Connection& c) {
   if (!p->target.empty()) backoff.succeeded(p->target);
   // A peer that listens tells us where: an address for the book (and for getaddr).
   if (v.listen_port != 0) learn(c.ip(), v.listen_port, unix_ms());
-  if (!c.inbound()) c.send(GetAddr{});
+  if (!c.inbound()) {
+    c.send(GetAddr{});
+    p->addr_tokens += static_cast<double>(kMaxAddrs);  // its answer
+  }
   sync_peer_ready(*p);
   refresh_snapshot();
 }

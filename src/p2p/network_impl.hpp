@@ -49,6 +49,9 @@ inline constexpr std::size_t kMaxPendingGetData = 2 * kMaxInvItems;
 inline constexpr std::size_t kServeBudgetBytes = std::size_t{8} << 20;
 // Items remembered per peer as known to it (announced by or to it).
 inline constexpr std::size_t kKnownInventoryPerPeer = 50'000;
+// addr entries a peer may send per second beyond the answer to our getaddr (as Bitcoin
+// Core: one every 10 s); more are ignored, not punished.
+inline constexpr double kAddrPerSecond = 0.1;
 // Block items of one inv that are looked at (the last ones: the newest). An honest peer
 // announces one block per inv; each item costs a block index read.
 inline constexpr std::size_t kMaxBlockAnnouncementsPerInv = 8;
@@ -76,6 +79,10 @@ struct Peer {
   std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
   std::deque<InvItem> pending_getdata;                     // asked by it, not yet served
   bool getaddr_answered = false;
+  // addr entries it may still send (token bucket: kAddrPerSecond, at most kMaxAddrs;
+  // kMaxAddrs more when we send it getaddr).
+  double addr_tokens = 1.0;
+  SteadyClock::time_point addr_tokens_at = SteadyClock::now();
 };
 
 // An address being dialled or connected to as an outbound peer, or one the operator

@@ -172,10 +172,31 @@ void Network::Impl::handle(Peer& p, const GetAddr& /*getaddr*/) {
   p.conn->send(reply);
 }
 
-void Network::Impl::handle(Peer& /*p*/, const Addr& addr) {
+// Unsolicited addresses are rate limited per peer, and what they name is filtered: never
+// unusable addresses, local ones (loopback, private) only from a peer that is itself
+// local (a devnet on 127.0.0.1, a LAN testnet). The book then ranks them below what we
+// saw ourselves and keeps a bounded number per telling IP.
+void Network::Impl::handle(Peer& p, const Addr& addr) {
+  const auto now = SteadyClock::now();
+  const double elapsed = std::chrono::duration<double>(now - p.addr_tokens_at).count();
+  p.addr_tokens = std::min(static_cast<double>(kMaxAddrs), p.addr_tokens + elapsed * kAddrPerSecond);
+  p.addr_tokens_at = now;
+  const auto source = parse_ip(p.conn->ip());
+  if (!source) return;
+  const bool local_peer = is_local(*source);
+  std::size_t ignored = 0;
   const std::lock_guard lock(book_mutex);
-  const std::uint64_t now = unix_ms();
-  for (const NetAddress& n : addr.addrs) book.add(n, now);
+  const std::uint64_t now_ms = unix_ms();
+  for (const NetAddress& n : addr.addrs) {
+    if (p.addr_tokens < 1.0) {
+      ++ignored;
+      continue;
+    }
+    p.addr_tokens -= 1.0;
+    if (is_unusable(n.ip) || (is_local(n.ip) && !local_peer)) continue;
+    book.add_gossiped(n, now_ms, *source);
+  }
+  if (ignored > 0) log->debug("p2p: peer {}: {} addresses over its rate ignored", p.conn->id(), ignored);
 }
 
 }  // namespace cloudchain::p2p
