@@ -96,7 +96,9 @@ bool AddressBook::insert(NetAddress a, std::uint64_t now_ms, Meta meta) {
     m_by_rank.erase(rank_of(i));
     m_entries[i].last_seen_ms = std::max(m_entries[i].last_seen_ms, a.last_seen_ms);
     if (promote) {
-      if (m_meta[i].source && --m_told_by[*m_meta[i].source] == 0) m_told_by.erase(*m_meta[i].source);
+      if (const auto& told = m_meta[i].source; told.has_value() && --m_told_by[told.value()] == 0) {
+        m_told_by.erase(told.value());
+      }
       m_meta[i] = meta;
     }
     m_by_rank.insert(rank_of(i));

@@ -122,12 +122,13 @@ void Network::Impl::sync_run() {
 }
 
 void Network::Impl::on_block_verdict(const Hash256& hash, PeerId source, const Verdict& v) {
-  if (v.accepted) {
+  // Stored, or refused as a duplicate nobody is to blame for (the node had it already,
+  // from the API or another path).
+  const bool stored = v.accepted || (!v.hash_invalid && !v.sender_at_fault && hooks.has_block(hash));
+  if (stored) {
     planner.on_stored(hash);
   } else if (v.hash_invalid) {
     planner.on_rejected(hash);
-  } else if (!v.sender_at_fault && hooks.has_block(hash)) {
-    planner.on_stored(hash);  // the node had it already (from the API, or a duplicate)
   } else {
     // A body that failed on its own (the real block may come from another peer), an
     // unknown parent (an earlier block failed), our clock or disk: fetch it again.
