@@ -1,6 +1,6 @@
 # cloudchain — one entry point for building, testing, fuzzing and benchmarking.
 #   make test        install packages, build, run unit tests, fuzz smoke, bench smoke, lint
-#   make run         install packages, build, start a one-node PoW devnet that mines
+#   make run         install packages, build, start a 4-node PoW devnet on loopback with light load
 #   make vectors     print the protocol test vectors
 #   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
 #   make bench       run all benchmarks and print the figures for docs/benchmarks.md

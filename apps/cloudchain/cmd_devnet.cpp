@@ -108,6 +108,7 @@ NodeView view_of(const NodeEntry& n) {
 std::vector<NodeView> view_all(const State& state) {
   std::vector<NodeView> out(state.nodes.size());
   std::vector<std::jthread> threads;
+  threads.reserve(state.nodes.size());
   for (std::size_t i = 0; i < state.nodes.size(); ++i) {
     threads.emplace_back([&, i] { out[i] = view_of(state.nodes[i]); });
   }
@@ -151,7 +152,8 @@ void stop_all(State& state, std::chrono::milliseconds timeout) {
     std::error_code ec;
     fs::remove(n.pid_file, ec);
   }
-  (void)devnet::save_state(state);
+  // Best effort: the caller reports the failure that brought it here.
+  if (auto saved = devnet::save_state(state); !saved) return;
 }
 
 void start_nodes(Context& ctx, State& state) {
@@ -199,9 +201,10 @@ std::vector<NodeView> wait_until_running(Context& ctx, State& state, std::chrono
         continue;
       }
       ++answering;
-      if (!first_height[i]) first_height[i] = v.height;
-      if (count == 1 || (v.peers && *v.peers >= 1)) ++connected;
-      if (!any_miner || v.height > *first_height[i]) ++producing;
+      const std::uint64_t first = first_height[i].value_or(v.height);
+      first_height[i] = first;
+      if (count == 1 || v.peers.value_or(0) >= 1) ++connected;
+      if (!any_miner || v.height > first) ++producing;
       heights += " " + std::to_string(v.height);
     }
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -362,7 +365,7 @@ int run_logs(Context& ctx, const DevnetOptions& o) {
   if (!o.follow) return kExitOk;
   // Follows the file until the node stops (or Ctrl-C).
   in.clear();
-  std::string chunk(64 * 1024, '\0');
+  std::string chunk(std::size_t{64} * 1024, '\0');
   for (;;) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const std::streamsize got = in.gcount();

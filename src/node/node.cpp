@@ -191,9 +191,6 @@ util::Result<void, NodeError> Node::start() {
       m_miner.reset();
       return util::fail(NodeError::kNetwork, detail);
     }
-    m_log->info("p2p: listening on {} ({} seed(s))",
-                Endpoint{m_options.config.p2p.listen_host, m_network->listen_port()}.to_string(),
-                m_options.config.p2p.seeds.size());
   } else {
     m_log->info("p2p: disabled");
   }

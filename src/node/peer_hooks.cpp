@@ -23,6 +23,14 @@ p2p::Verdict rejected(std::string code, std::string detail, bool sender_at_fault
 
 p2p::Verdict shutting_down() { return rejected("shutting_down", "the node is stopping", false); }
 
+/// A database read as a plain optional: a read error counts as absent (the network then
+/// asks another peer or answers notfound; the error itself is the storage layer's to log).
+template <typename T>
+std::optional<T> found(util::Result<std::optional<T>, storage::StorageError> read) {
+  if (!read.has_value()) return std::nullopt;
+  return std::move(read).value();
+}
+
 }  // namespace
 
 std::size_t HashOfHash::operator()(const util::Hash256& h) const noexcept {
@@ -47,7 +55,7 @@ std::vector<std::uint64_t> locator_heights(std::uint64_t tip) {
   return out;
 }
 
-PeerHooks::PeerHooks(Node& node, consensus::PowParams pow) : m_node(node), m_pow(std::move(pow)) {}
+PeerHooks::PeerHooks(Node& node, const consensus::PowParams& pow) : m_node(node), m_pow(pow) {}
 
 std::uint32_t PeerHooks::chain_id() const { return m_node.m_info.chain_id; }
 
@@ -67,10 +75,9 @@ std::vector<util::Hash256> PeerHooks::locator() const {
       out.push_back(tip->hash);
       continue;
     }
-    auto hash = view.hash_at(height);
     // A reorg between the tip read and the snapshot may shorten the chain: skip heights
     // it no longer has (the locator stays a valid, if sparser, list).
-    if (hash && *hash) out.push_back(**hash);
+    if (const std::optional<util::Hash256> hash = found(view.hash_at(height))) out.push_back(*hash);
   }
   return out;
 }
@@ -80,36 +87,35 @@ std::vector<primitives::BlockHeader> PeerHooks::headers_after(const std::vector<
   const storage::Snapshot view = m_node.m_db->snapshot();
   std::uint64_t start = 1;  // after genesis when no locator hash is on the active chain
   for (const util::Hash256& hash : locator) {
-    auto entry = view.block_index(hash);
-    if (!entry || !*entry) continue;
-    auto at = view.hash_at((*entry)->height());
-    if (at && *at && **at == hash) {
-      start = (*entry)->height() + 1;
+    const std::optional<storage::BlockIndexEntry> entry = found(view.block_index(hash));
+    if (!entry) continue;
+    const std::optional<util::Hash256> at = found(view.hash_at(entry->height()));
+    if (at && *at == hash) {
+      start = entry->height() + 1;
       break;
     }
   }
   std::vector<primitives::BlockHeader> out;
   for (std::uint64_t height = start; out.size() < max; ++height) {
-    auto hash = view.hash_at(height);
-    if (!hash || !*hash) break;  // past the tip
-    auto entry = view.block_index(**hash);
-    if (!entry || !*entry) break;
-    out.push_back((*entry)->header);
-    if (**hash == stop) break;
+    const std::optional<util::Hash256> hash = found(view.hash_at(height));
+    if (!hash) break;  // past the tip
+    const std::optional<storage::BlockIndexEntry> entry = found(view.block_index(*hash));
+    if (!entry) break;
+    out.push_back(entry->header);
+    if (*hash == stop) break;
   }
   return out;
 }
 
 std::optional<util::Bytes> PeerHooks::block_bytes(const util::Hash256& hash) const {
-  auto block = m_node.m_db->block(hash);
-  if (!block || !*block) return std::nullopt;
-  return primitives::encode(**block);
+  const std::optional<primitives::Block> block = found(m_node.m_db->block(hash));
+  if (!block) return std::nullopt;
+  return primitives::encode(*block);
 }
 
 bool PeerHooks::has_block(const util::Hash256& hash) const {
-  auto entry = m_node.m_db->block_index(hash);
-  if (!entry || !*entry) return false;
-  return (*entry)->has(storage::kStatusHaveBody) || (*entry)->has(storage::kStatusInvalid);
+  const std::optional<storage::BlockIndexEntry> entry = found(m_node.m_db->block_index(hash));
+  return entry && (entry->has(storage::kStatusHaveBody) || entry->has(storage::kStatusInvalid));
 }
 
 void RecentTxids::add(const util::Hash256& txid) {
@@ -129,8 +135,7 @@ bool RecentTxids::contains(const util::Hash256& txid) const {
 
 bool PeerHooks::has_tx(const util::Hash256& txid) const {
   if (m_node.m_recent_txids.contains(txid)) return true;
-  auto location = m_node.m_db->tx_location(txid);
-  return location && location->has_value();
+  return found(m_node.m_db->tx_location(txid)).has_value();
 }
 
 void PeerHooks::fetch_tx(const util::Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) {

@@ -53,7 +53,7 @@ class RecentTxids {
 class PeerHooks final : public p2p::NodeHooks {
  public:
   /// `node` must outlive this object; `pow` are the genesis PoW parameters.
-  PeerHooks(Node& node, consensus::PowParams pow);
+  PeerHooks(Node& node, const consensus::PowParams& pow);
 
   std::uint32_t chain_id() const override;
   const util::Hash256& genesis_hash() const override;
