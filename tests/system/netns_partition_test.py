@@ -83,13 +83,9 @@ class NetnsPartitionTest(SystemTestCase):
     def test_partition_then_heal_the_longer_heavier_chain_wins(self):
         self.partition_and_heal(equal_heights=False)
 
-    # KNOWN BUG (found by this test): a node asks a peer for headers after the handshake
-    # only if the peer claims a greater height (p2p::SyncPlanner::peer_ready,
-    # `best_height > m_tip.height`). Two sides healed at the same height with different
-    # tips never exchange headers while nobody mines, so the lighter side keeps its
-    # chain although a heavier one is a peer away. Remove the marker once fixed (an
-    # unexpected success fails the run).
-    @unittest.expectedFailure
+    # Found a bug (docs/testing.md): a node asked a peer for headers after the handshake
+    # only if the peer claimed a greater height, so two sides healed at the same height
+    # never exchanged headers while nobody mined.
     def test_partition_then_heal_at_equal_heights_the_heavier_chain_wins(self):
         self.partition_and_heal(equal_heights=True)
 
