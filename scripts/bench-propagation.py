@@ -135,15 +135,12 @@ class Bench:
                 (node.home / "genesis.json").write_bytes(genesis)
             if self.p2p_config(i):
                 netns.set_config(node.home, "p2p", self.p2p_config(i))
-            seeds = [f"127.0.0.1:{ports[j]}" for j in self.seeds_of(i)]
-            if hasattr(node, "p2p_port"):  # a harness that passes --p2p-listen and --seed itself
-                node.p2p_port, node.seeds, node.extra = ports[i], seeds, []
-            else:
-                node.extra = ["--p2p-listen", f"127.0.0.1:{ports[i]}"] + [a for s in seeds for a in ("--seed", s)]
+            # The harness passes them as --p2p-listen and --seed.
+            node.p2p_port = ports[i]
+            node.seeds = [f"127.0.0.1:{ports[j]}" for j in self.seeds_of(i)]
 
     def start(self, i: int, mine: bool, miner: str) -> None:
-        node = self.nodes[i]
-        node.start(mine=mine, miner_address=miner, extra_args=getattr(node, "extra", []))
+        self.nodes[i].start(mine=mine, miner_address=miner)
 
     def run(self) -> dict:
         a = self.args
