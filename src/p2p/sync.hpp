@@ -34,7 +34,8 @@
 //   the queue (another peer gets it) and its peer is reported stalled. So at most
 //   `window` blocks are ever held, and at most `max_held_bytes` of received blocks wait
 //   for their parent: beyond that only the blocks below the lowest waiting one are
-//   requested.
+//   requested. When the block the hand-off waits for (received blocks above it) is in
+//   flight for `second_ask_ms`, it is also asked of a second peer: the first copy wins.
 // - Submission: blocks leave (take_ready) in path order, each once its parent is
 //   connected or submitted; an early block waits in the window. The node's verdict comes
 //   back: stored (any branch: the window moves on), not stored (a body that failed on its
@@ -104,6 +105,7 @@ struct SyncLimits {
   std::size_t max_held_bytes = std::size_t{256} << 20;  // received blocks waiting for their parent
   std::uint64_t retry_delay_ms = 1'000;  // a block not stored: 0, then 1 s, 2 s, 4 s ... before refetching
   std::uint64_t max_retry_delay_ms = 60'000;
+  std::uint64_t second_ask_ms = 5'000;   // the block the hand-off waits for is also asked of another peer after this
   std::size_t max_headers = 100'000;     // headers held in the tree
   std::size_t headers_per_batch = 2000;  // a batch this long means "ask again" (kMaxHeaders)
 };
@@ -230,6 +232,7 @@ class SyncPlanner {
     State state = State::kQueued;
     PeerId peer = 0;  // kInFlight: asked of; kReceived, kSubmitted: delivered by
     std::uint64_t since_ms = 0;
+    bool asked_twice = false;                // kInFlight: also asked of a second peer
     std::optional<primitives::Block> block;  // kReceived
     std::size_t bytes = 0;                   // kReceived: counted in m_held_bytes
     std::uint32_t failures = 0;              // times the node did not store it
@@ -279,6 +282,8 @@ class SyncPlanner {
   std::uint64_t peer_path_height(const Peer& p) const;
   void expire_requests(std::uint64_t now_ms, Tick& out);
   void assign_requests(std::uint64_t now_ms, Tick& out);
+  void ask_blocker_again(std::uint64_t now_ms, std::map<PeerId, std::size_t>& load,
+                         std::map<PeerId, std::vector<util::Hash256>>& batches);
   std::optional<PeerId> pick_peer(const util::Hash256& hash, std::uint64_t height,
                                   const std::map<PeerId, std::size_t>& load) const;
   std::uint64_t retry_delay(std::uint32_t failures) const;

@@ -274,11 +274,39 @@ void SyncPlanner::assign_requests(std::uint64_t now_ms, Tick& out) {
     d.state = State::kInFlight;
     d.peer = *peer;
     d.since_ms = now_ms;
+    d.asked_twice = false;
     m_peers.at(*peer).asked.insert(hash);
     ++load[*peer];
     batches[*peer].push_back(hash);
   }
+  ask_blocker_again(now_ms, load, batches);
   for (auto& [peer, hashes] : batches) out.getdata.push_back(BlockRequest{peer, std::move(hashes)});
+}
+
+// A slow (or withholding) peer holding the one block the hand-off waits for stalls every
+// block above it: once it has had it for second_ask_ms, another peer is asked too, and
+// the first copy to arrive is kept (the other is dropped as a duplicate).
+void SyncPlanner::ask_blocker_again(std::uint64_t now_ms, std::map<PeerId, std::size_t>& load,
+                                    std::map<PeerId, std::vector<util::Hash256>>& batches) {
+  if (m_next_submit + 1 >= m_path.size()) return;
+  const util::Hash256& hash = m_path[m_next_submit];
+  auto it = m_downloads.find(hash);
+  if (it == m_downloads.end()) return;
+  Download& d = it->second;
+  if (d.state != State::kInFlight || d.asked_twice || d.since_ms + m_limits.second_ask_ms > now_ms) return;
+  const auto above = m_downloads.find(m_path[m_next_submit + 1]);
+  if (above == m_downloads.end() || above->second.state != State::kReceived) return;  // nothing waits
+  // Any other peer that has it, even one at its request limit (this one is worth one more).
+  std::map<PeerId, std::size_t> others;
+  for (const auto& [id, busy] : load) others[id] = std::min(busy, m_limits.max_in_flight_per_peer - 1);
+  others[d.peer] = m_limits.max_in_flight_per_peer;  // not the same peer again
+  const auto peer = pick_peer(hash, m_path_base + 1 + m_next_submit, others);
+  if (!peer) return;
+  d.asked_twice = true;
+  m_peers.at(*peer).asked.insert(hash);
+  ++load[*peer];
+  auto& batch = batches[*peer];
+  batch.insert(batch.begin(), hash);  // the lowest first
 }
 
 // A peer that has the block and room for one more request: one that delivered blocks

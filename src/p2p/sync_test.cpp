@@ -814,6 +814,32 @@ TEST_F(SyncTest, APeerAtOurHeightOnAnUnknownTipIsAskedAndMayBeHeavier) {
   EXPECT_TRUE(sync->tick(now).getheaders.empty());
 }
 
+TEST_F(SyncTest, TheBlockTheHandOffWaitsForIsAlsoAskedOfASecondPeer) {
+  SyncLimits limits;
+  limits.second_ask_ms = 5'000;
+  start(limits);
+  ready(1);
+  ready(2);
+  answer_headers(sync->tick(now));
+  const Tick t = sync->tick(now);
+  const Hash256 first = hash_of(header_at(1));
+  const PeerId slow = asked_of(t, first);
+  const PeerId other = slow == 1 ? 2 : 1;
+  // Everything but block 1 arrives: the hand-off waits for it.
+  for (const auto& [peer, hashes] : asked_by_peer(t)) {
+    for (const auto& h : hashes) {
+      if (h == first) continue;
+      ASSERT_TRUE(sync->on_block(peer, block_of(header_at(height_of(h))), now).has_value());
+    }
+  }
+  EXPECT_EQ(asked_of(sync->tick(now + 4'999), first), 0u);  // not yet
+  const Tick later = sync->tick(now + 5'000);
+  EXPECT_EQ(asked_of(later, first), other);
+  EXPECT_EQ(sync->on_block(other, block_of(header_at(1)), now + 5'001), true);
+  EXPECT_EQ(sync->take_ready().size(), 32u);
+  EXPECT_EQ(sync->on_block(slow, block_of(header_at(1)), now + 5'002), false);  // the duplicate
+}
+
 TEST_F(SyncTest, TheOldestRejectedHashIsForgottenFirst) {
   start();
   // A header whose hash does not start with a zero byte; 1000 later rejections that all
