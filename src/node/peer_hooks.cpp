@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <string_view>
 
+#include "chain/error.hpp"
 #include "mempool/mempool.hpp"
 #include "node/node.hpp"
 #include "p2p/messages.hpp"
@@ -22,6 +24,24 @@ p2p::Verdict rejected(std::string code, std::string detail, bool sender_at_fault
 }
 
 p2p::Verdict shutting_down() { return rejected("shutting_down", "the node is stopping", false); }
+
+/// Whether a block refused with `code` has an invalid hash whatever body comes with it
+/// (p2p::Verdict::hash_invalid): what the chain marks invalid (chain/submit.cpp
+/// mark_invalid: a transaction or state rule broken by the body its header commits to,
+/// an invalid ancestor) and the header rules in context, which depend on the header and
+/// its ancestors only. Not the body's own rules (tx root, duplicate tx, size...): a peer
+/// can pair a real header with a tampered body.
+bool hash_invalid(std::string_view code) {
+  using chain::BlockError;
+  for (const BlockError e :
+       {BlockError::kKnownInvalid, BlockError::kInvalidAncestor, BlockError::kBadVersion, BlockError::kWrongChain,
+        BlockError::kBadHeight, BlockError::kWrongSealKind, BlockError::kBadBits, BlockError::kBitsNotExpected,
+        BlockError::kHighHash, BlockError::kTimeTooOld, BlockError::kTxInvalid, BlockError::kTxRule,
+        BlockError::kRewardOverflow, BlockError::kStateRootMismatch}) {
+    if (code == chain::to_string(e)) return true;
+  }
+  return false;
+}
 
 /// A database read as a plain optional: a read error counts as absent (the network then
 /// asks another peer or answers notfound; the error itself is the storage layer's to log).
@@ -118,6 +138,12 @@ bool PeerHooks::has_block(const util::Hash256& hash) const {
   return entry && (entry->has(storage::kStatusHaveBody) || entry->has(storage::kStatusInvalid));
 }
 
+std::optional<p2p::ChainSummary> PeerHooks::chain_point(const util::Hash256& hash) const {
+  const std::optional<storage::BlockIndexEntry> entry = found(m_node.m_db->block_index(hash));
+  if (!entry || !entry->has(storage::kStatusHaveBody) || entry->has(storage::kStatusInvalid)) return std::nullopt;
+  return p2p::ChainSummary{entry->height(), hash, util::Uint256::from_be(entry->cumulative_work)};
+}
+
 void RecentTxids::add(const util::Hash256& txid) {
   std::lock_guard lock(m_mutex);
   if (!m_set.insert(txid).second) return;
@@ -189,6 +215,7 @@ void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Ve
       v.new_tip = *status != chain::SubmitStatus::kSideChain;
     } else {
       v = rejected(status.error().code, status.error().detail, status.error().sender_at_fault);
+      v.hash_invalid = hash_invalid(status.error().code);
     }
     (*shared)(std::move(v));
   });

@@ -63,6 +63,7 @@ class PeerHooks final : public p2p::NodeHooks {
                                                      const util::Hash256& stop, std::size_t max) const override;
   std::optional<util::Bytes> block_bytes(const util::Hash256& hash) const override;
   bool has_block(const util::Hash256& hash) const override;
+  std::optional<p2p::ChainSummary> chain_point(const util::Hash256& hash) const override;
   bool has_tx(const util::Hash256& txid) const override;
   void fetch_tx(const util::Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) override;
   std::expected<util::Uint256, p2p::Verdict> check_headers(

@@ -198,6 +198,15 @@ TEST_F(PeerHooksOnNodes, ReadsTheActiveChain) {
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(primitives::block_hash(decoded->header), h4);
   EXPECT_FALSE(hooks_a->block_bytes(util::Hash256{1}).has_value());
+
+  // Any stored block, for sync to link headers to: height and cumulative work.
+  const auto point = hooks_a->chain_point(h4);
+  ASSERT_TRUE(point.has_value());
+  EXPECT_EQ(point->height, 4U);
+  EXPECT_EQ(point->hash, h4);
+  EXPECT_EQ(hooks_a->chain_point(node_a->tip().hash)->work, hooks_a->best().work);
+  EXPECT_LT(point->work, hooks_a->best().work);
+  EXPECT_FALSE(hooks_a->chain_point(util::Hash256{1}).has_value());
   EXPECT_TRUE(hooks_a->has_block(h4));
   EXPECT_FALSE(hooks_b->has_block(h4));
   EXPECT_TRUE(hooks_b->has_block(node_b->info().genesis_hash));
@@ -245,11 +254,20 @@ TEST_F(PeerHooksOnNodes, BlocksFromPeers) {
   EXPECT_FALSE(invalid.accepted);
   EXPECT_TRUE(invalid.sender_at_fault) << invalid.code;
   EXPECT_EQ(invalid.code, "tx_root_mismatch");
+  EXPECT_FALSE(invalid.hash_invalid);  // the real block (same hash) may still come from another peer
+  // A header that breaks a rule in context: that hash is invalid whatever its body.
+  primitives::Block bad_header = blocks.front();
+  bad_header.header.version = 99;
+  const p2p::Verdict header_invalid = submit_block_sync(*hooks_b, bad_header);
+  EXPECT_FALSE(header_invalid.accepted);
+  EXPECT_TRUE(header_invalid.sender_at_fault);
+  EXPECT_TRUE(header_invalid.hash_invalid) << header_invalid.code;
 
   // Out of order: an orphan is not the sender's fault (fetch its parent).
   const p2p::Verdict orphan = submit_block_sync(*hooks_b, blocks[1]);
   EXPECT_FALSE(orphan.accepted);
   EXPECT_FALSE(orphan.sender_at_fault) << orphan.code;
+  EXPECT_FALSE(orphan.hash_invalid);
   for (const auto& block : blocks) {
     const p2p::Verdict v = submit_block_sync(*hooks_b, block);
     EXPECT_TRUE(v.accepted) << v.code << ": " << v.detail;
