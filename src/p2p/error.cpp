@@ -23,6 +23,7 @@ std::string_view to_string(P2pError e) {
     case P2pError::kTimeout: return "p2p_timeout";
     case P2pError::kSendQueueFull: return "p2p_send_queue_full";
     case P2pError::kTooManyPeers: return "p2p_too_many_peers";
+    case P2pError::kDuplicateConnection: return "p2p_duplicate_connection";
     case P2pError::kBanned: return "p2p_banned";
     case P2pError::kShutdown: return "p2p_shutdown";
     case P2pError::kIo: return "p2p_io";
@@ -51,6 +52,7 @@ std::uint32_t misbehaviour_score(P2pError e) {
     case P2pError::kTimeout:
     case P2pError::kSendQueueFull:
     case P2pError::kTooManyPeers:
+    case P2pError::kDuplicateConnection:
     case P2pError::kBanned:
     case P2pError::kShutdown:
     case P2pError::kIo: return 0;

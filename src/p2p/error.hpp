@@ -32,12 +32,13 @@ enum class P2pError {
   kInvalidTx,             // a transaction the mempool rejected with sender_at_fault
   kInvalidHeaders,        // headers pass NodeHooks::check_headers, link in order and avoid rejected blocks
   // --- local decisions (no fault proven) -------------------------------------------
-  kTimeout,        // handshake, pong, frame (slow-loris) or idle timeout
-  kSendQueueFull,  // the peer does not read what we send
-  kTooManyPeers,   // over max_inbound / max_outbound
-  kBanned,         // the address is banned
-  kShutdown,       // the node is stopping
-  kIo,             // the socket failed or the peer closed it
+  kTimeout,              // handshake, pong, frame (slow-loris) or idle timeout
+  kSendQueueFull,        // the peer does not read what we send
+  kTooManyPeers,         // over max_inbound / max_outbound
+  kDuplicateConnection,  // one connection per node (version.nonce): a second one is closed
+  kBanned,               // the address is banned
+  kShutdown,             // the node is stopping
+  kIo,                   // the socket failed or the peer closed it
 };
 std::string_view to_string(P2pError e);
 

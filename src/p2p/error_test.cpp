@@ -28,6 +28,7 @@ constexpr P2pError kAll[] = {
     P2pError::kTimeout,
     P2pError::kSendQueueFull,
     P2pError::kTooManyPeers,
+    P2pError::kDuplicateConnection,
     P2pError::kBanned,
     P2pError::kShutdown,
     P2pError::kIo,
@@ -54,8 +55,9 @@ TEST(P2pError, ScoresFollowTheTableInDocsP2p) {
   EXPECT_EQ(misbehaviour_score(P2pError::kHeadersNotConnecting), 20u);
   EXPECT_EQ(misbehaviour_score(P2pError::kLowWorkHeaders), 20u);
   EXPECT_EQ(misbehaviour_score(P2pError::kInvalidTx), 10u);
-  for (const P2pError e : {P2pError::kTimeout, P2pError::kSendQueueFull, P2pError::kSelfConnection,
-                           P2pError::kTooManyPeers, P2pError::kBanned, P2pError::kShutdown, P2pError::kIo}) {
+  for (const P2pError e :
+       {P2pError::kTimeout, P2pError::kSendQueueFull, P2pError::kSelfConnection, P2pError::kTooManyPeers,
+        P2pError::kDuplicateConnection, P2pError::kBanned, P2pError::kShutdown, P2pError::kIo}) {
     EXPECT_EQ(misbehaviour_score(e), 0u) << to_string(e);
   }
 }

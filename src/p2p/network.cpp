@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <charconv>
@@ -240,13 +241,20 @@ void Network::Impl::tick() {
 }
 
 void Network::Impl::dial_some() {
+  // A target whose node is connected another way waits until that connection is gone;
+  // then a learned one is forgotten (the book still has it) and a manual one is dialled.
+  for (auto it = targets.begin(); it != targets.end();) {
+    DialTarget& d = it->second;
+    if (d.covered_by && !connected_to(*d.covered_by)) d.covered_by.reset();
+    it = !d.manual && !d.busy && !d.covered_by ? targets.erase(it) : std::next(it);
+  }
   std::size_t outbound = 0;
   for (const auto& [t, d] : targets) outbound += d.busy ? 1 : 0;
   const std::uint64_t now = unix_ms();
   // The operator's addresses first (seeds, connect()), banned or not ...
   for (auto& [target, d] : targets) {
     if (outbound >= config.max_outbound) return;
-    if (d.busy || !d.manual || !backoff.ready(target, now)) continue;
+    if (d.busy || d.covered_by || !d.manual || !backoff.ready(target, now)) continue;
     ++outbound;
     dial(target);
   }
@@ -261,7 +269,9 @@ void Network::Impl::dial_some() {
     if (outbound >= config.max_outbound) return;
     const std::string target = format_endpoint(a.ip, a.port);
     if (self_targets.contains(target) || !backoff.ready(target, now)) continue;
-    if (const auto it = targets.find(target); it != targets.end() && it->second.busy) continue;
+    if (const auto it = targets.find(target); it != targets.end() && (it->second.busy || it->second.covered_by)) {
+      continue;
+    }
     // Already connected to it (it dialled us, or under another name)? Then not again.
     bool connected = false;
     for (const auto& [id, p] : peers) {
@@ -336,6 +346,49 @@ void Network::Impl::add_peer(tcp::socket socket, bool inbound, const std::string
   refresh_snapshot();
 }
 
+bool Network::Impl::connected_to(std::uint64_t nonce, std::uint64_t except) const {
+  return std::ranges::any_of(peers, [&](const auto& entry) {
+    const Connection& c = *entry.second.conn;
+    const auto& v = c.version();
+    return entry.first != except && c.ready() && !c.closed() && v && v->nonce == nonce;
+  });
+}
+
+// Two nodes that list each other as seeds dial each other, often at the same moment.
+// Both ends apply one rule to the pair: of two connections in opposite directions, the
+// one dialled by the node with the smaller nonce stays; of two in the same direction, the
+// older. Only the node that dialled the dropped connection closes it (it knows which
+// target to stop dialling); the other end just sees it close. So both ends drop the same
+// connection, and a dial is never torn down before its own end completed the handshake
+// (which would count as a failed dial and be retried, forever).
+bool Network::Impl::close_if_duplicate(Peer& p) {
+  const Connection& c = *p.conn;
+  const auto& version = c.version();
+  if (!version) return false;  // unreachable: ready means a version arrived
+  const std::uint64_t node = version->nonce;
+  for (auto& [id, other] : peers) {
+    const Connection& o = *other.conn;
+    const auto& other_version = o.version();
+    if (id == c.id() || !o.ready() || o.closed() || !other_version || other_version->nonce != node) continue;
+    Peer* drop = &p;  // same direction: the newer
+    if (c.inbound() != o.inbound()) {
+      const bool keep_ours = identity.nonce < node;  // keep the one we dialled
+      Peer& ours = c.inbound() ? other : p;
+      Peer& theirs = c.inbound() ? p : other;
+      drop = keep_ours ? &theirs : &ours;
+    }
+    const Peer& keep = drop == &p ? other : p;
+    if (drop->conn->inbound()) {
+      log->debug("p2p: peer {} is a second connection to the node of peer {}; its dialler closes one", c.id(), id);
+      return false;
+    }
+    drop->conn->close({P2pError::kDuplicateConnection,
+                       fmt::format("the node is connected as peer {} ({})", keep.conn->id(), keep.conn->address())});
+    return drop == &p;
+  }
+  return false;
+}
+
 Peer* Network::Impl::find(std::uint64_t id) {
   const auto it = peers.find(id);
   return it == peers.end() || it->second.conn->closed() ? nullptr : &it->second;
@@ -381,9 +434,10 @@ void Network::Impl::on_ready(Connection& c) {
   const auto& version = c.version();
   if (!version) return;  // unreachable: ready means a version arrived
   const Version& v = *version;
+  if (!p->target.empty()) backoff.succeeded(p->target);
+  if (close_if_duplicate(*p)) return;
   p->best_height = v.best_height;
   log->info("p2p: peer {} {} ready ({}, height {})", c.id(), c.address(), v.user_agent, v.best_height);
-  if (!p->target.empty()) backoff.succeeded(p->target);
   // A peer that listens tells us where: an address for the book (and for getaddr).
   if (v.listen_port != 0) learn(c.ip(), v.listen_port, unix_ms());
   if (!c.inbound()) {
@@ -409,9 +463,15 @@ void Network::Impl::on_closed(Connection& c, const P2pFailure& why) {
   }
   log->info("p2p: peer {} {} disconnected: {} {}", c.id(), c.address(), to_string(why.code), why.detail);
   if (!p.target.empty()) {
+    const auto& v = c.version();
     if (why.code == P2pError::kSelfConnection) {
       self_targets.insert(p.target);  // ourselves: never again
       targets.erase(p.target);
+    } else if (c.ready() && v && connected_to(v->nonce, c.id())) {
+      // A duplicate (closed by us, or by the other end): the node is still connected.
+      DialTarget& d = targets[p.target];
+      d.busy = false;
+      d.covered_by = v->nonce;
     } else {
       dial_failed(p.target, std::string(to_string(why.code)));
     }

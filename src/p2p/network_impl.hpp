@@ -90,6 +90,9 @@ struct Peer {
 struct DialTarget {
   bool manual = false;  // a seed or an admin connect(): dialled even if banned, kept
   bool busy = false;    // dialling, or connected as an outbound peer
+  // The node (version nonce) it led to, when that node is connected to us through
+  // another connection (our dial was the duplicate closed): not dialled while it is.
+  std::optional<std::uint64_t> covered_by;
 };
 
 /// A steady clock in milliseconds (the SyncPlanner's time).
@@ -112,6 +115,12 @@ struct Network::Impl final : ConnectionOwner {
   void dial(const std::string& target);
   void dial_failed(const std::string& target, const std::string& why);
   void add_peer(tcp::socket socket, bool inbound, const std::string& target);
+  /// True if a ready connection other than `except` leads to the node with `nonce`.
+  bool connected_to(std::uint64_t nonce, std::uint64_t except = 0) const;
+  /// `p` just became ready: if its node is already connected through another ready
+  /// connection, closes the one the rule drops when we dialled it (docs/p2p.md "One
+  /// connection per node"). True if that was `p`.
+  bool close_if_duplicate(Peer& p);
   Version our_version() const;
   void refresh_snapshot();
 
