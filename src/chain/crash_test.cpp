@@ -147,7 +147,7 @@ Hash256 check_consistent(const storage::Database& db, const Chain& chain, const 
     if (active.count(hash_of(b)) != 0) continue;
     for (const auto& tx : b.txs) EXPECT_FALSE(*db.tx_location(primitives::txid(tx))) << "a side block's tx is indexed";
   }
-  state::StateOverlay overlay(db.state_nodes(), tip->header.state_root);
+  state::StateOverlay overlay(*tip->state_nodes, tip->header.state_root);
   for (std::uint32_t n : {1U, 2U, 20U, 21U, 100U, 200U}) {
     EXPECT_EQ(*overlay.account(address(n)), maker.account(tip->hash, address(n))) << "account " << n;
   }
