@@ -53,9 +53,13 @@ util::Result<Chain::Step, BlockError> Chain::step(const Entry& entry, const stat
   auto nodes = redo ? apply_updates(base, before, redo_updates(undo->changes), after)
                     : apply_updates(base, after, undo_updates(undo->changes), before);
   if (!nodes) {
-    return util::fail(BlockError::kStateUnavailable,
-                      name_of(entry.hash, entry.height()) + (redo ? ": replaying" : ": undoing") + " its state diff: " +
-                          std::string(state::to_string(nodes.error().code)) + ": " + nodes.error().detail);
+    // A missing node is a local problem the caller may report as such; a diff that does
+    // not lead to the header's root is a damaged record.
+    const BlockError code =
+        nodes.error().code == state::StateError::kMissingNode ? BlockError::kStateUnavailable : BlockError::kStorage;
+    return util::fail(code, name_of(entry.hash, entry.height()) + (redo ? ": replaying" : ": undoing") +
+                                " its state diff: " + std::string(state::to_string(nodes.error().code)) + ": " +
+                                nodes.error().detail);
   }
   return Step{std::make_shared<const state::NodeMap>(std::move(*nodes)), std::move(undo->changes)};
 }

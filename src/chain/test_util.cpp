@@ -166,7 +166,7 @@ void Harness::reopen() {
   auto d = storage::Database::open(dir.path() / "db");
   if (!d) throw std::runtime_error("database: " + d.error().detail);
   db = std::move(*d);
-  auto c = Chain::open(*db, params, engine, ChainOptions{2});
+  auto c = Chain::open(*db, params, engine, options);
   if (!c) throw std::runtime_error("chain: " + c.error().detail);
   chain = std::move(*c);
 }
