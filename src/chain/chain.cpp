@@ -44,7 +44,9 @@ Chain::Chain(storage::Database& db, ChainParams params, const ConsensusEngine& e
 Chain::~Chain() {
   // Best effort: a checkpoint that fails here leaves the blocks since the last one to be
   // replayed from their diffs at the next open, as after a crash.
-  if (m_options.checkpoint_on_close && !m_active.empty()) (void)checkpoint();
+  if (m_options.checkpoint_on_close && !m_active.empty()) {
+    [[maybe_unused]] const auto written = checkpoint();
+  }
 }
 
 util::Result<std::unique_ptr<Chain>, ChainError> Chain::open(storage::Database& db, ChainParams params,

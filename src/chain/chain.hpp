@@ -118,6 +118,20 @@ struct TemplateResult {
   std::vector<SkippedTx> skipped;
 };
 
+/// Where the chain thread's CPU went in the tip changes since open (thread CPU time, ns),
+/// for benchmarks and logs.
+struct ChainTimings {
+  std::uint64_t tip_changes = 0;
+  std::uint64_t checkpoints = 0;    // written with a tip change or by checkpoint()
+  std::uint64_t state_ns = 0;       // the branch's state: connect_block / diffs replayed or undone
+  std::uint64_t signatures_ns = 0;  // the chain thread's share of the signature checks, after the state
+  std::uint64_t batch_ns = 0;       // building the batch (bodies, diffs, indexes)
+  std::uint64_t checkpoint_ns = 0;  // collecting the checkpoint's nodes into the batch
+  std::uint64_t write_ns = 0;       // Database::write (RocksDB, the synced WAL)
+  std::uint64_t commit_ns = 0;      // after the write: leaf cache, node cache, tip snapshot
+  std::uint64_t nodes_written = 0;  // tree nodes written by checkpoints
+};
+
 struct ChainOptions {
   /// Threads that check signatures (0: std::thread::hardware_concurrency(), at least 1).
   unsigned verify_threads = 0;
@@ -191,6 +205,8 @@ class Chain {
   std::uint64_t checkpoint_height() const;
   /// Blocks whose new tree nodes are held in memory (tip height - checkpoint height).
   std::size_t unflushed_blocks() const { return m_layers.size(); }
+  /// Chain thread CPU by step since open. Chain thread only.
+  const ChainTimings& timings() const { return m_timings; }
 
   /// The current tip. Any thread, any time; never null after open.
   std::shared_ptr<const TipInfo> tip() const;
@@ -266,6 +282,7 @@ class Chain {
   std::vector<std::size_t> m_layer_bytes;  // state::node_memory of each layer
   // The tip's values (mutable: build_block_template is const but fills it).
   mutable LeafCache m_leaves;
+  ChainTimings m_timings;
 
   // The block index: every stored header, by hash. Entries are removed only when the
   // write that would have stored them fails; parent pointers stay valid.

@@ -86,7 +86,10 @@ std::size_t node_memory(const NodeMap& nodes) {
   return bytes;
 }
 
-void NodeStore::put_node(const Hash256& hash, Node node) { put(hash, encode_node(node)); }
+// By value in the interface so that a store keeping decoded nodes can move it in.
+void NodeStore::put_node(const Hash256& hash, Node node) {  // NOLINT(performance-unnecessary-value-param)
+  put(hash, encode_node(node));
+}
 
 std::optional<Bytes> MemoryNodeStore::get(const Hash256& hash) const {
   const auto it = m_nodes.find(hash);
