@@ -1,10 +1,12 @@
 # cloudchain — one entry point for building, testing, fuzzing and benchmarking.
 #   make test        install packages, build, run unit tests, fuzz smoke, bench smoke, lint
-#   make run         install packages, build, start a one-node PoW devnet that mines
+#   make run         install packages, build, start a 4-node PoW devnet on loopback with light load
 #   make vectors     print the protocol test vectors
 #   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
 #   make bench       run all benchmarks and print the figures for docs/benchmarks.md
 #   make bench-api   HTTP API read load with wrk against a real node (not part of make test)
+#   make bench-sync  sync speed of a fresh node from a loaded local peer, as a ratio to verify/s
+#   make bench-propagation  block propagation latency across 4 real nodes (not part of make test)
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
@@ -15,7 +17,7 @@ export BUILD FUZZ_BUILD
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api lint format run vectors clean
+.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api bench-propagation bench-sync lint format run vectors clean
 
 all: build
 
@@ -50,6 +52,12 @@ bench: build
 
 bench-api: deps build
 	scripts/bench-api.sh
+
+bench-sync: deps build
+	scripts/bench-sync.py --build $(BUILD)
+
+bench-propagation: build
+	scripts/bench-propagation.py $(BENCH_PROPAGATION_ARGS)
 
 lint: build
 	scripts/lint.sh

@@ -3,8 +3,8 @@
 // Invariants: it never crashes; fed in random-sized reads it yields exactly the frames
 // and the error it yields when fed the stream at once (splitting never matters); each
 // frame re-encodes to the bytes it came from and respects its type's limit; every
-// payload that decodes re-encodes to itself; the decoder never holds more than it was
-// fed and not yet handed out.
+// payload that decodes re-encodes to itself; the decoder never holds more than what was
+// pending before a read plus that read (the frames taken before it are freed).
 
 #include <algorithm>
 #include <cstddef>
@@ -57,10 +57,13 @@ Outcome in_random_reads(util::ByteSpan stream, std::uint8_t seed) {
   while (pos < stream.size() && !out.error) {
     state = state * 1664525u + 1013904223u;
     const std::size_t n = std::min<std::size_t>(1 + (state >> 24) % 40, stream.size() - pos);
+    const std::size_t pending = dec.buffered();
     dec.feed(stream.subspan(pos, n));
     pos += n;
+    // What it holds is what was pending plus this read: taken frames were dropped.
+    check(dec.held() <= pending + n);
     drain(dec, out);
-    check(dec.buffered() <= pos);
+    check(dec.held() <= pending + n);
   }
   return out;
 }

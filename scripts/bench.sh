@@ -21,3 +21,12 @@ for b in $benches; do
     "$b" --benchmark_out="$out/$name.json" --benchmark_out_format=json
   fi
 done
+if [ "$mode" = "--smoke" ]; then
+  # Real nodes on loopback (no root needed), a few blocks: keeps the script and the log
+  # lines it reads working; the figures come from `make bench-propagation`.
+  echo "== bench-propagation (line of 4 nodes, 5 blocks)"
+  BUILD="$build" "$root/scripts/bench-propagation.py" --blocks 5 --warmup 2 --block-time-ms 200 \
+    > "$out/bench-propagation.smoke.txt" 2>&1 \
+    || { cat "$out/bench-propagation.smoke.txt"; echo "bench.sh: bench-propagation FAILED" >&2; exit 1; }
+  grep '^all ' "$out/bench-propagation.smoke.txt" | sed 's/^/  /'
+fi

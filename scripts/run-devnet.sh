@@ -1,58 +1,69 @@
 #!/usr/bin/env bash
-# The README's main job: a one-node Proof-of-Work network that mines, on this machine.
-# First run: creates a miner key (devnet password in $HOME_DIR/password) and a node home,
-# then starts cloudchaind mining to that key. Later runs reuse both and continue the chain.
-#   scripts/run-devnet.sh            (Ctrl-C stops the node gracefully)
-# Environment: CLOUDCHAIN_HOME (default ./devnet), CLOUDCHAIN_API (default 127.0.0.1:8645),
-# BUILD (default build).
+# The README's main job: a 4-node Proof-of-Work network on this machine, with light load.
+#   scripts/run-devnet.sh            (Ctrl-C stops every node gracefully)
+# First run: `cloudchain devnet up --nodes 4` creates keys, a genesis, four node homes in
+# $DEVNET_DIR (default ./devnet) and starts the daemons; later runs restart the same
+# network (its chain continues). A light `devnet load` runs in the background.
+# Environment: DEVNET_DIR (default ./devnet), DEVNET_NODES (4), LOAD_TPS (5), BUILD (build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/${BUILD:-build}"
-daemon="$build/apps/cloudchaind/cloudchaind"
 cli="$build/apps/cloudchain/cloudchain"
-home=${CLOUDCHAIN_HOME:-$root/devnet}
-api=${CLOUDCHAIN_API:-127.0.0.1:8645}
-keystore="$home/keys"
-password="$home/password"
+dir=${DEVNET_DIR:-$root/devnet}
+nodes=${DEVNET_NODES:-4}
+tps=${LOAD_TPS:-5}
+export CLOUDCHAIND="$build/apps/cloudchaind/cloudchaind"
 
-[ -x "$daemon" ] && [ -x "$cli" ] || { echo "run-devnet: build first (make build)" >&2; exit 1; }
-cli_args=(--node "http://$api" --keystore "$keystore" --password-file "$password" --network ccdev)
-
-if [ ! -f "$home/config.toml" ]; then
-  mkdir -p "$home"
-  [ -f "$password" ] || { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$password"; chmod 600 "$password"; }
-  echo "run-devnet: creating the miner key and the node home in $home"
-  "$cli" "${cli_args[@]}" keys new --label miner --kdf minimal > /dev/null
-  "$daemon" init --home "$home"
+[ -x "$CLOUDCHAIND" ] && [ -x "$cli" ] || { echo "run-devnet: build first (make build)" >&2; exit 1; }
+if [ -e "$dir" ] && [ ! -f "$dir/devnet.json" ]; then
+  echo "run-devnet: $dir holds something else (the one-node devnet of an older version?)." >&2
+  echo "run-devnet: move it away or remove it, or set DEVNET_DIR." >&2
+  exit 1
 fi
-miner=$("$cli" "${cli_args[@]}" --json keys show miner | python3 -c 'import json,sys; print(json.load(sys.stdin)["address"])')
 
-"$daemon" --home "$home" --mine --miner-address "$miner" --api-listen "$api" &
-pid=$!
-# Ctrl-C reaches the whole foreground process group, the daemon included, so on INT we
-# only wait for its graceful stop (a second signal would make it exit at once); a TERM
-# sent to this script alone is passed on.
-trap 'wait $pid' INT
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' TERM
+load_pid=
+stop() {
+  trap - INT TERM
+  if [ -n "$load_pid" ]; then
+    kill "$load_pid" 2>/dev/null || true
+    wait "$load_pid" 2>/dev/null || true
+  fi
+  echo
+  echo "run-devnet: stopping the devnet"
+  "$cli" devnet down --dir "$dir" || true
+  exit 0
+}
+trap stop INT TERM
 
-for _ in $(seq 1 100); do
-  "$cli" "${cli_args[@]}" status > /dev/null 2>&1 && break
-  kill -0 $pid 2>/dev/null || { echo "run-devnet: cloudchaind exited; see the log above" >&2; exit 1; }
-  sleep 0.2
-done
+"$cli" devnet up --nodes "$nodes" --dir "$dir"
 
+# Light background load: LOAD_TPS transfers/s, in rounds of a minute, until Ctrl-C.
+(
+  child=
+  trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 0' INT TERM
+  while :; do
+    "$cli" devnet load --dir "$dir" --tps "$tps" --duration 60 --wait 30 > "$dir/load.log" 2>&1 &
+    child=$!
+    wait "$child" || sleep 5
+  done
+) &
+load_pid=$!
+
+api=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["nodes"][0]["api"])' "$dir/devnet.json")
 cat <<MSG
 
-  cloudchain devnet is running (pid $pid), mining to $miner
-  API:        http://$api/v1/status
-  Home:       $home   (keys in $home/keys, key password in $home/password)
+  cloudchain devnet: $nodes nodes on loopback, ${tps} tx/s of background load ($dir/load.log)
+  API of node0:  http://$api/v1/status     (peers: http://$api/v1/peers)
+  Node logs:     $dir/node*/cloudchaind.log   ($cli devnet logs node0 --follow --dir $dir)
+  Status:        $cli devnet status --dir $dir
+  Wallet:        $cli --node http://$api --keystore $dir/keys --password-file $dir/password balance faucet
+  More load:     $cli devnet load --tps 200 --duration 10 --dir $dir
 
-  First command to try (in another terminal):
-    $cli --keystore $keystore --password-file $password status
-  then, once a few blocks are mined:
-    $cli --keystore $keystore --password-file $password balance miner
-
-  Ctrl-C stops the node; running this again continues the same chain.
+  Ctrl-C stops every node (devnet down); running this again restarts the same network.
 
 MSG
-wait $pid
+while :; do
+  sleep 10 &
+  wait $! || true
+  "$cli" devnet status --dir "$dir" | sed -n '3,$p' | awk '{print "  " $1, "height", $6, "peers", $8, "alive", $2}' | paste -sd ' ' -
+done

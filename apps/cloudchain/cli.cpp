@@ -60,6 +60,7 @@ int run_cli(const std::vector<std::string>& args, Io& io) {
   add_block_command(app, ctx, action);
   add_devnet_command(app, ctx, action);
   add_testnet_command(app, ctx, action);
+  add_bench_command(app, ctx, action);
   allow_global_options_everywhere(app);
 
   std::vector<const char*> argv;

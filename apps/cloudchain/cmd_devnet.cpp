@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "devnet_load.hpp"
 #include "errors.hpp"
 #include "output.hpp"
+#include "verify_rate.hpp"
 
 namespace cloudchain::cli {
 
@@ -106,6 +108,7 @@ NodeView view_of(const NodeEntry& n) {
 std::vector<NodeView> view_all(const State& state) {
   std::vector<NodeView> out(state.nodes.size());
   std::vector<std::jthread> threads;
+  threads.reserve(state.nodes.size());
   for (std::size_t i = 0; i < state.nodes.size(); ++i) {
     threads.emplace_back([&, i] { out[i] = view_of(state.nodes[i]); });
   }
@@ -149,7 +152,8 @@ void stop_all(State& state, std::chrono::milliseconds timeout) {
     std::error_code ec;
     fs::remove(n.pid_file, ec);
   }
-  (void)devnet::save_state(state);
+  // Best effort: the caller reports the failure that brought it here.
+  if (auto saved = devnet::save_state(state); !saved) return;
 }
 
 void start_nodes(Context& ctx, State& state) {
@@ -197,9 +201,10 @@ std::vector<NodeView> wait_until_running(Context& ctx, State& state, std::chrono
         continue;
       }
       ++answering;
-      if (!first_height[i]) first_height[i] = v.height;
-      if (count == 1 || (v.peers && *v.peers >= 1)) ++connected;
-      if (!any_miner || v.height > *first_height[i]) ++producing;
+      const std::uint64_t first = first_height[i].value_or(v.height);
+      first_height[i] = first;
+      if (count == 1 || v.peers.value_or(0) >= 1) ++connected;
+      if (!any_miner || v.height > first) ++producing;
       heights += " " + std::to_string(v.height);
     }
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -360,7 +365,7 @@ int run_logs(Context& ctx, const DevnetOptions& o) {
   if (!o.follow) return kExitOk;
   // Follows the file until the node stops (or Ctrl-C).
   in.clear();
-  std::string chunk(64 * 1024, '\0');
+  std::string chunk(std::size_t{64} * 1024, '\0');
   for (;;) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const std::streamsize got = in.gcount();
@@ -423,6 +428,11 @@ int run_load(Context& ctx, const DevnetOptions& o) {
   auto report = devnet::run_load(state, *accounts, load, progress);
   if (!report) throw failure(report.error().detail);
   const devnet::LoadReport& r = *report;
+  // The reference (docs/benchmarks.md): every node checks every signature, so the nodes
+  // of this machine share its verifications; the ratio is against verify/s / nodes.
+  const VerifyRate verify = measure_verify_rate(2.0);
+  const double per_node = verify.all_cores / static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
+  const double ratio = per_node > 0 ? r.committed_tps / per_node : 0.0;
   if (ctx.json()) {
     print_json(ctx.io().out, Json{{"offered_tps", o.tps},
                                   {"duration_s", o.duration_s},
@@ -437,7 +447,9 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                                   {"sign_seconds", r.sign_seconds},
                                   {"submit_seconds", r.submit_seconds},
                                   {"first_height", r.first_height},
-                                  {"last_height", r.last_height}});
+                                  {"last_height", r.last_height},
+                                  {"verify_per_s_all_cores", verify.all_cores},
+                                  {"ratio_to_verify_per_node", ratio}});
   } else {
     Table t;
     t.add("submitted", std::to_string(r.submitted) + " (accepted by the nodes)");
@@ -453,6 +465,9 @@ int run_load(Context& ctx, const DevnetOptions& o) {
     t.add("latency p99", fmt::format("{:.0f} ms", r.latency_p99_ms));
     t.add("blocks", fmt::format("{} .. {}", r.first_height + 1, r.last_height));
     t.add("signing", fmt::format("{:.2f} s on all cores", r.sign_seconds));
+    t.add("verify/s, all cores",
+          fmt::format("{:.0f} ({} threads, measured after the load)", verify.all_cores, verify.threads));
+    t.add("tx/s ÷ (verify/s ÷ nodes)", fmt::format("{:.3f}", ratio));
     t.print(ctx.io().out);
   }
   return r.committed == r.submitted && r.rejected == 0 ? kExitOk : kExitFailure;

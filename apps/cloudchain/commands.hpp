@@ -6,7 +6,7 @@
 //
 // One file per command: cmd_keys.cpp, cmd_status.cpp, cmd_balance.cpp, cmd_send.cpp,
 // cmd_anchor.cpp, cmd_verify.cpp, cmd_receipt.cpp, cmd_tx.cpp, cmd_block.cpp,
-// cmd_devnet.cpp, cmd_testnet.cpp.
+// cmd_devnet.cpp, cmd_testnet.cpp, cmd_bench.cpp.
 
 #include <functional>
 
@@ -32,5 +32,6 @@ void add_tx_command(CLI::App& app, Context& ctx, Action& action);
 void add_block_command(CLI::App& app, Context& ctx, Action& action);
 void add_devnet_command(CLI::App& app, Context& ctx, Action& action);
 void add_testnet_command(CLI::App& app, Context& ctx, Action& action);
+void add_bench_command(CLI::App& app, Context& ctx, Action& action);
 
 }  // namespace cloudchain::cli

@@ -137,24 +137,25 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
   const Json accounts_doc{{"network", s.network}, {"chain_id", s.chain_id}, {"accounts", accounts}};
   if (auto ok = write_file(s.accounts_file, accounts_doc.dump(1) + "\n", 0600); !ok) return std::unexpected(ok.error());
 
+  const auto loopback = [](std::uint16_t port) { return node::Endpoint{"127.0.0.1", port}; };
   for (std::size_t i = 0; i < o.nodes; ++i) {
     NodeEntry n;
     n.name = "node" + std::to_string(i);
     n.home = o.dir / n.name;
     n.log = n.home / "cloudchaind.log";
     n.pid_file = n.home / "cloudchaind.pid";
-    n.api = "127.0.0.1:" + std::to_string((*ports)[2 * i]);
-    n.p2p = "127.0.0.1:" + std::to_string((*ports)[2 * i + 1]);
+    n.api = loopback((*ports)[2 * i]).to_string();
+    n.p2p = loopback((*ports)[2 * i + 1]).to_string();
     n.miner = i < o.miners;
     s.nodes.push_back(std::move(n));
   }
-  for (const NodeEntry& n : s.nodes) {
+  for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+    const NodeEntry& n = s.nodes[i];
     node::Config& c = init.config;
     c = node::Config{};
-    c.api.listen = *node::parse_endpoint(n.api);
-    const node::Endpoint p2p = *node::parse_endpoint(n.p2p);
-    c.p2p.listen_host = p2p.host;
-    c.p2p.listen_port = p2p.port;
+    c.api.listen = loopback((*ports)[2 * i]);
+    c.p2p.listen_host = "127.0.0.1";
+    c.p2p.listen_port = (*ports)[2 * i + 1];
     for (const NodeEntry& other : s.nodes) {
       if (other.name != n.name) c.p2p.seeds.push_back(other.p2p);
     }

@@ -114,6 +114,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   const std::size_t node_count = state.nodes.size();
 
   std::vector<NodeClient> clients;
+  clients.reserve(node_count);
   for (const NodeEntry& n : state.nodes) {
     auto c = client_for(n);
     if (!c) return std::unexpected(c.error());
@@ -139,6 +140,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   {
     const unsigned threads = o.sign_threads != 0 ? o.sign_threads : std::max(1U, std::thread::hardware_concurrency());
     std::vector<std::jthread> workers;
+    workers.reserve(threads);
     for (unsigned t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
         for (std::size_t j = t; j < total; j += threads) {
@@ -177,6 +179,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
 
   // 4. Submit on an open-loop schedule.
   std::vector<HttpClient> http;
+  http.reserve(clients.size());
   for (const NodeClient& c : clients) http.emplace_back(c.url(), kRequestTimeout);
   std::atomic<std::size_t> next{0};
   std::mutex codes_mutex;  // guards report.reject_codes
@@ -185,6 +188,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
     const unsigned submitters =
         o.submitters != 0 ? o.submitters : static_cast<unsigned>(std::max<std::size_t>(8, 4 * node_count));
     std::vector<std::jthread> workers;
+    workers.reserve(submitters);
     for (unsigned t = 0; t < submitters; ++t) {
       workers.emplace_back([&] {
         for (std::size_t j = next++; j < total; j = next++) {

@@ -148,14 +148,17 @@ TEST(Daemon, RunsServesAndShutsDownOnRequest) {
   node::test::TempDir dir;
   const std::string home = dir.path().string();
   ASSERT_EQ(run_args({"init", "--home", home}).status, kExitOk);
-  const Outcome r = run_args({"--home", home, "--api-listen", "127.0.0.1:0", "--log-level", "debug"}, stop_at_once());
+  const Outcome r =
+      run_args({"--home", home, "--api-listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0", "--log-level", "debug"},
+               stop_at_once());
   EXPECT_EQ(r.status, kExitOk) << r.err;
   EXPECT_NE(r.err.find("api: listening on http://127.0.0.1:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("genesis"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("node stopped"), std::string::npos) << r.err;
 
   // Again, with --reindex: the same tip, rebuilt.
-  const Outcome again = run_args({"--home", home, "--api-listen", "127.0.0.1:0", "--reindex"}, stop_at_once());
+  const Outcome again = run_args(
+      {"--home", home, "--api-listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0", "--reindex"}, stop_at_once());
   EXPECT_EQ(again.status, kExitOk) << again.err;
   EXPECT_NE(again.err.find("reindex: 100% done"), std::string::npos) << again.err;
 }
@@ -168,11 +171,12 @@ TEST(Daemon, SecondDaemonOnOneHomeExitsOne) {
   std::promise<void> release;
   Hooks hooks;
   hooks.on_started = [&](node::Node& n) { started.set_value(&n); };
-  auto first =
-      std::async(std::launch::async, [&] { return run_args({"--home", home, "--api-listen", "127.0.0.1:0"}, hooks); });
+  auto first = std::async(std::launch::async, [&] {
+    return run_args({"--home", home, "--api-listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0"}, hooks);
+  });
   node::Node* running = started.get_future().get();
 
-  const Outcome second = run_args({"--home", home, "--api-listen", "127.0.0.1:0"});
+  const Outcome second = run_args({"--home", home, "--api-listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0"});
   EXPECT_EQ(second.status, kExitFailure);
   EXPECT_NE(second.err.find("cannot open the node"), std::string::npos) << second.err;
 
@@ -196,12 +200,19 @@ TEST(Daemon, ApiAddressInUseExitsOne) {
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
   const std::string listen = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
 
-  const Outcome r = run_args({"--home", dir.path().string(), "--api-listen", listen});
+  const Outcome r = run_args({"--home", dir.path().string(), "--api-listen", listen, "--p2p-listen", "127.0.0.1:0"});
+  // The same for the P2P listener: exit 1, the message names it.
+  const Outcome p2p = run_args({"--home", dir.path().string(), "--api-listen", "127.0.0.1:0", "--p2p-listen", listen});
+  EXPECT_EQ(p2p.status, kExitFailure);
+  EXPECT_NE(p2p.err.find("p2p: "), std::string::npos) << p2p.err;
   ::close(fd);
   EXPECT_EQ(r.status, kExitFailure) << r.err;
   EXPECT_NE(r.err.find("api: cannot listen on " + listen), std::string::npos) << r.err;
   // The node was stopped cleanly: the home opens again.
-  EXPECT_EQ(run_args({"--home", dir.path().string(), "--api-listen", "127.0.0.1:0"}, stop_at_once()).status, kExitOk);
+  EXPECT_EQ(run_args({"--home", dir.path().string(), "--api-listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0"},
+                     stop_at_once())
+                .status,
+            kExitOk);
 }
 
 }  // namespace

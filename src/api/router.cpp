@@ -22,6 +22,10 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/receipts/{txid}", get_receipt, false},
     {Method::kPost, "/v1/admin/mining", admin_mining, true},
     {Method::kPost, "/v1/admin/shutdown", admin_shutdown, true},
+    {Method::kGet, "/v1/peers", get_peers, false},
+    {Method::kPost, "/v1/admin/peers", admin_connect_peer, true},
+    {Method::kPost, "/v1/admin/peers/ban", admin_ban_peer, true},
+    {Method::kPost, "/v1/admin/peers/unban", admin_unban_peer, true},
 };
 
 // Matches `path` against `templ` segment by segment; both start with '/'. After a

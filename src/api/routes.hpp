@@ -2,7 +2,7 @@
 // The route handlers of docs/api.md, one small function each, grouped by resource:
 // routes_status.cpp (status, mempool), routes_blocks.cpp, routes_txs.cpp (transactions,
 // submission, receipts), routes_accounts.cpp (accounts, their history, anchors),
-// routes_admin.cpp. router.cpp holds the table that maps (method, path) to them.
+// routes_admin.cpp, routes_peers.cpp. router.cpp holds the table that maps (method, path) to them.
 //
 // A handler validates its parameters, reads through the NodeService (chain reads from a
 // storage snapshot where several reads must agree), and returns the whole response.
@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "api/http.hpp"
+#include "api/json_writer.hpp"
 #include "api/server.hpp"
 #include "node/service.hpp"
 #include "storage/records.hpp"
@@ -59,6 +60,14 @@ Response list_anchors(const Context& ctx, const Request& req, const PathParams& 
 // routes_admin.cpp
 Response admin_mining(const Context& ctx, const Request& req, const PathParams& params);
 Response admin_shutdown(const Context& ctx, const Request& req, const PathParams& params);
+// routes_peers.cpp
+Response get_peers(const Context& ctx, const Request& req, const PathParams& params);
+Response admin_connect_peer(const Context& ctx, const Request& req, const PathParams& params);
+Response admin_ban_peer(const Context& ctx, const Request& req, const PathParams& params);
+Response admin_unban_peer(const Context& ctx, const Request& req, const PathParams& params);
+/// The "sync" object of /v1/status: the network's SyncStatus, or (no network) in sync
+/// at `tip_height`.
+void write_sync(JsonWriter& w, const std::optional<p2p::SyncStatus>& sync, std::uint64_t tip_height);
 
 /// A storage failure as a 500 problem under the storage code (storage_io, storage_corrupt).
 Problem storage_problem(const util::Error<storage::StorageError>& e);

@@ -1,5 +1,7 @@
 // GET /v1/status and GET /v1/mempool.
 
+#include <algorithm>
+
 #include "api/json.hpp"
 #include "api/query.hpp"
 #include "api/routes.hpp"
@@ -33,6 +35,11 @@ Response get_status(const Context& ctx, const Request& req, const PathParams& /*
       .field("threads", mining.threads)
       .field("hashrate", mining.hashrate)
       .end_object();
+  const auto peers = ctx.service.peers();
+  w.field("peers", static_cast<std::uint64_t>(
+                       std::count_if(peers.begin(), peers.end(), [](const p2p::PeerInfo& p) { return p.ready; })));
+  w.key("sync");
+  write_sync(w, ctx.service.sync_status(), tip.height);
   w.end_object();
   return json_response(200, w.take());
 }

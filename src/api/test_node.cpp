@@ -226,4 +226,51 @@ std::uint64_t TestNode::next_nonce(const crypto::Address& address) const {
   return m_pool.pending_nonce(address, view).value_or(0);
 }
 
+std::vector<p2p::PeerInfo> TestNode::peers() const {
+  std::lock_guard lock(m_net_mutex);
+  return m_net.enabled ? m_net.peers : std::vector<p2p::PeerInfo>{};
+}
+
+std::vector<p2p::BanInfo> TestNode::bans() const {
+  std::lock_guard lock(m_net_mutex);
+  return m_net.enabled ? m_net.bans : std::vector<p2p::BanInfo>{};
+}
+
+std::optional<p2p::SyncStatus> TestNode::sync_status() const {
+  std::lock_guard lock(m_net_mutex);
+  if (!m_net.enabled) return std::nullopt;
+  return m_net.sync;
+}
+
+bool TestNode::connect_peer(const std::string& host_port) {
+  std::lock_guard lock(m_net_mutex);
+  if (!m_net.enabled) return false;
+  m_net.dialled.push_back(host_port);
+  return true;
+}
+
+bool TestNode::ban_peer(const std::string& ip, std::chrono::seconds duration) {
+  std::lock_guard lock(m_net_mutex);
+  if (!m_net.enabled) return false;
+  m_net.bans.push_back(p2p::BanInfo{ip, static_cast<std::uint64_t>(duration.count()) * 1000, "admin"});
+  return true;
+}
+
+bool TestNode::unban_peer(const std::string& ip) {
+  std::lock_guard lock(m_net_mutex);
+  if (!m_net.enabled) return false;
+  std::erase_if(m_net.bans, [&](const p2p::BanInfo& b) { return b.ip == ip; });
+  return true;
+}
+
+void TestNode::set_network(FakeNetwork n) {
+  std::lock_guard lock(m_net_mutex);
+  m_net = std::move(n);
+}
+
+TestNode::FakeNetwork TestNode::network() const {
+  std::lock_guard lock(m_net_mutex);
+  return m_net;
+}
+
 }  // namespace cloudchain::api::test

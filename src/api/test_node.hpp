@@ -79,6 +79,24 @@ class TestNode final : public node::NodeService {
   std::uint64_t next_nonce(const crypto::Address& address) const override;
   void set_mining(bool enabled) override { m_mining.store(enabled); }
   void request_shutdown() override { m_shutdown_requests.fetch_add(1); }
+  std::vector<p2p::PeerInfo> peers() const override;
+  std::vector<p2p::BanInfo> bans() const override;
+  std::optional<p2p::SyncStatus> sync_status() const override;
+  bool connect_peer(const std::string& host_port) override;
+  bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
+  bool unban_peer(const std::string& ip) override;
+
+  /// A stand-in for the P2P network: what the peer routes read, and a record of what
+  /// the admin routes asked for. Guarded by m_net_mutex.
+  struct FakeNetwork {
+    bool enabled = true;
+    std::vector<p2p::PeerInfo> peers;
+    std::vector<p2p::BanInfo> bans;
+    p2p::SyncStatus sync;
+    std::vector<std::string> dialled;
+  };
+  void set_network(FakeNetwork n);
+  FakeNetwork network() const;
 
   // Test controls.
   const Keys& keys() const { return m_keys; }
@@ -110,6 +128,9 @@ class TestNode final : public node::NodeService {
 
   std::atomic<bool> m_mining{false};
   std::atomic<int> m_shutdown_requests{0};
+
+  mutable std::mutex m_net_mutex;  // guards m_net
+  FakeNetwork m_net;
 };
 
 }  // namespace cloudchain::api::test

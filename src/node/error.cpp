@@ -25,6 +25,7 @@ std::string_view to_string(NodeError e) {
     case NodeError::kGenesisMismatch: return "genesis_mismatch";
     case NodeError::kChain: return "chain";
     case NodeError::kApi: return "api";
+    case NodeError::kNetwork: return "network";
     case NodeError::kAlreadyStarted: return "already_started";
   }
   return "unknown";

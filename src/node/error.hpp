@@ -36,6 +36,7 @@ enum class NodeError {
   kGenesisMismatch,  // the database was created for this genesis.json (same chain id and genesis hash)
   kChain,            // the chain opens on the database (detail: the chain's error)
   kApi,              // the HTTP API binds its address
+  kNetwork,          // the P2P listener binds p2p.listen
   kAlreadyStarted,   // start() is called once
 };
 std::string_view to_string(NodeError e);

@@ -180,6 +180,22 @@ util::Result<void, NodeError> Node::start() {
   m_admission = std::make_unique<AdmissionQueue>(
       *m_actor, [this](mempool::VerifiedTx& verified) { return admit(std::move(verified)); });
 
+  if (m_options.config.p2p.enabled) {
+    m_peer_hooks = std::make_unique<PeerHooks>(*this, m_options.genesis.pow);
+    m_network = std::make_unique<p2p::Network>(m_options.config.p2p, *m_peer_hooks, m_log);
+    if (auto started = m_network->start(); !started) {
+      const std::string detail = "p2p: " + started.error().detail;
+      m_network.reset();
+      m_admission.reset();
+      m_actor->stop();
+      m_actor.reset();
+      m_miner.reset();
+      return util::fail(NodeError::kNetwork, detail);
+    }
+  } else {
+    m_log->info("p2p: disabled");
+  }
+
   const auto tip = m_chain->tip();
   const MiningConfig& mining = m_options.config.mining;
   m_log->info("node {} started: chain id {}, network {}, consensus {}, genesis {}", m_info.version, m_info.chain_id,
@@ -241,6 +257,9 @@ void Node::stop(const std::function<void()>& after_miner_stopped) {
   m_mining_enabled = false;
   // 2. The caller's step (the daemon stops the HTTP API here).
   if (after_miner_stopped) after_miner_stopped();
+  // 2b. No more peers: nothing new reaches the actor from the network. (The Network
+  //     object stays until the Node goes: queued actor tasks still post to it.)
+  if (m_network) m_network->stop();
   // 3. Drain: every queued task runs, later posts are refused.
   if (m_actor) {
     m_actor->post([this] { m_mining = false; });
@@ -383,6 +402,38 @@ std::uint64_t Node::next_nonce(const crypto::Address& address) const {
   return 0;
 }
 
+std::vector<p2p::PeerInfo> Node::peers() const { return m_network ? m_network->peers() : std::vector<p2p::PeerInfo>{}; }
+
+std::vector<p2p::BanInfo> Node::bans() const { return m_network ? m_network->bans() : std::vector<p2p::BanInfo>{}; }
+
+std::optional<p2p::SyncStatus> Node::sync_status() const {
+  if (!m_network) return std::nullopt;
+  return m_network->sync_status();
+}
+
+bool Node::connect_peer(const std::string& host_port) {
+  if (!m_network) return false;
+  m_log->info("p2p: admin: connecting to {}", host_port);
+  m_network->connect(host_port);
+  return true;
+}
+
+bool Node::ban_peer(const std::string& ip, std::chrono::seconds duration) {
+  if (!m_network) return false;
+  m_log->info("p2p: admin: banning {} for {} s", ip, duration.count());
+  m_network->ban(ip, duration);
+  return true;
+}
+
+bool Node::unban_peer(const std::string& ip) {
+  if (!m_network) return false;
+  m_log->info("p2p: admin: unbanning {}", ip);
+  m_network->unban(ip);
+  return true;
+}
+
+std::uint16_t Node::p2p_port() const { return m_network ? m_network->listen_port() : 0; }
+
 void Node::set_mining(bool enabled) {
   if (enabled && !m_options.config.mining.address) {
     m_log->warn("mining: cannot turn on without a miner address (mining.address or --miner-address)");
@@ -407,14 +458,22 @@ void Node::load_mempool() {
 }
 
 std::expected<Hash256, SubmitRejection> Node::admit(mempool::VerifiedTx verified) {
+  auto added = admit_verified(std::move(verified));
+  if (!added) return std::unexpected(rejection_of(added.error()));
+  return *added;
+}
+
+util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::VerifiedTx verified) {
   TipView tip(m_chain->tip());
   auto added = m_mempool->add(std::move(verified), now_ms(), tip.view);
   publish_mempool_stats();
   if (!added) {
     m_log->debug("tx refused: {}: {}", mempool::to_string(added.error().code), added.error().detail);
-    return std::unexpected(rejection_of(added.error()));
+    return std::unexpected(added.error());
   }
   m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
+  m_recent_txids.add(added->txid);
+  if (m_network) m_network->announce_tx(added->txid);
   if (m_mining && added->executable) {
     m_template_stale = true;
     schedule_template_rebuild();
@@ -478,6 +537,7 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
 
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
   publish_tip();
+  if (m_network) m_network->announce_block(outcome.tip->hash, outcome.tip->height);
   TipView tip(outcome.tip);
   for (const primitives::Block& block : outcome.connected) {
     if (auto removed = m_mempool->remove_for_block(block, tip.view); !removed) {
@@ -589,7 +649,6 @@ void Node::expire_mempool() {
     }
   }
   m_actor->post_after(kExpiryInterval, [this] { expire_mempool(); });
-  m_actor->post_after(std::chrono::milliseconds(kTemplateRefreshMs), [this] { refresh_template(); });
 }
 
 void Node::sample_hashrate() {

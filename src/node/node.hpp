@@ -46,8 +46,10 @@
 #include "node/batch_queue.hpp"
 #include "node/config.hpp"
 #include "node/genesis.hpp"
+#include "node/peer_hooks.hpp"
 #include "node/service.hpp"
 #include "node/snapshot.hpp"
+#include "p2p/network.hpp"
 #include "storage/database.hpp"
 
 namespace spdlog {
@@ -93,7 +95,9 @@ class Node final : public NodeService {
   util::Result<std::uint64_t, NodeError> reindex();
 
   /// Reloads HOME/mempool.dat if present, starts the chain actor, its timers (mempool
-  /// expiry, hashrate) and, if the config says so, the miner. Once only (kAlreadyStarted).
+  /// expiry, hashrate), the P2P network (p2p.enabled: it binds p2p.listen and dials the
+  /// seeds) and, if the config says so, the miner. Once only (kAlreadyStarted).
+  /// Errors: kNetwork (the P2P listener cannot bind; nothing is left running).
   util::Result<void, NodeError> start();
 
   /// Blocks until request_shutdown() was called (from any thread, e.g. a signal thread
@@ -104,7 +108,8 @@ class Node final : public NodeService {
 
   /// Graceful shutdown, in this order: stop the miner (no more found blocks), run
   /// `after_miner_stopped` (the daemon stops the HTTP API there, so no request is cut
-  /// off by the actor going away), drain the actor (every queued task runs; later
+  /// off by the actor going away), stop the P2P network (every peer closed, its thread
+  /// joined: no more blocks or transactions from peers), drain the actor (every queued task runs; later
   /// requests are answered as shutting down), save the mempool to HOME/mempool.dat,
   /// close the database. Idempotent; the hook runs only on the first call. Call from the
   /// thread that called start(), never from a NodeService method or the hook.
@@ -134,6 +139,15 @@ class Node final : public NodeService {
   /// Logged and ignored without a miner address.
   void set_mining(bool enabled) override;
   void request_shutdown() override;
+  std::vector<p2p::PeerInfo> peers() const override;
+  std::vector<p2p::BanInfo> bans() const override;
+  std::optional<p2p::SyncStatus> sync_status() const override;
+  bool connect_peer(const std::string& host_port) override;
+  bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
+  bool unban_peer(const std::string& ip) override;
+
+  /// The port the P2P listener is bound to (after start(); 0 without a network).
+  std::uint16_t p2p_port() const;
 
   /// Validates and stores a block from outside the node (a peer; tests), connecting it
   /// if its branch has the most work, exactly as a mined block: a reorg returns the
@@ -147,6 +161,8 @@ class Node final : public NodeService {
   std::shared_ptr<const chain::TipInfo> chain_tip() const;
 
  private:
+  friend class PeerHooks;  // reads the chain and database, posts to the actor
+
   Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::unique_ptr<chain::ConsensusEngine> engine,
        std::unique_ptr<chain::Chain> chain, NodeInfo info);
 
@@ -156,8 +172,10 @@ class Node final : public NodeService {
 
   // --- actor tasks (REQUIRES: on the actor thread) --------------------------------------
   void load_mempool();
-  // Admits a transaction verified on the submitting thread (actor thread).
+  // Admits a transaction verified on the submitting thread (actor thread) and, when
+  // admitted, announces it to the peers.
   std::expected<Hash256, SubmitRejection> admit(mempool::VerifiedTx verified);
+  util::Result<Hash256, mempool::MempoolError> admit_verified(mempool::VerifiedTx verified);
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
   std::expected<chain::SubmitStatus, SubmitRejection> process_block(const primitives::Block& block,
                                                                     std::string_view origin);
@@ -206,6 +224,13 @@ class Node final : public NodeService {
   bool m_started = false;
   bool m_stopped = false;
   std::atomic<bool> m_stopping{false};  // set first thing in stop(): the actor starts no miner after it
+
+  // The P2P side (null when p2p.enabled is false). Declared before the actor: actor
+  // tasks post to the network, so it is destroyed after the actor's thread is gone; it
+  // is stopped (its thread joined) in stop() before the chain and database close.
+  std::unique_ptr<PeerHooks> m_peer_hooks;
+  std::unique_ptr<p2p::Network> m_network;
+  RecentTxids m_recent_txids;  // admitted lately (the actor adds; PeerHooks::has_tx reads)
 
   // Declared last: its threads call back into the members above, and it is stopped
   // (joined) before they go away.

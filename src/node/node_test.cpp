@@ -71,6 +71,8 @@ NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesi
   o.config.mining.template_interval_ms = 50;
   o.logger = logger;
   o.verify_threads = 1;
+  o.config.p2p.listen_host = "127.0.0.1";
+  o.config.p2p.listen_port = 0;  // an ephemeral port: tests run side by side
   return o;
 }
 

@@ -7,6 +7,7 @@
 // are posted to the chain actor and waited for; nothing here blocks the actor for
 // longer than one mempool or index lookup.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "crypto/address.hpp"
+#include "p2p/network.hpp"
 #include "primitives/transaction.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
@@ -108,6 +110,22 @@ class NodeService {
   virtual void set_mining(bool enabled) = 0;
   /// Admin: begin a graceful shutdown; returns at once.
   virtual void request_shutdown() = 0;
+
+  // --- the P2P network (docs/p2p.md). The defaults describe a node without one
+  // (p2p.enabled = false): no peers, no sync status, admin requests refused. ---------
+
+  /// Snapshots of the connected peers and the current bans.
+  virtual std::vector<p2p::PeerInfo> peers() const { return {}; }
+  virtual std::vector<p2p::BanInfo> bans() const { return {}; }
+  /// Headers-first sync progress; nullopt without a network.
+  virtual std::optional<p2p::SyncStatus> sync_status() const { return std::nullopt; }
+  /// Admin: dial "host:port" now (the answer comes later, in peers()). False without a
+  /// network; the address is checked by the caller.
+  virtual bool connect_peer(const std::string& /*host_port*/) { return false; }
+  /// Admin: ban an IP for `duration` (dropping its connections), or lift a ban. False
+  /// without a network.
+  virtual bool ban_peer(const std::string& /*ip*/, std::chrono::seconds /*duration*/) { return false; }
+  virtual bool unban_peer(const std::string& /*ip*/) { return false; }
 };
 
 }  // namespace cloudchain::node

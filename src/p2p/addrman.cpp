@@ -45,48 +45,97 @@ std::string format_endpoint(const IpAddress& ip, std::uint32_t port) {
   return fmt::format("[{}]:{}", format_ip(ip), port);
 }
 
+bool is_unusable(const IpAddress& ip) {
+  if (is_v4_mapped(ip)) {
+    const std::uint8_t a = ip[12];
+    return a == 0 || a >= 224;  // 0/8; multicast 224/4; reserved 240/4 and broadcast
+  }
+  if (ip[0] == 0xff) return true;                                                   // multicast
+  return std::all_of(ip.begin(), ip.end(), [](std::uint8_t b) { return b == 0; });  // ::
+}
+
+bool is_local(const IpAddress& ip) {
+  if (is_v4_mapped(ip)) {
+    const std::uint8_t a = ip[12];
+    const std::uint8_t b = ip[13];
+    return a == 127 || a == 10 || (a == 172 && (b & 0xf0) == 16) || (a == 192 && b == 168) ||
+           (a == 100 && (b & 0xc0) == 64) || (a == 169 && b == 254);
+  }
+  const bool loopback = std::all_of(ip.begin(), ip.begin() + 15, [](std::uint8_t b) { return b == 0; }) && ip[15] == 1;
+  return loopback || (ip[0] & 0xfe) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
+}
+
 // ---- AddressBook: addresses --------------------------------------------------------
 
 AddressBook::AddressBook(std::uint64_t seed, std::size_t capacity) : m_capacity(capacity), m_rng(seed) {
   m_entries.reserve(capacity);
+  m_meta.reserve(capacity);
 }
 
-bool AddressBook::add(NetAddress a, std::uint64_t now_ms) {
+bool AddressBook::add(NetAddress a, std::uint64_t now_ms) { return insert(a, now_ms, Meta{true, std::nullopt}); }
+
+bool AddressBook::add_gossiped(NetAddress a, std::uint64_t now_ms, const IpAddress& source) {
+  const std::uint64_t ceiling = now_ms > kGossipPenaltyMs ? now_ms - kGossipPenaltyMs : 0;
+  a.last_seen_ms = std::min(a.last_seen_ms, ceiling);
+  return insert(a, now_ms, Meta{false, source});
+}
+
+AddressBook::Rank AddressBook::rank_of(std::size_t index) const {
+  const NetAddress& a = m_entries[index];
+  return Rank{m_meta[index].seen, a.last_seen_ms, Key{a.ip, a.port}};
+}
+
+bool AddressBook::insert(NetAddress a, std::uint64_t now_ms, Meta meta) {
   if (!valid_port(a.port) || m_capacity == 0) return false;
   a.last_seen_ms = std::min(a.last_seen_ms, now_ms);
   const Key key{a.ip, a.port};
   if (auto it = m_index.find(key); it != m_index.end()) {
-    NetAddress& known = m_entries[it->second];
-    if (a.last_seen_ms > known.last_seen_ms) {
-      m_by_last_seen.erase({known.last_seen_ms, key});
-      known.last_seen_ms = a.last_seen_ms;
-      m_by_last_seen.insert({known.last_seen_ms, key});
+    const std::size_t i = it->second;
+    const bool promote = meta.seen && !m_meta[i].seen;
+    if (a.last_seen_ms <= m_entries[i].last_seen_ms && !promote) return false;
+    m_by_rank.erase(rank_of(i));
+    m_entries[i].last_seen_ms = std::max(m_entries[i].last_seen_ms, a.last_seen_ms);
+    if (promote) {
+      if (const auto& told = m_meta[i].source; told.has_value() && --m_told_by[told.value()] == 0) {
+        m_told_by.erase(told.value());
+      }
+      m_meta[i] = meta;
     }
+    m_by_rank.insert(rank_of(i));
     return false;
   }
+  if (meta.source) {
+    const auto told = m_told_by.find(*meta.source);
+    if (told != m_told_by.end() && told->second >= kMaxPerSource) return false;
+  }
   if (m_entries.size() >= m_capacity) {
-    if (a.last_seen_ms <= m_by_last_seen.begin()->first) return false;
-    evict_oldest();
+    const Rank& first = *m_by_rank.begin();
+    if (std::get<0>(first) && !meta.seen) return false;  // only seen entries left: a told one never evicts them
+    if (std::get<0>(first) == meta.seen && a.last_seen_ms <= std::get<1>(first)) return false;
+    erase_at(m_index.at(std::get<2>(first)));
   }
   m_index.emplace(key, m_entries.size());
   m_entries.push_back(a);
-  m_by_last_seen.insert({a.last_seen_ms, key});
+  m_meta.push_back(meta);
+  if (meta.source) ++m_told_by[*meta.source];
+  m_by_rank.insert(rank_of(m_entries.size() - 1));
   return true;
 }
-
-void AddressBook::evict_oldest() { erase_at(m_index.at(m_by_last_seen.begin()->second)); }
 
 // Swap-with-last removal keeps m_entries dense for sampling by index.
 void AddressBook::erase_at(std::size_t index) {
   const NetAddress gone = m_entries[index];
   const Key gone_key{gone.ip, gone.port};
-  m_by_last_seen.erase({gone.last_seen_ms, gone_key});
+  m_by_rank.erase(rank_of(index));
+  if (const auto& source = m_meta[index].source; source && --m_told_by[*source] == 0) m_told_by.erase(*source);
   m_index.erase(gone_key);
   if (index + 1 != m_entries.size()) {
     m_entries[index] = m_entries.back();
+    m_meta[index] = m_meta.back();
     m_index[Key{m_entries[index].ip, m_entries[index].port}] = index;
   }
   m_entries.pop_back();
+  m_meta.pop_back();
 }
 
 bool AddressBook::remove(const IpAddress& ip, std::uint32_t port) {

@@ -13,6 +13,9 @@
 // Untrusted input: peers choose the addresses we are told and their last_seen_ms, so
 // every container is bounded and ordered (no hash tables an attacker can flood), and
 // last_seen_ms is clamped to `now_ms` (a claimed future time cannot pin an entry).
+// Addresses told by a peer (add_gossiped) also lose kGossipPenaltyMs of last_seen_ms
+// (what we saw ourselves ranks first), at most kMaxPerSource of them are kept per
+// telling IP, and they are evicted before addresses we completed a handshake with.
 //
 // Not thread-safe: owned by the network thread.
 
@@ -25,6 +28,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -42,6 +46,13 @@ std::string format_ip(const IpAddress& ip);
 /// "1.2.3.4:8646" or "[2001:db8::1]:8646".
 std::string format_endpoint(const IpAddress& ip, std::uint32_t port);
 
+/// Never a peer's address: unspecified (0.0.0.0/8, ::), multicast (224.0.0.0/4,
+/// ff00::/8), limited broadcast and reserved IPv4 (240.0.0.0/4).
+bool is_unusable(const IpAddress& ip);
+/// Reachable only nearby: loopback (127.0.0.0/8, ::1), private (10/8, 172.16/12,
+/// 192.168/16, 100.64/10 CGNAT, fc00::/7) and link-local (169.254/16, fe80::/10).
+bool is_local(const IpAddress& ip);
+
 struct Ban {
   IpAddress ip{};
   std::uint64_t until_ms = 0;  // banned while now_ms < until_ms
@@ -53,15 +64,23 @@ class AddressBook {
  public:
   static constexpr std::size_t kDefaultCapacity = 4096;
   static constexpr std::size_t kMaxBans = 10'000;
+  static constexpr std::size_t kMaxPerSource = 128;             // gossiped entries per telling IP
+  static constexpr std::uint64_t kGossipPenaltyMs = 7'200'000;  // 2 h off a told last_seen
 
   explicit AddressBook(std::uint64_t seed, std::size_t capacity = kDefaultCapacity);
 
   // ---- addresses ---------------------------------------------------------------------
-  /// Adds `a` (last_seen_ms clamped to now_ms) or, if its ip:port is known, raises the
-  /// known last_seen_ms to it. At capacity a new address evicts the least recently seen
-  /// one, unless it is itself older than all of them (then it is dropped). Port 0 is
+  /// Adds an address we saw ourselves: a peer we completed a handshake with (its IP and
+  /// listen port) or one the operator named. last_seen_ms is clamped to now_ms; if the
+  /// ip:port is known, its last_seen_ms is raised to it and it becomes a seen entry. At
+  /// capacity a new address evicts the least recently seen told one (seen ones only when
+  /// none is told), unless it is older than that (then it is dropped). Port 0 is
   /// ignored. Returns true if `a` was new and kept.
   bool add(NetAddress a, std::uint64_t now_ms);
+  /// Adds an address `source` told us in `addr`: as add(), but last_seen_ms is clamped to
+  /// now_ms minus kGossipPenaltyMs, it never evicts a seen entry, and it is dropped when
+  /// `source` already has kMaxPerSource told entries in the book.
+  bool add_gossiped(NetAddress a, std::uint64_t now_ms, const IpAddress& source);
   /// Forgets `ip:port` (e.g. it turned out to be ourselves). True if it was known.
   bool remove(const IpAddress& ip, std::uint32_t port);
   bool contains(const IpAddress& ip, std::uint32_t port) const;
@@ -87,14 +106,24 @@ class AddressBook {
  private:
   using Key = std::pair<IpAddress, std::uint32_t>;
 
-  void evict_oldest();
+  struct Meta {
+    bool seen = false;                // we completed a handshake with it (or the operator named it)
+    std::optional<IpAddress> source;  // told entries: who told us
+  };
+  // Eviction order: told entries first, then by last_seen_ms.
+  using Rank = std::tuple<bool, std::uint64_t, Key>;
+
+  bool insert(NetAddress a, std::uint64_t now_ms, Meta meta);
   void erase_at(std::size_t index);
+  Rank rank_of(std::size_t index) const;
 
   std::size_t m_capacity;
   std::mt19937_64 m_rng;
-  std::vector<NetAddress> m_entries;                       // unordered; sampled by index
-  std::map<Key, std::size_t> m_index;                      // ip:port -> position in m_entries
-  std::set<std::pair<std::uint64_t, Key>> m_by_last_seen;  // eviction order
+  std::vector<NetAddress> m_entries;           // unordered; sampled by index
+  std::vector<Meta> m_meta;                    // parallel to m_entries
+  std::map<Key, std::size_t> m_index;          // ip:port -> position in m_entries
+  std::set<Rank> m_by_rank;                    // eviction order
+  std::map<IpAddress, std::size_t> m_told_by;  // source -> told entries in the book
   std::map<IpAddress, Ban> m_bans;
 };
 

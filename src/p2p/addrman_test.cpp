@@ -173,6 +173,67 @@ TEST(AddressBook, BanListIsBounded) {
   EXPECT_TRUE(book.is_banned(v4(10, 0, 0, 1), kNow));
 }
 
+TEST(IpClass, UnusableAndLocal) {
+  for (const auto& ip : {v4(0, 0, 0, 0), v4(0, 1, 2, 3), v4(224, 0, 0, 1), v4(239, 1, 1, 1), v4(240, 0, 0, 1),
+                         v4(255, 255, 255, 255), *parse_ip("::"), *parse_ip("ff02::1")}) {
+    EXPECT_TRUE(is_unusable(ip)) << format_ip(ip);
+  }
+  for (const auto& ip :
+       {v4(127, 0, 0, 1), v4(127, 9, 9, 9), v4(10, 1, 2, 3), v4(172, 16, 0, 1), v4(172, 31, 255, 1), v4(192, 168, 1, 1),
+        v4(100, 64, 0, 1), v4(169, 254, 1, 1), *parse_ip("::1"), *parse_ip("fd00::1"), *parse_ip("fe80::1")}) {
+    EXPECT_TRUE(is_local(ip)) << format_ip(ip);
+    EXPECT_FALSE(is_unusable(ip)) << format_ip(ip);
+  }
+  for (const auto& ip :
+       {v4(1, 2, 3, 4), v4(172, 32, 0, 1), v4(100, 128, 0, 1), v4(223, 255, 255, 255), *parse_ip("2001:db8::1")}) {
+    EXPECT_FALSE(is_local(ip)) << format_ip(ip);
+    EXPECT_FALSE(is_unusable(ip)) << format_ip(ip);
+  }
+}
+
+TEST(AddressBook, ToldAddressesRankTwoHoursBelowWhatWeSaw) {
+  constexpr std::uint64_t now = 100'000'000;
+  AddressBook book(1);
+  const IpAddress source = v4(1, 1, 1, 1);
+  EXPECT_TRUE(book.add_gossiped(NetAddress{v4(2, 2, 2, 2), 8646, now + 5'000}, now, source));
+  EXPECT_EQ(book.find(v4(2, 2, 2, 2), 8646)->last_seen_ms, now - AddressBook::kGossipPenaltyMs);
+  // Seeing it ourselves lifts it.
+  EXPECT_FALSE(book.add(NetAddress{v4(2, 2, 2, 2), 8646, now}, now));
+  EXPECT_EQ(book.find(v4(2, 2, 2, 2), 8646)->last_seen_ms, now);
+}
+
+TEST(AddressBook, OneSourceKeepsABoundedNumberOfToldEntries) {
+  AddressBook book(1);
+  const IpAddress source = v4(1, 1, 1, 1);
+  std::size_t kept = 0;
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    kept += book.add_gossiped(
+                NetAddress{v4(3, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)), 8646, kNow},
+                kNow * 10'000, source)
+                ? 1
+                : 0;
+  }
+  EXPECT_EQ(kept, AddressBook::kMaxPerSource);
+  // Another source still gets its share; forgetting one of the first frees a place.
+  EXPECT_TRUE(book.add_gossiped(NetAddress{v4(4, 0, 0, 1), 8646, kNow}, kNow * 10'000, v4(5, 5, 5, 5)));
+  ASSERT_TRUE(book.remove(v4(3, 0, 0, 0), 8646));
+  EXPECT_TRUE(book.add_gossiped(NetAddress{v4(3, 9, 9, 9), 8646, kNow}, kNow * 10'000, source));
+}
+
+TEST(AddressBook, AFloodOfToldAddressesNeverEvictsSeenOnes) {
+  // 5 messages of 1000 from 50 sources used to replace every entry.
+  AddressBook book(1, 64);
+  constexpr std::uint64_t now = 100'000'000;
+  for (std::uint8_t i = 0; i < 8; ++i) ASSERT_TRUE(book.add(NetAddress{v4(9, 9, 9, i), 8646, now - 86'400'000}, now));
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    const IpAddress source = v4(1, 1, 1, static_cast<std::uint8_t>(i % 50));
+    const NetAddress a{v4(6, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 1), 8646, now};
+    book.add_gossiped(a, now, source);
+  }
+  EXPECT_EQ(book.size(), 64u);
+  for (std::uint8_t i = 0; i < 8; ++i) EXPECT_TRUE(book.contains(v4(9, 9, 9, i), 8646)) << int{i};
+}
+
 TEST(DialBackoff, DoublesFromOneSecondToSixty) {
   DialBackoff b;
   const std::string t = "127.0.0.1:8646";

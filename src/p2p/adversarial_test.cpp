@@ -276,6 +276,54 @@ TEST(Adversarial, SlowLorisIsDroppedAfterTheFrameTimeout) {
   EXPECT_TRUE(answers_ping(honest, 3));
 }
 
+TEST(Adversarial, FramesStreamedAcrossReadsAreTimedEachOnItsOwn) {
+  // An honest peer streaming back to back: every read ends inside the next frame, so a
+  // frame is always in progress, but each completes well within the frame timeout. The
+  // deadline is per frame, not per stretch of reads that end mid-frame.
+  auto c = test_config();
+  c.frame_timeout_ms = 300;
+  Host host(c);
+  RawPeer peer(host.port(), host.genesis());
+  ASSERT_TRUE(peer.handshake());
+  const Bytes frame = encode_frame(magic_for(host.genesis()), Ping{1});
+  const std::size_t half = frame.size() / 2;
+  ASSERT_TRUE(peer.send_bytes(ByteSpan(frame).first(half)));
+  for (int i = 0; i < 10; ++i) {  // 1 s: three frame timeouts
+    std::this_thread::sleep_for(100ms);
+    Bytes chunk(frame.begin() + static_cast<std::ptrdiff_t>(half), frame.end());                  // ends a frame
+    chunk.insert(chunk.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(half));  // starts one
+    ASSERT_TRUE(peer.send_bytes(chunk)) << i;
+  }
+  ASSERT_TRUE(peer.send_bytes(ByteSpan(frame).subspan(half)));
+  EXPECT_TRUE(answers_ping(peer, 99));
+  EXPECT_EQ(host.net->peers().size(), 1U);
+}
+
+TEST(Adversarial, AnInvOfManyBlockHashesCostsAFewLookups) {
+  // Each block item costs a block index read and a sync pass: one inv of 5000 made-up
+  // block hashes must not cost 5000 of each.
+  Host host;
+  RawPeer peer(host.port(), host.genesis());
+  ASSERT_TRUE(peer.handshake());
+  const std::size_t before = host.node.has_block_calls();
+  Inv inv;
+  for (std::uint32_t i = 0; i < kMaxInvItems; ++i) {
+    Hash256 h{};
+    h[0] = 0xbb;
+    h[28] = static_cast<std::uint8_t>(i >> 24);
+    h[29] = static_cast<std::uint8_t>(i >> 16);
+    h[30] = static_cast<std::uint8_t>(i >> 8);
+    h[31] = static_cast<std::uint8_t>(i);
+    inv.items.push_back(InvItem{InvKind::kBlock, h});
+  }
+  ASSERT_TRUE(peer.send(inv));
+  // It is asked for headers once (the blocks are unknown), not scored.
+  EXPECT_TRUE(peer.read_until(MessageType::kGetHeaders).has_value());
+  EXPECT_TRUE(answers_ping(peer, 5));
+  EXPECT_LE(host.node.has_block_calls() - before, 8U);
+  EXPECT_EQ(host.net->peers().at(0).score, 0U);
+}
+
 TEST(Adversarial, APeerThatStopsAnsweringPingsIsDropped) {
   auto c = test_config();
   c.ping_interval_ms = 100;

@@ -183,6 +183,9 @@ void Connection::handle_next() {
   auto next = m_decoder.next();
   if (!next) return read();
   if (!*next) return close(next->error());
+  // The slow-loris deadline is per frame: the next one, if its start is buffered, gets
+  // its own when the connection goes to read.
+  m_frame_deadline.reset();
   handle_frame(std::move(**next));
   if (m_closed) return;
   asio::post(m_socket.get_executor(), [self = shared_from_this()] { self->handle_next(); });

@@ -155,7 +155,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Timers (checked on each tick).
   SteadyClock::time_point m_handshake_deadline;
-  std::optional<SteadyClock::time_point> m_frame_deadline;  // a frame has started
+  std::optional<SteadyClock::time_point> m_frame_deadline;  // the frame in progress; reset as each completes
   SteadyClock::time_point m_last_receive;
   SteadyClock::time_point m_next_ping;
   std::optional<std::uint64_t> m_ping_nonce;  // outstanding ping

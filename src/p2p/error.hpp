@@ -26,11 +26,11 @@ enum class P2pError {
   kUnexpectedMessage,   // nothing but version/verack before the handshake completes
   // --- behaviour -------------------------------------------------------------------
   kUnrequestedData,       // block/tx only when asked for by getdata
-  kHeadersNotConnecting,  // a headers batch links to a known header and within itself
+  kHeadersNotConnecting,  // a headers batch starts on a known header, one height above it
   kLowWorkHeaders,        // a finished header chain has more work than ours
   kInvalidBlock,          // a block the chain rejected with sender_at_fault
   kInvalidTx,             // a transaction the mempool rejected with sender_at_fault
-  kInvalidHeaders,        // headers NodeHooks::check_headers rejected
+  kInvalidHeaders,        // headers pass NodeHooks::check_headers, link in order and avoid rejected blocks
   // --- local decisions (no fault proven) -------------------------------------------
   kTimeout,        // handshake, pong, frame (slow-loris) or idle timeout
   kSendQueueFull,  // the peer does not read what we send

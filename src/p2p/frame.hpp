@@ -65,6 +65,9 @@ class FrameDecoder {
   const std::optional<P2pFailure>& error() const { return m_error; }
   /// Bytes buffered that do not yet form a whole frame.
   std::size_t buffered() const;
+  /// Bytes the decoder holds in memory, frames already taken included (dropped at the
+  /// next feed): what bounds its memory, for tests.
+  std::size_t held() const { return m_buffer.size(); }
   /// True while a frame has started (at least one byte) but is not complete: the
   /// connection times this (slow-loris).
   bool mid_frame() const { return buffered() > 0; }

@@ -38,7 +38,17 @@ struct Verdict {
   bool accepted = false;         // stored (any branch) / admitted to the mempool
   bool new_tip = false;          // blocks: the active tip moved (connected or reorg)
   bool sender_at_fault = false;  // rejected AND the data proves the sender misbehaved
-  std::string code;              // stable rule name when rejected (e.g. "high_hash")
+  // Blocks: rejected AND the block's hash is invalid whatever body comes with it, so
+  // sync never fetches it again and refuses headers building on it. True only where the
+  // chain records the block as invalid (chain/submit.cpp mark_invalid: a transaction or
+  // state rule broken by the body its header commits to, or an invalid ancestor) or the
+  // header itself breaks a rule in context (bits, proof of work, timestamp too old,
+  // version, chain id, height). False for a body that fails on its own (tx root,
+  // duplicate tx, size, commit hash...): a peer can pair a real header with a tampered
+  // body (CVE-2012-2459), and the real block must still be fetched from another peer.
+  // The default (false) is the safe side: the block is fetched again, the sender scored.
+  bool hash_invalid = false;
+  std::string code;  // stable rule name when rejected (e.g. "high_hash")
   std::string detail;
 };
 
@@ -60,6 +70,13 @@ class NodeHooks {
   virtual std::optional<util::Bytes> block_bytes(const Hash256& hash) const = 0;
   /// Stored on any branch, or known invalid (either way: do not fetch it).
   virtual bool has_block(const Hash256& hash) const = 0;
+  /// Height, hash and cumulative work of a block stored with its body on any branch and
+  /// not known invalid; nullopt otherwise. Sync links headers to it (a peer's branch may
+  /// fork below our tip, or below a tip seen before a restart) and does not fetch it.
+  /// Read from the block index without the chain actor, like has_block. The default
+  /// knows no block (then only the tip and the blocks connected since the network
+  /// started are known to sync).
+  virtual std::optional<ChainSummary> chain_point(const Hash256& /*hash*/) const { return std::nullopt; }
   /// Committed on the active chain (tx index), or in the mempool as far as a snapshot
   /// the node keeps without the actor knows (may lag: a false answer only costs a
   /// getdata whose transaction the mempool then refuses as already known).

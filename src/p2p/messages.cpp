@@ -14,6 +14,7 @@
 // the rules the codec has no code for (ports, inventory kinds, user agent characters).
 #include "p2p/messages.hpp"
 
+#include <cstdlib>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -222,6 +223,54 @@ constexpr std::array<Decoder, sizeof...(I)> make_decoders(std::index_sequence<I.
 constexpr auto kDecoders = make_decoders(std::make_index_sequence<std::variant_size_v<Message>>{});
 static_assert(kDecoders.size() == kMaxPayload.size());
 
+// ---- encoding ------------------------------------------------------------------------
+
+// The codec's writer encodes whatever it is given; these are the limits only its reader
+// enforces.
+std::optional<std::string> over_limits(const Version& v) {
+  if (v.user_agent.size() > kMaxUserAgent) return fmt::format("user agent of {} bytes", v.user_agent.size());
+  return std::nullopt;
+}
+std::optional<std::string> over_limits(const Addr& m) {
+  if (m.addrs.size() > kMaxAddrs) return fmt::format("{} addresses", m.addrs.size());
+  return std::nullopt;
+}
+template <typename M>
+  requires std::is_same_v<M, Inv> || std::is_same_v<M, GetData> || std::is_same_v<M, NotFound>
+std::optional<std::string> over_limits(const M& m) {
+  if (m.items.size() > kMaxInvItems) return fmt::format("{} items", m.items.size());
+  return std::nullopt;
+}
+std::optional<std::string> over_limits(const GetHeaders& m) {
+  if (m.locator.size() > kMaxLocator) return fmt::format("a locator of {} hashes", m.locator.size());
+  return std::nullopt;
+}
+std::optional<std::string> over_limits(const Headers& m) {
+  if (m.headers.size() > kMaxHeaders) return fmt::format("{} headers", m.headers.size());
+  return std::nullopt;
+}
+template <typename M>
+std::optional<std::string> over_limits(const M& /*m*/) {
+  return std::nullopt;
+}
+
+template <typename M>
+[[noreturn]] void encoding_bug(const std::string& what) {
+  constexpr auto type = static_cast<MessageType>(variant_index<M>() + 1);
+  fmt::print(stderr, "p2p: encoding a {} message our decoder would refuse: {}\n", to_string(type), what);
+  std::abort();
+}
+
+template <typename M>
+Bytes checked_encode(const M& m) {
+  if (auto bad = over_limits(m)) encoding_bug<M>(*bad);
+  if (auto bad = check_fields(m)) encoding_bug<M>(*bad);
+  Bytes out = encode_one(m);
+  constexpr auto limit = kMaxPayload[variant_index<M>()];
+  if (out.size() > limit) encoding_bug<M>(fmt::format("{} bytes, limit {}", out.size(), limit));
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(MessageType t) {
@@ -251,6 +300,10 @@ std::optional<std::uint32_t> max_payload(std::uint16_t type) {
 MessageType type_of(const Message& m) { return static_cast<MessageType>(m.index() + 1); }
 
 Bytes encode_payload(const Message& m) {
+  return std::visit([](const auto& v) { return checked_encode(v); }, m);
+}
+
+Bytes encode_payload_unchecked(const Message& m) {
   return std::visit([](const auto& v) { return encode_one(v); }, m);
 }
 

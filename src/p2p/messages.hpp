@@ -147,8 +147,15 @@ using Message = std::variant<Version, Verack, Ping, Pong, GetAddr, Addr, Inv, Ge
 /// The alternative order of Message is MessageType - 1.
 MessageType type_of(const Message& m);
 
-/// The payload's canonical encoding.
+/// The payload's canonical encoding. REQUIRES: `m` keeps its type's limits and field
+/// rules (list lengths, user agent, ports, inventory kinds, payload size), i.e. our
+/// decoder would accept the bytes; a message that does not is a bug in the caller and
+/// aborts the process (std::abort, with the reason on stderr) rather than go out as
+/// bytes every peer refuses.
 Bytes encode_payload(const Message& m);
+/// The payload's encoding whatever `m` holds, limits ignored: for tests and scripted bad
+/// peers that need bytes our decoder refuses.
+Bytes encode_payload_unchecked(const Message& m);
 
 /// Strict decode of a payload of type `type`. Errors: kUnknownMessage, kOversizeFrame
 /// (payload above the type's limit), kMalformedMessage (detail names the field and the

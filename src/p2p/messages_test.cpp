@@ -158,9 +158,11 @@ TEST(Messages, ListCountAboveTheMaximumIsMalformed) {
 TEST(Messages, UnknownInventoryKindIsMalformed) {
   for (const std::uint8_t kind : {std::uint8_t{0}, std::uint8_t{3}, std::uint8_t{255}}) {
     Inv inv{{InvItem{InvKind::kTx, Hash256{}}, InvItem{static_cast<InvKind>(kind), Hash256{}}}};
-    expect_error(decode(MessageType::kInv, encode_payload(inv)), P2pError::kMalformedMessage, "inv[1].kind");
-    expect_error(decode(MessageType::kGetData, encode_payload(GetData{inv.items})), P2pError::kMalformedMessage);
-    expect_error(decode(MessageType::kNotFound, encode_payload(NotFound{inv.items})), P2pError::kMalformedMessage);
+    expect_error(decode(MessageType::kInv, encode_payload_unchecked(inv)), P2pError::kMalformedMessage, "inv[1].kind");
+    expect_error(decode(MessageType::kGetData, encode_payload_unchecked(GetData{inv.items})),
+                 P2pError::kMalformedMessage);
+    expect_error(decode(MessageType::kNotFound, encode_payload_unchecked(NotFound{inv.items})),
+                 P2pError::kMalformedMessage);
   }
 }
 
@@ -170,28 +172,51 @@ TEST(Messages, AddressPortOutsideOneTo65535IsMalformed) {
     addr.addrs.resize(2);
     addr.addrs[0].port = 1;
     addr.addrs[1].port = port;
-    expect_error(decode(MessageType::kAddr, encode_payload(addr)), P2pError::kMalformedMessage, "addr[1].port");
+    expect_error(decode(MessageType::kAddr, encode_payload_unchecked(addr)), P2pError::kMalformedMessage,
+                 "addr[1].port");
   }
 }
 
 TEST(Messages, ListenPortZeroMeansNotListening) {
   Version v = sample_version();
   v.listen_port = 0;
-  EXPECT_EQ(*decode(MessageType::kVersion, encode_payload(v)), Message{v});
+  EXPECT_EQ(*decode(MessageType::kVersion, encode_payload_unchecked(v)), Message{v});
   v.listen_port = 65536;
-  expect_error(decode(MessageType::kVersion, encode_payload(v)), P2pError::kMalformedMessage, "version.listen_port");
+  expect_error(decode(MessageType::kVersion, encode_payload_unchecked(v)), P2pError::kMalformedMessage,
+               "version.listen_port");
 }
 
 TEST(Messages, UserAgentIsBoundedPrintableAscii) {
   Version v = sample_version();
   v.user_agent = std::string(kMaxUserAgent, 'a');
-  EXPECT_TRUE(decode(MessageType::kVersion, encode_payload(v)).has_value());
+  EXPECT_TRUE(decode(MessageType::kVersion, encode_payload_unchecked(v)).has_value());
   v.user_agent = std::string(kMaxUserAgent + 1, 'a');
-  expect_error(decode(MessageType::kVersion, encode_payload(v)), P2pError::kMalformedMessage, "codec_length_too_large");
+  expect_error(decode(MessageType::kVersion, encode_payload_unchecked(v)), P2pError::kMalformedMessage,
+               "codec_length_too_large");
   for (const char bad : {'\n', '\x1b', '\x7f', '\x80'}) {
     v.user_agent = std::string("agent") + bad;
-    expect_error(decode(MessageType::kVersion, encode_payload(v)), P2pError::kMalformedMessage, "version.user_agent");
+    expect_error(decode(MessageType::kVersion, encode_payload_unchecked(v)), P2pError::kMalformedMessage,
+                 "version.user_agent");
   }
+}
+
+TEST(MessagesDeathTest, EncodingAMessageOurDecoderWouldRefuseAborts) {
+  // Bytes every peer would refuse (and ban us for) are a bug in our own code: stop.
+  Version v = sample_version();
+  v.user_agent = std::string(kMaxUserAgent + 1, 'a');
+  EXPECT_DEATH(encode_payload(v), "version message our decoder would refuse: user agent of 65 bytes");
+  v.user_agent = "agent\n";
+  EXPECT_DEATH(encode_payload(v), "not printable");
+  Headers headers;
+  headers.headers.resize(kMaxHeaders + 1, primitives::vectors::sample_pow_block().header);
+  EXPECT_DEATH(encode_payload(headers), "2001 headers");  // PoW headers: within the byte limit
+  Inv inv;
+  inv.items.resize(kMaxInvItems + 1, InvItem{InvKind::kTx, Hash256{}});
+  EXPECT_DEATH(encode_payload(inv), "5001 items");
+  EXPECT_DEATH(encode_payload(Addr{{NetAddress{{}, 0, 0}}}), "port 0");
+  GetHeaders gh;
+  gh.locator.resize(kMaxLocator + 1);
+  EXPECT_DEATH(encode_payload(gh), "locator of 65");
 }
 
 TEST(Messages, AnyProtocolVersionDecodes) {

@@ -77,7 +77,11 @@ Network::Impl::Impl(NetworkConfig cfg, NodeHooks& h, std::shared_ptr<spdlog::log
       hooks(h),
       log(l ? std::move(l) : spdlog::default_logger()),
       limits(limits_from(config)),
-      planner(point_of(hooks.best()), steady_ms()) {
+      planner(point_of(hooks.best()), steady_ms(), SyncLimits{},
+              [&h](const Hash256& hash) -> std::optional<ChainPoint> {
+                const auto stored = h.chain_point(hash);
+                return stored ? std::optional(point_of(*stored)) : std::nullopt;
+              }) {
   identity.chain_id = hooks.chain_id();
   identity.genesis = hooks.genesis_hash();
   identity.nonce = rng();
@@ -293,7 +297,6 @@ void Network::Impl::dial(const std::string& target) {
         asio::async_connect(*socket, results,
                             [this, target, socket, deadline](const error_code& cec, const tcp::endpoint&) {
                               deadline->cancel();
-                              if (cec == asio::error::operation_aborted && (!timer || stopped)) return;
                               if (cec) return dial_failed(target, "connect: " + cec.message());
                               add_peer(std::move(*socket), false, target);
                             });
@@ -383,7 +386,10 @@ void Network::Impl::on_ready(Connection& c) {
   if (!p->target.empty()) backoff.succeeded(p->target);
   // A peer that listens tells us where: an address for the book (and for getaddr).
   if (v.listen_port != 0) learn(c.ip(), v.listen_port, unix_ms());
-  if (!c.inbound()) c.send(GetAddr{});
+  if (!c.inbound()) {
+    c.send(GetAddr{});
+    p->addr_tokens += static_cast<double>(kMaxAddrs);  // its answer
+  }
   sync_peer_ready(*p);
   refresh_snapshot();
 }

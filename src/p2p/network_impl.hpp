@@ -49,6 +49,12 @@ inline constexpr std::size_t kMaxPendingGetData = 2 * kMaxInvItems;
 inline constexpr std::size_t kServeBudgetBytes = std::size_t{8} << 20;
 // Items remembered per peer as known to it (announced by or to it).
 inline constexpr std::size_t kKnownInventoryPerPeer = 50'000;
+// addr entries a peer may send per second beyond the answer to our getaddr (as Bitcoin
+// Core: one every 10 s); more are ignored, not punished.
+inline constexpr double kAddrPerSecond = 0.1;
+// Block items of one inv that are looked at (the last ones: the newest). An honest peer
+// announces one block per inv; each item costs a block index read.
+inline constexpr std::size_t kMaxBlockAnnouncementsPerInv = 8;
 // Progress is logged this often while syncing.
 inline constexpr std::chrono::seconds kProgressInterval{5};
 inline constexpr std::string_view kUserAgent = "cloudchaind/0.1.0";
@@ -73,6 +79,10 @@ struct Peer {
   std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
   std::deque<InvItem> pending_getdata;                     // asked by it, not yet served
   bool getaddr_answered = false;
+  // addr entries it may still send (token bucket: kAddrPerSecond, at most kMaxAddrs;
+  // kMaxAddrs more when we send it getaddr).
+  double addr_tokens = 1.0;
+  SteadyClock::time_point addr_tokens_at = SteadyClock::now();
 };
 
 // An address being dialled or connected to as an outbound peer, or one the operator
@@ -136,12 +146,13 @@ struct Network::Impl final : ConnectionOwner {
   // --- sync (network_sync.cpp; io thread) ---
   void sync_run();
   void follow_tip();
-  void on_block_verdict(const Hash256& hash, const Verdict& v);
+  void on_block_verdict(const Hash256& hash, PeerId source, const Verdict& v);
   void sync_peer_ready(Peer& p);
-  void sync_block_announced(Peer& p, const Hash256& hash);
+  // Each of these feeds a whole message to the planner, then runs it once.
+  void sync_blocks_announced(Peer& p, const std::vector<Hash256>& hashes);
   void sync_headers(Peer& p, Headers headers);
   void sync_block(Peer& p, primitives::Block block);
-  void sync_notfound(Peer& p, const Hash256& hash);
+  void sync_notfound(Peer& p, const std::vector<Hash256>& hashes);
   void sync_peer_gone(std::uint64_t id);
   void sync_tick(SteadyClock::time_point now);
   std::uint32_t blocks_in_flight(std::uint64_t id) const;
@@ -178,7 +189,6 @@ struct Network::Impl final : ConnectionOwner {
   std::mt19937_64 rng{std::random_device{}()};
   SteadyClock::time_point last_progress{};
   SyncPlanner planner;
-  std::map<Hash256, std::uint64_t> block_sources;  // submitted block -> the peer it came from
 
   // --- the address book and the ban list: any thread ---
   mutable std::mutex book_mutex;

@@ -28,11 +28,12 @@ void Network::Impl::on_message(Connection& c, Message message) {
 
 void Network::Impl::handle(Peer& p, const Inv& inv) {
   GetData want;
+  std::vector<Hash256> blocks;
   const auto now = SteadyClock::now();
   for (const InvItem& item : inv.items) {
     p.known.insert(item.hash);
     if (item.kind == InvKind::kBlock) {
-      sync_block_announced(p, item.hash);
+      blocks.push_back(item.hash);
       continue;
     }
     if (p.tx_requests.size() >= kMaxTxRequestsPerPeer || tx_in_flight.contains(item.hash) || hooks.has_tx(item.hash)) {
@@ -43,6 +44,10 @@ void Network::Impl::handle(Peer& p, const Inv& inv) {
     want.items.push_back(item);
   }
   if (!want.items.empty()) p.conn->send(want);
+  if (blocks.size() > kMaxBlockAnnouncementsPerInv) {
+    blocks.erase(blocks.begin(), blocks.end() - static_cast<std::ptrdiff_t>(kMaxBlockAnnouncementsPerInv));
+  }
+  if (!blocks.empty()) sync_blocks_announced(p, blocks);
 }
 
 void Network::Impl::handle(Peer& p, TxMsg msg) {
@@ -50,8 +55,8 @@ void Network::Impl::handle(Peer& p, TxMsg msg) {
   if (p.tx_requests.erase(id) == 0) return misbehave(p, P2pError::kUnrequestedData, "a transaction not asked for");
   tx_in_flight.erase(id);
   p.known.insert(id);
-  hooks.submit_tx(std::move(msg.tx), [gate = gate, this, peer = p.conn->id(), id](Verdict v) {
-    gate->post([this, peer, id, v = std::move(v)] {
+  hooks.submit_tx(std::move(msg.tx), [post_gate = gate, this, peer = p.conn->id(), id](Verdict v) {
+    post_gate->post([this, peer, id, v = std::move(v)] {
       if (v.accepted) announce(InvItem{InvKind::kTx, id}, peer);
       if (Peer* from = find(peer); from != nullptr && !v.accepted && v.sender_at_fault) {
         misbehave(*from, P2pError::kInvalidTx, fmt::format("{}: {}", v.code, v.detail));
@@ -61,13 +66,15 @@ void Network::Impl::handle(Peer& p, TxMsg msg) {
 }
 
 void Network::Impl::handle(Peer& p, const NotFound& notfound) {
+  std::vector<Hash256> blocks;
   for (const InvItem& item : notfound.items) {
     if (item.kind == InvKind::kTx) {
       if (p.tx_requests.erase(item.hash) != 0) tx_in_flight.erase(item.hash);
     } else {
-      sync_notfound(p, item.hash);
+      blocks.push_back(item.hash);
     }
   }
+  if (!blocks.empty()) sync_notfound(p, blocks);
 }
 
 void Network::Impl::expire_tx_requests(SteadyClock::time_point now) {
@@ -126,9 +133,9 @@ void Network::Impl::serve_getdata(Peer& p) {
           encode_raw_frame(magic, static_cast<std::uint16_t>(MessageType::kBlock), *bytes)));
       continue;
     }
-    hooks.fetch_tx(item.hash, [gate = gate, this, peer = p.conn->id(),
+    hooks.fetch_tx(item.hash, [post_gate = gate, this, peer = p.conn->id(),
                                hash = item.hash](std::optional<primitives::Transaction> tx) {
-      gate->post([this, peer, hash, tx = std::move(tx)] {
+      post_gate->post([this, peer, hash, tx = std::move(tx)] {
         Peer* to = find(peer);
         if (to == nullptr) return;
         if (!tx) return to->conn->send(NotFound{{InvItem{InvKind::kTx, hash}}});
@@ -165,10 +172,31 @@ void Network::Impl::handle(Peer& p, const GetAddr& /*getaddr*/) {
   p.conn->send(reply);
 }
 
-void Network::Impl::handle(Peer& /*p*/, const Addr& addr) {
+// Unsolicited addresses are rate limited per peer, and what they name is filtered: never
+// unusable addresses, local ones (loopback, private) only from a peer that is itself
+// local (a devnet on 127.0.0.1, a LAN testnet). The book then ranks them below what we
+// saw ourselves and keeps a bounded number per telling IP.
+void Network::Impl::handle(Peer& p, const Addr& addr) {
+  const auto now = SteadyClock::now();
+  const double elapsed = std::chrono::duration<double>(now - p.addr_tokens_at).count();
+  p.addr_tokens = std::min(static_cast<double>(kMaxAddrs), p.addr_tokens + elapsed * kAddrPerSecond);
+  p.addr_tokens_at = now;
+  const auto source = parse_ip(p.conn->ip());
+  if (!source) return;
+  const bool local_peer = is_local(*source);
+  std::size_t ignored = 0;
   const std::lock_guard lock(book_mutex);
-  const std::uint64_t now = unix_ms();
-  for (const NetAddress& n : addr.addrs) book.add(n, now);
+  const std::uint64_t now_ms = unix_ms();
+  for (const NetAddress& n : addr.addrs) {
+    if (p.addr_tokens < 1.0) {
+      ++ignored;
+      continue;
+    }
+    p.addr_tokens -= 1.0;
+    if (is_unusable(n.ip) || (is_local(n.ip) && !local_peer)) continue;
+    book.add_gossiped(n, now_ms, *source);
+  }
+  if (ignored > 0) log->debug("p2p: peer {}: {} addresses over its rate ignored", p.conn->id(), ignored);
 }
 
 }  // namespace cloudchain::p2p

@@ -16,13 +16,18 @@ void Network::Impl::sync_peer_ready(Peer& p) {
   sync_run();
 }
 
-void Network::Impl::sync_block_announced(Peer& p, const Hash256& hash) {
-  if (hooks.has_block(hash)) return;
-  planner.on_block_announced(p.conn->id(), hash);
+void Network::Impl::sync_blocks_announced(Peer& p, const std::vector<Hash256>& hashes) {
+  for (const Hash256& hash : hashes) {
+    if (!hooks.has_block(hash)) planner.on_block_announced(p.conn->id(), hash);
+  }
   sync_run();
 }
 
 void Network::Impl::sync_headers(Peer& p, Headers headers) {
+  // Whether they were asked for and link up costs nothing; the proof of work does.
+  if (auto r = planner.precheck_headers(p.conn->id(), headers.headers); !r) {
+    return misbehave(p, r.error().code, r.error().detail);
+  }
   util::Uint256 batch_work;
   if (!headers.headers.empty()) {
     auto checked = hooks.check_headers(headers.headers);
@@ -42,18 +47,17 @@ void Network::Impl::sync_headers(Peer& p, Headers headers) {
 void Network::Impl::sync_block(Peer& p, primitives::Block block) {
   const Hash256 hash = primitives::block_hash(block.header);
   const std::uint64_t height = block.header.height;
-  if (auto r = planner.on_block(p.conn->id(), std::move(block)); !r) {
+  if (auto r = planner.on_block(p.conn->id(), std::move(block), steady_ms()); !r) {
     return misbehave(p, r.error().code,
                      r.error().code == P2pError::kUnrequestedData ? "a block not asked for" : r.error().detail);
   }
   p.known.insert(hash);
   p.best_height = std::max(p.best_height, height);
-  block_sources[hash] = p.conn->id();
   sync_run();
 }
 
-void Network::Impl::sync_notfound(Peer& p, const Hash256& hash) {
-  planner.on_notfound(p.conn->id(), hash);
+void Network::Impl::sync_notfound(Peer& p, const std::vector<Hash256>& hashes) {
+  for (const Hash256& hash : hashes) planner.on_notfound(p.conn->id(), hash);
   sync_run();
 }
 
@@ -81,10 +85,10 @@ void Network::Impl::follow_tip() {
 
 // Submits what the planner has in order, then sends what it plans now.
 void Network::Impl::sync_run() {
-  for (primitives::Block& block : planner.take_ready()) {
-    const Hash256 hash = primitives::block_hash(block.header);
-    hooks.submit_block(std::move(block), [gate = gate, this, hash](Verdict v) {
-      gate->post([this, hash, v = std::move(v)] { on_block_verdict(hash, v); });
+  for (ReadyBlock& ready : planner.take_ready()) {
+    const Hash256 hash = primitives::block_hash(ready.block.header);
+    hooks.submit_block(std::move(ready.block), [post_gate = gate, this, hash, source = ready.source](Verdict v) {
+      post_gate->post([this, hash, source, v = std::move(v)] { on_block_verdict(hash, source, v); });
     });
   }
   const Tick tick = planner.tick(steady_ms());
@@ -110,27 +114,34 @@ void Network::Impl::sync_run() {
     p->conn->send(request);
   }
   for (const PeerId id : tick.stalled) {
-    if (Peer* p = find(id)) p->conn->close({P2pError::kTimeout, "a block request timed out"});
+    if (Peer* p = find(id)) p->conn->close({P2pError::kTimeout, "its block requests timed out (no delivery)"});
+  }
+  for (const PeerId id : tick.stalled_headers) {
+    if (Peer* p = find(id)) p->conn->close({P2pError::kTimeout, "a getheaders request timed out"});
   }
 }
 
-void Network::Impl::on_block_verdict(const Hash256& hash, const Verdict& v) {
-  std::optional<std::uint64_t> source;
-  if (const auto it = block_sources.find(hash); it != block_sources.end()) {
-    source = it->second;
-    block_sources.erase(it);
+void Network::Impl::on_block_verdict(const Hash256& hash, PeerId source, const Verdict& v) {
+  // Stored, or refused as a duplicate nobody is to blame for (the node had it already,
+  // from the API or another path).
+  const bool stored = v.accepted || (!v.hash_invalid && !v.sender_at_fault && hooks.has_block(hash));
+  if (stored) {
+    planner.on_stored(hash);
+  } else if (v.hash_invalid) {
+    planner.on_rejected(hash);
+  } else {
+    // A body that failed on its own (the real block may come from another peer), an
+    // unknown parent (an earlier block failed), our clock or disk: fetch it again.
+    planner.on_not_stored(hash, steady_ms(), v.sender_at_fault ? std::optional<PeerId>(source) : std::nullopt);
   }
   if (!v.accepted && v.sender_at_fault) {
-    planner.on_rejected(hash);
-    if (Peer* p = source ? find(*source) : nullptr) {
-      misbehave(*p, P2pError::kInvalidBlock, fmt::format("{}: {}", v.code, v.detail));
-    }
+    if (Peer* p = find(source)) misbehave(*p, P2pError::kInvalidBlock, fmt::format("{}: {}", v.code, v.detail));
   }
   follow_tip();
   // Relay a new tip once caught up (during a sync every peer is announced the tip when
   // it ends, not each block on the way).
   if (v.new_tip && !planner.progress(steady_ms()).syncing) {
-    announce(InvItem{InvKind::kBlock, planner.tip().hash}, source.value_or(0));
+    announce(InvItem{InvKind::kBlock, planner.tip().hash}, source);
   }
   sync_run();
 }

@@ -192,6 +192,81 @@ TEST(Sync, AnInvalidBlockBansItsSender) {
   EXPECT_TRUE(honest.read_until(MessageType::kPong).has_value());
 }
 
+std::uint32_t score_of(const Network& net, const std::string& address) {
+  for (const auto& p : net.peers()) {
+    if (p.address == address) return p.score;
+  }
+  return 0;
+}
+
+TEST(Sync, ATamperedBodyDoesNotPoisonTheRealBlock) {
+  // A peer pairs block 3's real header with a bad body. Only the sender is punished:
+  // the block (its hash is valid) is fetched again from an honest peer, and the honest
+  // peer's headers building on it are welcome.
+  const auto chain = make_chain(genesis_block(), 5, 0, 1);
+  Host a;
+  a.node.add_blocks(chain);
+  a.start();
+  Host c;
+  c.start();
+  ClaimingPeer bad(c.port(), a.node);
+  ASSERT_TRUE(bad.handshake());
+  const auto asked = bad.serve_headers_until_getdata();
+  ASSERT_EQ(asked.size(), 5U);
+  for (auto block : chain) {
+    if (block.header.height == 3) {
+      auto tx = make_tx(99);
+      tx.fee = kBadFee;
+      block.txs.push_back(tx);
+    }
+    ASSERT_TRUE(bad.peer.send(BlockMsg{block}));
+  }
+  EXPECT_TRUE(bad.peer.closed_within(5s));
+  ASSERT_TRUE(wait_until([&] { return c.net->bans().size() == 1; }));
+  EXPECT_EQ(c.net->bans()[0].reason, "p2p_invalid_block");
+  c.net->connect(a.address());
+  ASSERT_TRUE(wait_until([&] { return c.node.height() == 5; }, 10s)) << c.node.height();
+  EXPECT_EQ(c.node.best().hash, hash_of(chain.back()));
+  EXPECT_EQ(score_of(*c.net, a.address()), 0U);
+  EXPECT_EQ(c.net->bans().size(), 1U);
+}
+
+TEST(Sync, ABlockTheNodeDidNotStoreIsFetchedAgain) {
+  // The node fails block 5 once for a reason that is nobody's fault (its disk, its
+  // clock): the blocks after it then have no parent. All are fetched again.
+  const auto chain = make_chain(genesis_block(), 20);
+  Host a;
+  a.node.add_blocks(chain);
+  a.start();
+  Host c;
+  c.node.fail_next_submit(hash_of(chain[4]));
+  c.config.seeds = {a.address()};
+  c.start();
+  ASSERT_TRUE(wait_until([&] { return c.node.height() == 20; }, 10s)) << c.node.height();
+  EXPECT_TRUE(c.net->bans().empty());
+  EXPECT_EQ(score_of(*c.net, a.address()), 0U);
+}
+
+TEST(Sync, AHeavierForkBelowOurStartupTipIsDownloaded) {
+  // We start at height 10; a peer's heavier branch leaves our chain at height 3, a block
+  // the network never saw as a tip: the node's block index (NodeHooks::chain_point)
+  // links the peer's headers to it.
+  const auto main = make_chain(genesis_block(), 10);
+  const auto fork = make_chain(main[2], 12, 1);  // heights 4..15
+  Host a;
+  a.node.add_blocks({main[0], main[1], main[2]});
+  a.node.add_blocks(fork);
+  a.start();
+  Host c;
+  c.node.add_blocks(main);
+  c.start();
+  c.net->connect(a.address());
+  ASSERT_TRUE(wait_until([&] { return c.node.best().hash == hash_of(fork.back()); }, 10s)) << c.node.height();
+  EXPECT_EQ(c.node.height(), 15U);
+  EXPECT_EQ(score_of(*c.net, a.address()), 0U);
+  EXPECT_TRUE(c.net->bans().empty());
+}
+
 TEST(Sync, InvalidHeadersBanTheirSender) {
   auto chain = make_chain(genesis_block(), 5);
   ToyNode source;
@@ -205,13 +280,34 @@ TEST(Sync, InvalidHeadersBanTheirSender) {
   ASSERT_TRUE(gh.has_value());
   auto headers = source.headers_after(std::get<GetHeaders>(*gh).locator, {}, kMaxHeaders);
   ASSERT_EQ(headers.size(), 5U);
-  headers[2].timestamp_ms = kBadTimestamp;
+  headers.back().timestamp_ms = kBadTimestamp;  // still linked: check_headers rejects it
   ASSERT_TRUE(bad.send(Headers{headers}));
   EXPECT_TRUE(bad.closed_within(3s));
   EXPECT_TRUE(wait_until([&] {
     const auto bans = c.net->bans();
     return bans.size() == 1 && bans[0].reason == "p2p_invalid_headers";
   }));
+}
+
+TEST(Sync, TheNetworkGoesAwayWhileTheNodeStillAnswers) {
+  // Verdicts for blocks handed over before stop() arrive after it, and after the
+  // Network is destroyed: they are dropped (the post gate), nothing touches freed memory.
+  const auto chain = make_chain(genesis_block(), 300);
+  Host a;
+  a.node.add_blocks(chain);
+  a.start();
+  Host c;
+  c.config.seeds = {a.address()};
+  c.node.set_submit_delay(5ms);
+  c.start();
+  ASSERT_TRUE(wait_until([&] { return c.node.submitted_blocks() >= 5; }));
+  c.net->stop();
+  EXPECT_FALSE(c.net->post([] {}));
+  c.net.reset();
+  const std::size_t before = c.node.submitted_blocks();
+  ASSERT_TRUE(wait_until([&] { return c.node.submitted_blocks() > before; }, 2s));  // the actor goes on
+  std::this_thread::sleep_for(100ms);
+  EXPECT_LT(c.node.height(), 300U);
 }
 
 TEST(Sync, HeadersNobodyAskedForScore) {

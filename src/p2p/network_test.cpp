@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 
+#include "p2p/addrman.hpp"
 #include "p2p/raw_peer.hpp"
 #include "p2p/test_node.hpp"
 
@@ -339,6 +341,42 @@ TEST(Network, AddressesAreExchanged) {
   // Ours (from its version's listen_port) and the one it told us.
   EXPECT_TRUE(ports.contains(4242));
   EXPECT_TRUE(ports.contains(9000));
+}
+
+TEST(Network, UnsolicitedAddressesAreRateLimitedAndFiltered) {
+  Host a;
+  a.start();
+  const auto told = [&](const std::vector<NetAddress>& addrs) {
+    RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+    ASSERT_TRUE(r.handshake());
+    ASSERT_TRUE(r.send(Addr{addrs}));
+    ASSERT_TRUE(r.send(Ping{1}));
+    ASSERT_TRUE(r.read_until(MessageType::kPong).has_value());  // handled
+  };
+  const auto book = [&] {
+    RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+    EXPECT_TRUE(r.handshake());
+    EXPECT_TRUE(r.send(GetAddr{}));
+    const auto m = r.read_until(MessageType::kAddr);
+    return m ? std::get<Addr>(*m).addrs : std::vector<NetAddress>{};
+  };
+  const auto v4 = [](std::uint8_t x, std::uint8_t y, std::uint8_t z, std::uint8_t w) {
+    return IpAddress{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, x, y, z, w};
+  };
+  // An unsolicited flood of 1000: one gets in (the bucket starts with one token).
+  std::vector<NetAddress> flood;
+  for (std::uint32_t i = 0; i < kMaxAddrs; ++i) {
+    flood.push_back(NetAddress{v4(1, 2, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)), 8646, 0});
+  }
+  told(flood);
+  EXPECT_EQ(book().size(), 1U);
+  // Unusable addresses never get in; loopback does, told by a loopback peer (devnets).
+  told({NetAddress{v4(224, 0, 0, 1), 7001, 0}});
+  told({NetAddress{v4(0, 0, 0, 0), 7002, 0}});
+  told({NetAddress{v4(127, 0, 0, 2), 7003, 0}});
+  std::set<std::uint32_t> ports;
+  for (const auto& n : book()) ports.insert(n.port);
+  EXPECT_EQ(ports, (std::set<std::uint32_t>{8646, 7003}));
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ RawPeer::RawPeer(std::uint16_t port, const Hash256& genesis) : m_magic(magic_for
   ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   m_version.chain_id = kChainId;
   m_version.genesis = genesis;
+  m_version.best_hash = genesis;  // at height 0 (the node asks a peer whose best block it does not know)
   m_version.nonce = std::random_device{}() | 1;
   m_version.user_agent = "rawpeer/1";
 }

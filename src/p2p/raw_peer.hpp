@@ -38,8 +38,9 @@ class RawPeer {
   /// are dropped).
   bool closed_within(std::chrono::milliseconds timeout);
 
-  /// version (ours: a random nonce, the given chain id/genesis/height) and verack both
-  /// ways. True when the node's version and verack arrived.
+  /// version (ours: a random nonce, the given chain id/genesis/height; best hash genesis
+  /// unless the test sets another) and verack both ways. True when the node's version
+  /// and verack arrived.
   bool handshake(std::uint64_t best_height = 0);
   /// The version this peer sends in handshake() (tests change fields before calling it).
   Version& version() { return m_version; }

@@ -57,7 +57,9 @@ void SyncPlanner::peer_ready(PeerId peer, std::uint64_t best_height, const util:
   p.claimed_hash = best_hash;
   if (m_tree.contains(best_hash)) {
     raise_best_known(p, best_hash);
-  } else if (best_height > m_tip.height && !m_invalid.contains(best_hash) && !chain_point(best_hash)) {
+  } else if (best_hash != m_tip.hash && !m_invalid.contains(best_hash) && !chain_point(best_hash)) {
+    // Whatever its height: fork choice is by work, so a branch at our height or below it
+    // may still be heavier (two sides of a healed partition, both at the same height).
     p.wants_headers = true;
   }
 }
@@ -122,9 +124,10 @@ util::Result<ChainPoint, P2pError> SyncPlanner::check_linkage(const std::vector<
     return util::fail(P2pError::kHeadersNotConnecting, fmt::format("first header at height {} on a parent at {}",
                                                                    headers.front().height, parent->height));
   }
+  // A batch that does not link within itself is no race: no honest peer sends one.
   for (std::size_t i = 1; i < headers.size(); ++i) {
     if (headers[i].parent != hashes[i - 1] || headers[i].height != headers[i - 1].height + 1) {
-      return util::fail(P2pError::kHeadersNotConnecting, fmt::format("header {} does not follow header {}", i, i - 1));
+      return util::fail(P2pError::kInvalidHeaders, fmt::format("header {} does not follow header {}", i, i - 1));
     }
   }
   return *parent;
@@ -133,6 +136,23 @@ util::Result<ChainPoint, P2pError> SyncPlanner::check_linkage(const std::vector<
 bool SyncPlanner::builds_on_invalid(const ChainPoint& parent, const std::vector<util::Hash256>& hashes) const {
   if (m_invalid.contains(parent.hash)) return true;
   return std::ranges::any_of(hashes, [this](const util::Hash256& h) { return m_invalid.contains(h); });
+}
+
+util::Result<void, P2pError> SyncPlanner::precheck_headers(PeerId peer,
+                                                           const std::vector<primitives::BlockHeader>& headers) {
+  auto pit = m_peers.find(peer);
+  if (pit == m_peers.end() || !pit->second.headers_since_ms) {
+    return util::fail(P2pError::kUnrequestedData, "headers without a getheaders");
+  }
+  if (headers.empty()) return {};
+  std::vector<util::Hash256> hashes;
+  hashes.reserve(headers.size());
+  for (const auto& h : headers) hashes.push_back(primitives::block_hash(h));
+  if (auto parent = check_linkage(headers, hashes); !parent) {
+    pit->second.headers_since_ms.reset();  // answered, badly
+    return std::unexpected(parent.error());
+  }
+  return {};
 }
 
 util::Result<void, P2pError> SyncPlanner::on_headers(PeerId peer, const std::vector<primitives::BlockHeader>& headers,
@@ -153,32 +173,50 @@ util::Result<void, P2pError> SyncPlanner::on_headers(PeerId peer, const std::vec
   const auto end_work = util::Uint256::checked_add(parent->work, batch_work);
   if (!end_work) return util::fail(P2pError::kInvalidHeaders, "cumulative work overflows");
   const bool full = headers.size() >= m_limits.headers_per_batch;
-  if (!full && *end_work <= m_tip.work) {
-    const auto unseen = std::ranges::count_if(hashes, [this](const util::Hash256& h) { return !m_tree.contains(h); });
-    return count_low_work(p, static_cast<std::uint64_t>(unseen));
+  // The part we know already (in the tree, or blocks of the chain: a reply that crossed
+  // the blocks connecting, a repeat) is not new, whatever its work.
+  std::size_t known = 0;
+  while (known < headers.size() && known_point(hashes[known])) ++known;
+  if (known == headers.size()) {
+    if (m_tree.contains(hashes.back())) raise_best_known(p, hashes.back());
+    p.wants_headers = full;
+    return {};
   }
-  const std::size_t kept = insert_batch(headers, hashes, *parent, batch_work, *end_work);
-  if (kept > 0) raise_best_known(p, hashes[kept - 1]);
+  const std::uint64_t fresh = headers.size() - known;
+  if (*end_work <= m_tip.work) {
+    if (!full) return count_low_work(p, fresh);
+    if (auto r = count_behind(p, fresh, known == 0 ? parent->hash : hashes[known - 1]); !r) return r;
+  } else {
+    p.low_work_headers = 0;
+    p.behind_headers = 0;
+  }
+  const ChainPoint attach = known == 0 ? *parent : *known_point(hashes[known - 1]);
+  const std::size_t kept = insert_batch(headers, hashes, known, attach, *end_work);
+  const auto last_kept = kept > 0 ? m_tree.find(hashes[kept - 1]) : m_tree.end();
+  if (last_kept != m_tree.end()) raise_best_known(p, last_kept->first);
   p.wants_headers = full && kept == headers.size();
   adopt_claimed_hashes();
-  if (kept > 0 && m_tree.at(hashes[kept - 1]).work > best_header().work) {
+  if (last_kept != m_tree.end() && last_kept->second.work > best_header().work) {
     m_best = hashes[kept - 1];
     rebuild_path();
   }
   return {};
 }
 
-// Returns how many headers of the batch (a prefix) are in the tree afterwards: fewer than
-// all only when the tree is full.
+// Inserts headers[from..] on `parent` (the point of headers[from - 1], or the batch's
+// parent). The last header gets `end_work`; the ones before an even share of the work
+// between `parent` and it. Returns how many headers of the batch (a prefix) are in the
+// tree or the chain afterwards: fewer than all only when the tree is full.
 std::size_t SyncPlanner::insert_batch(const std::vector<primitives::BlockHeader>& headers,
-                                      const std::vector<util::Hash256>& hashes, const ChainPoint& parent,
-                                      const util::Uint256& batch_work, const util::Uint256& end_work) {
+                                      const std::vector<util::Hash256>& hashes, std::size_t from,
+                                      const ChainPoint& parent, const util::Uint256& end_work) {
   const std::size_t n = headers.size();
-  const util::Uint256 share = batch_work / util::Uint256(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  const util::Uint256 span = end_work > parent.work ? end_work - parent.work : util::Uint256(0);
+  const util::Uint256 share = span / util::Uint256(n - from);
+  for (std::size_t i = from; i < n; ++i) {
     if (m_tree.contains(hashes[i])) continue;
     if (m_tree.size() >= m_limits.max_headers) return i;
-    const util::Uint256 work = i + 1 == n ? end_work : parent.work + share * static_cast<std::uint64_t>(i + 1);
+    const util::Uint256 work = i + 1 == n ? end_work : parent.work + share * static_cast<std::uint64_t>(i + 1 - from);
     m_tree.emplace(hashes[i], Node{headers[i].parent, headers[i].height, work});
   }
   return n;
@@ -189,6 +227,29 @@ util::Result<void, P2pError> SyncPlanner::count_low_work(Peer& p, std::uint64_t 
   if (p.low_work_headers <= kLowWorkGrace) return {};
   p.low_work_headers = 0;
   return util::fail(P2pError::kLowWorkHeaders, "headers that do not beat our chain's work");
+}
+
+// Full batches behind our tip: an honest branch that forks `d` heights below our tip
+// needs about `d` headers before it overtakes; one that stays behind for a batch more is
+// spam (the easiest bits a header may carry cost almost nothing to mine).
+util::Result<void, P2pError> SyncPlanner::count_behind(Peer& p, std::uint64_t new_headers,
+                                                       const util::Hash256& attach) {
+  p.behind_headers += new_headers;
+  const std::uint64_t fork = std::min(fork_height(attach), m_tip.height);
+  if (p.behind_headers <= m_tip.height - fork + m_limits.headers_per_batch) return {};
+  p.behind_headers = 0;
+  return util::fail(P2pError::kLowWorkHeaders, "a header branch that stays behind our chain's work");
+}
+
+// The height of the chain block a tree branch (through `hash`) starts from.
+std::uint64_t SyncPlanner::fork_height(const util::Hash256& hash) const {
+  auto it = m_tree.find(hash);
+  if (it == m_tree.end()) {
+    const auto point = chain_point(hash);
+    return point ? point->height : 0;
+  }
+  for (auto up = m_tree.find(it->second.parent); up != m_tree.end(); up = m_tree.find(up->second.parent)) it = up;
+  return it->second.height - 1;
 }
 
 // ---- the tree ----------------------------------------------------------------------
@@ -231,8 +292,13 @@ void SyncPlanner::choose_best() {
 }
 
 void SyncPlanner::on_rejected(const util::Hash256& hash) {
-  if (m_invalid.size() >= kMaxInvalidRemembered) m_invalid.erase(m_invalid.begin());
-  m_invalid.insert(hash);
+  if (m_invalid.insert(hash).second) {
+    m_invalid_order.push_back(hash);
+    if (m_invalid_order.size() > kMaxInvalidRemembered) {
+      m_invalid.erase(m_invalid_order.front());
+      m_invalid_order.pop_front();
+    }
+  }
   erase_subtree(hash);
   choose_best();
   rebuild_path();

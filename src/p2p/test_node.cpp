@@ -132,14 +132,24 @@ void ToyNode::add_blocks(const std::vector<primitives::Block>& blocks) {
 Verdict ToyNode::accept_block(const primitives::Block& block) {
   Verdict v;
   const Hash256 hash = primitives::block_hash(block.header);
-  const bool bad_tx = std::any_of(block.txs.begin(), block.txs.end(), [](const auto& tx) { return tx.fee == kBadFee; });
-  if (bad_tx || block.header.timestamp_ms == kBadTimestamp || block.header.chain_id != m_chain_id) {
+  if (block.header.timestamp_ms == kBadTimestamp || block.header.chain_id != m_chain_id) {
     v.sender_at_fault = true;
-    v.code = "bad_block";
+    v.hash_invalid = true;
+    v.code = "bad_header";
+    return v;
+  }
+  const bool bad_tx = std::any_of(block.txs.begin(), block.txs.end(), [](const auto& tx) { return tx.fee == kBadFee; });
+  if (bad_tx) {
+    v.sender_at_fault = true;
+    v.code = "bad_body";
     return v;
   }
   if (m_blocks.contains(hash)) {
     v.code = "duplicate";
+    return v;
+  }
+  if (m_fail_next.erase(hash) != 0) {
+    v.code = "storage";
     return v;
   }
   const auto parent = m_blocks.find(block.header.parent);
@@ -149,8 +159,15 @@ Verdict ToyNode::accept_block(const primitives::Block& block) {
   }
   m_blocks.emplace(hash, block);
   v.accepted = true;
-  if (block.header.parent == m_active.back()) {
-    m_active.push_back(hash);
+  if (block.header.height + 1 > m_active.size()) {  // more work than the tip: extend or reorg
+    std::vector<Hash256> active(block.header.height + 1);
+    for (Hash256 h = hash;;) {
+      const auto& header = m_blocks.at(h).header;
+      active[header.height] = h;
+      if (header.height == 0) break;
+      h = header.parent;
+    }
+    m_active = std::move(active);
     v.new_tip = true;
   }
   return v;
@@ -223,8 +240,21 @@ std::optional<util::Bytes> ToyNode::block_bytes(const Hash256& hash) const {
 }
 
 bool ToyNode::has_block(const Hash256& hash) const {
+  m_has_block_calls.fetch_add(1);
   const std::lock_guard lock(m_mutex);
   return m_blocks.contains(hash);
+}
+
+std::optional<ChainSummary> ToyNode::chain_point(const Hash256& hash) const {
+  const std::lock_guard lock(m_mutex);
+  const auto it = m_blocks.find(hash);
+  if (it == m_blocks.end()) return std::nullopt;
+  return ChainSummary{it->second.header.height, hash, util::Uint256(it->second.header.height + 1)};
+}
+
+void ToyNode::fail_next_submit(const Hash256& hash) {
+  const std::lock_guard lock(m_mutex);
+  m_fail_next.insert(hash);
 }
 
 bool ToyNode::has_tx(const Hash256& txid) const {

@@ -2,11 +2,13 @@
 // Test doubles for the network tests (not part of the library).
 //
 // ToyNode: an in-memory NodeHooks. It keeps blocks in a map and an active chain by
-// height, accepts a block whose parent it has (the tip moves when the block extends it),
-// a transaction once, and answers on its own "actor" thread, as the real node does.
-// Headers are checked for linkage and chain id only; a header whose timestamp is
-// kBadTimestamp is invalid, and so is a block carrying a transaction whose fee is
-// kBadFee (sender at fault either way).
+// height, accepts a block whose parent it has (every block carries work 1, so the tip
+// moves to a block higher than it: an extension or a reorg), a transaction once, and
+// answers on its own "actor" thread, as the real node does. Headers are checked for
+// linkage and chain id only; a header whose timestamp is kBadTimestamp is invalid (the
+// hash itself: Verdict::hash_invalid), and so is a block carrying a transaction whose fee
+// is kBadFee (its body only, as a tampered body under a real header), the sender at
+// fault either way.
 //
 // make_chain(): the same genesis for every ToyNode, then `n` linked blocks; `fork`
 // varies the blocks' content so two chains from one genesis differ.
@@ -59,6 +61,11 @@ class ToyNode final : public NodeHooks {
   void set_genesis_hash(const Hash256& h) { m_genesis_hash = h; }
   /// Delays each submit_block answer (to keep blocks in flight).
   void set_submit_delay(std::chrono::milliseconds d) { m_submit_delay = d; }
+  /// The next submit_block of `hash` fails as a local fault ("storage", nobody's fault,
+  /// not stored).
+  void fail_next_submit(const Hash256& hash);
+  /// How often has_block was called (what a peer's inv costs us).
+  std::size_t has_block_calls() const { return m_has_block_calls.load(); }
 
   std::uint64_t height() const;
   std::size_t submitted_blocks() const { return m_submitted_blocks.load(); }
@@ -75,6 +82,7 @@ class ToyNode final : public NodeHooks {
                                                      std::size_t max) const override;
   std::optional<util::Bytes> block_bytes(const Hash256& hash) const override;
   bool has_block(const Hash256& hash) const override;
+  std::optional<ChainSummary> chain_point(const Hash256& hash) const override;
   bool has_tx(const Hash256& txid) const override;
   void fetch_tx(const Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) override;
   std::expected<util::Uint256, Verdict> check_headers(
@@ -96,8 +104,10 @@ class ToyNode final : public NodeHooks {
   std::vector<Hash256> m_active;  // by height
   std::map<Hash256, primitives::Transaction> m_pool;
   std::vector<Hash256> m_submitted;
+  std::set<Hash256> m_fail_next;
 
   std::atomic<std::size_t> m_submitted_blocks{0};
+  mutable std::atomic<std::size_t> m_has_block_calls{0};
 
   std::mutex m_actor_mutex;  // guards m_queue and m_stopping
   std::condition_variable m_actor_cv;

@@ -183,6 +183,10 @@ class Node:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
+        # The P2P listener: chosen once (free_port) and kept across restarts, so the
+        # other nodes' seeds stay valid; `seeds` are passed as --seed on every start.
+        self.p2p_port: int | None = None
+        self.seeds: list[str] = []
         self.starts = 0
 
     # -- lifecycle --
@@ -212,9 +216,14 @@ class Node:
         /v1/status answers 200. Fails with the log's tail if it exits or never answers."""
         if self.running():
             raise NodeError(f"{self.name}: start() while running")
+        if self.p2p_port is None:
+            self.p2p_port = free_port()
         for attempt in range(3):
             self.port = free_port()
-            argv = [daemon_binary(), "--home", str(self.home), "--api-listen", f"127.0.0.1:{self.port}"]
+            argv = [daemon_binary(), "--home", str(self.home), "--api-listen", f"127.0.0.1:{self.port}",
+                    "--p2p-listen", f"127.0.0.1:{self.p2p_port}"]
+            for seed in self.seeds:
+                argv += ["--seed", seed]
             if mine:
                 argv.append("--mine")
                 argv += ["--threads", str(threads)]
@@ -325,6 +334,20 @@ class Node:
         return f"--- last {len(tail)} lines of {self.log_path} ---\n" + "\n".join(tail)
 
     # -- HTTP --
+
+    @property
+    def p2p_address(self) -> str:
+        """"127.0.0.1:PORT" of the P2P listener (known once start() ran)."""
+        if self.p2p_port is None:
+            raise NodeError(f"{self.name}: no P2P port yet (start it first)")
+        return f"127.0.0.1:{self.p2p_port}"
+
+    def peers(self) -> list[dict]:
+        """GET /v1/peers "peers"."""
+        return self.get_json("/v1/peers")["peers"]
+
+    def ready_peers(self) -> int:
+        return sum(1 for p in self.peers() if p.get("ready"))
 
     @property
     def url(self) -> str:

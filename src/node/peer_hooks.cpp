@@ -1,0 +1,249 @@
+#include "node/peer_hooks.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "chain/error.hpp"
+#include "mempool/mempool.hpp"
+#include "node/node.hpp"
+#include "p2p/messages.hpp"
+#include "storage/records.hpp"
+
+namespace cloudchain::node {
+
+namespace {
+
+p2p::Verdict rejected(std::string code, std::string detail, bool sender_at_fault) {
+  p2p::Verdict v;
+  v.code = std::move(code);
+  v.detail = std::move(detail);
+  v.sender_at_fault = sender_at_fault;
+  return v;
+}
+
+p2p::Verdict shutting_down() { return rejected("shutting_down", "the node is stopping", false); }
+
+/// Whether a block refused with `code` has an invalid hash whatever body comes with it
+/// (p2p::Verdict::hash_invalid): what the chain marks invalid (chain/submit.cpp
+/// mark_invalid: a transaction or state rule broken by the body its header commits to,
+/// an invalid ancestor) and the header rules in context, which depend on the header and
+/// its ancestors only. Not the body's own rules (tx root, duplicate tx, size...): a peer
+/// can pair a real header with a tampered body.
+bool hash_invalid(std::string_view code) {
+  using chain::BlockError;
+  for (const BlockError e :
+       {BlockError::kKnownInvalid, BlockError::kInvalidAncestor, BlockError::kBadVersion, BlockError::kWrongChain,
+        BlockError::kBadHeight, BlockError::kWrongSealKind, BlockError::kBadBits, BlockError::kBitsNotExpected,
+        BlockError::kHighHash, BlockError::kTimeTooOld, BlockError::kTxInvalid, BlockError::kTxRule,
+        BlockError::kRewardOverflow, BlockError::kStateRootMismatch}) {
+    if (code == chain::to_string(e)) return true;
+  }
+  return false;
+}
+
+/// A database read as a plain optional: a read error counts as absent (the network then
+/// asks another peer or answers notfound; the error itself is the storage layer's to log).
+template <typename T>
+std::optional<T> found(util::Result<std::optional<T>, storage::StorageError> read) {
+  if (!read.has_value()) return std::nullopt;
+  return std::move(read).value();
+}
+
+}  // namespace
+
+std::size_t HashOfHash::operator()(const util::Hash256& h) const noexcept {
+  std::size_t out = 0;
+  std::memcpy(&out, h.data(), sizeof out);
+  return out;
+}
+
+std::vector<std::uint64_t> locator_heights(std::uint64_t tip) {
+  std::vector<std::uint64_t> out;
+  std::uint64_t offset = 0;  // 0, 1, 2, 4, 8, ...
+  for (;;) {
+    const std::uint64_t height = tip > offset ? tip - offset : 0;
+    out.push_back(height);
+    if (height == 0) break;
+    if (out.size() == p2p::kMaxLocator - 1) {
+      out.push_back(0);  // always end with genesis
+      break;
+    }
+    offset = offset == 0 ? 1 : offset * 2;
+  }
+  return out;
+}
+
+PeerHooks::PeerHooks(Node& node, const consensus::PowParams& pow) : m_node(node), m_pow(pow) {}
+
+std::uint32_t PeerHooks::chain_id() const { return m_node.m_info.chain_id; }
+
+const util::Hash256& PeerHooks::genesis_hash() const { return m_node.m_info.genesis_hash; }
+
+p2p::ChainSummary PeerHooks::best() const {
+  const auto tip = m_node.m_chain->tip();
+  return p2p::ChainSummary{tip->height, tip->hash, tip->cumulative_work};
+}
+
+std::vector<util::Hash256> PeerHooks::locator() const {
+  const auto tip = m_node.m_chain->tip();
+  const storage::Snapshot view = m_node.m_db->snapshot();
+  std::vector<util::Hash256> out;
+  for (const std::uint64_t height : locator_heights(tip->height)) {
+    if (height == tip->height) {
+      out.push_back(tip->hash);
+      continue;
+    }
+    // A reorg between the tip read and the snapshot may shorten the chain: skip heights
+    // it no longer has (the locator stays a valid, if sparser, list).
+    if (const std::optional<util::Hash256> hash = found(view.hash_at(height))) out.push_back(*hash);
+  }
+  return out;
+}
+
+std::vector<primitives::BlockHeader> PeerHooks::headers_after(const std::vector<util::Hash256>& locator,
+                                                              const util::Hash256& stop, std::size_t max) const {
+  const storage::Snapshot view = m_node.m_db->snapshot();
+  std::uint64_t start = 1;  // after genesis when no locator hash is on the active chain
+  for (const util::Hash256& hash : locator) {
+    const std::optional<storage::BlockIndexEntry> entry = found(view.block_index(hash));
+    if (!entry) continue;
+    const std::optional<util::Hash256> at = found(view.hash_at(entry->height()));
+    if (at && *at == hash) {
+      start = entry->height() + 1;
+      break;
+    }
+  }
+  std::vector<primitives::BlockHeader> out;
+  for (std::uint64_t height = start; out.size() < max; ++height) {
+    const std::optional<util::Hash256> hash = found(view.hash_at(height));
+    if (!hash) break;  // past the tip
+    const std::optional<storage::BlockIndexEntry> entry = found(view.block_index(*hash));
+    if (!entry) break;
+    out.push_back(entry->header);
+    if (*hash == stop) break;
+  }
+  return out;
+}
+
+std::optional<util::Bytes> PeerHooks::block_bytes(const util::Hash256& hash) const {
+  const std::optional<primitives::Block> block = found(m_node.m_db->block(hash));
+  if (!block) return std::nullopt;
+  return primitives::encode(*block);
+}
+
+bool PeerHooks::has_block(const util::Hash256& hash) const {
+  const std::optional<storage::BlockIndexEntry> entry = found(m_node.m_db->block_index(hash));
+  return entry && (entry->has(storage::kStatusHaveBody) || entry->has(storage::kStatusInvalid));
+}
+
+std::optional<p2p::ChainSummary> PeerHooks::chain_point(const util::Hash256& hash) const {
+  const std::optional<storage::BlockIndexEntry> entry = found(m_node.m_db->block_index(hash));
+  if (!entry || !entry->has(storage::kStatusHaveBody) || entry->has(storage::kStatusInvalid)) return std::nullopt;
+  return p2p::ChainSummary{entry->height(), hash, util::Uint256::from_be(entry->cumulative_work)};
+}
+
+void RecentTxids::add(const util::Hash256& txid) {
+  std::lock_guard lock(m_mutex);
+  if (!m_set.insert(txid).second) return;
+  m_order.push_back(txid);
+  if (m_order.size() > kCapacity) {
+    m_set.erase(m_order.front());
+    m_order.pop_front();
+  }
+}
+
+bool RecentTxids::contains(const util::Hash256& txid) const {
+  std::lock_guard lock(m_mutex);
+  return m_set.contains(txid);
+}
+
+bool PeerHooks::has_tx(const util::Hash256& txid) const {
+  if (m_node.m_recent_txids.contains(txid)) return true;
+  return found(m_node.m_db->tx_location(txid)).has_value();
+}
+
+void PeerHooks::fetch_tx(const util::Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) {
+  auto shared = std::make_shared<std::function<void(std::optional<primitives::Transaction>)>>(std::move(done));
+  const bool queued = m_node.m_actor && m_node.m_actor->post([this, txid, shared] {
+    const mempool::PoolEntry* entry = m_node.m_mempool->get(txid);
+    (*shared)(entry != nullptr ? std::optional<primitives::Transaction>(entry->tx) : std::nullopt);
+  });
+  if (!queued) (*shared)(std::nullopt);
+}
+
+std::expected<util::Uint256, p2p::Verdict> PeerHooks::check_headers(
+    const std::vector<primitives::BlockHeader>& headers) const {
+  util::Uint256 total;
+  const primitives::BlockHeader* previous = nullptr;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const primitives::BlockHeader& h = headers[i];
+    const std::string where = "header " + std::to_string(i) + " (height " + std::to_string(h.height) + ")";
+    if (h.version != primitives::kHeaderVersion) {
+      return std::unexpected(rejected("bad_version", where + ": version " + std::to_string(h.version), true));
+    }
+    if (h.chain_id != m_node.m_info.chain_id) {
+      return std::unexpected(rejected("wrong_chain", where + ": chain id " + std::to_string(h.chain_id), true));
+    }
+    if (previous != nullptr && (h.parent != primitives::block_hash(*previous) || h.height != previous->height + 1)) {
+      return std::unexpected(rejected("headers_not_connecting", where + " does not follow the one before it", true));
+    }
+    if (auto pow = consensus::check_pow(h, m_pow); !pow) {
+      const std::string code = pow.error().code == consensus::PowError::kNotPow
+                                   ? "wrong_seal_kind"
+                                   : std::string(to_string(pow.error().code));
+      return std::unexpected(
+          rejected(code, where + ": " + pow.error().detail, consensus::is_sender_fault(pow.error().code)));
+    }
+    auto work = consensus::work_from_bits(std::get<primitives::PowSeal>(h.seal).bits);
+    auto sum = work ? util::Uint256::checked_add(total, *work) : std::nullopt;
+    if (!sum) return std::unexpected(rejected("work_overflow", where + ": the batch's work overflows", false));
+    total = *sum;
+    previous = &h;
+  }
+  return total;
+}
+
+void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Verdict)> done) {
+  auto shared = std::make_shared<std::function<void(p2p::Verdict)>>(std::move(done));
+  const bool queued = m_node.m_actor && m_node.m_actor->post([this, block = std::move(block), shared] {
+    auto status = m_node.process_block(block, "peer");
+    p2p::Verdict v;
+    if (status) {
+      v.accepted = true;
+      v.new_tip = *status != chain::SubmitStatus::kSideChain;
+    } else {
+      v = rejected(status.error().code, status.error().detail, status.error().sender_at_fault);
+      v.hash_invalid = hash_invalid(status.error().code);
+    }
+    (*shared)(std::move(v));
+  });
+  if (!queued) (*shared)(shutting_down());
+}
+
+void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) {
+  auto verified = mempool::VerifiedTx::check(std::move(tx), m_node.m_info.chain_id);
+  if (!verified) {
+    done(rejected(std::string(mempool::to_string(verified.error().code)), verified.error().detail,
+                  mempool::peer_misbehaved(verified.error().code)));
+    return;
+  }
+  auto shared = std::make_shared<std::function<void(p2p::Verdict)>>(std::move(done));
+  const bool queued = m_node.m_actor && m_node.m_actor->post([this, v = std::move(*verified), shared]() mutable {
+    auto admitted = m_node.admit_verified(std::move(v));
+    p2p::Verdict out;
+    if (admitted) {
+      out.accepted = true;
+    } else {
+      // Only a transaction that proves its relayer misbehaved scores it: a nonce or
+      // balance refusal may just mean a block or another peer got there first.
+      out = rejected(std::string(mempool::to_string(admitted.error().code)), admitted.error().detail,
+                     mempool::peer_misbehaved(admitted.error().code));
+    }
+    (*shared)(std::move(out));
+  });
+  if (!queued) (*shared)(shutting_down());
+}
+
+}  // namespace cloudchain::node

@@ -1,0 +1,84 @@
+#pragma once
+// PeerHooks: the node's side of p2p::NodeHooks (docs/p2p.md "Layering", docs/node.md
+// "P2P"). The network asks it about the chain and hands it blocks and transactions from
+// peers.
+//
+// Threads (hooks.hpp): the network calls every method on its "p2p" thread.
+//   - Reads (best, locator, headers_after, block_bytes, has_block, has_tx, check_headers)
+//     never wait for the chain actor: they read the chain's tip snapshot and the
+//     database (RocksDB reads are thread-safe; a storage snapshot where several reads
+//     must agree), plus the node's RecentTxids.
+//   - submit_block and fetch_tx post to the chain actor and return; the actor calls
+//     `done`, which posts back to the network. submit_tx first checks the signature on
+//     the calling thread (mempool::VerifiedTx, as the API's threads do), then posts.
+//     When the actor no longer takes tasks (stopping), `done` is called at once with a
+//     "shutting_down" verdict (nullopt for fetch_tx).
+//
+// Lifetime: owned by the Node, which stops the network (no more calls) before the chain
+// and database go away.
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <unordered_set>
+
+#include "consensus/pow.hpp"
+#include "p2p/hooks.hpp"
+#include "util/uint256.hpp"
+
+namespace cloudchain::node {
+
+class Node;
+
+/// Hash of a Hash256 for unordered containers (its first 8 bytes: hashes are uniform).
+struct HashOfHash {
+  std::size_t operator()(const util::Hash256& h) const noexcept;
+};
+
+/// The txids the mempool admitted lately, for PeerHooks::has_tx without the actor: a
+/// bounded FIFO set (older ones are found in the tx index once committed, or fetched
+/// again at worst, which the mempool then refuses as known). Any thread.
+class RecentTxids {
+ public:
+  static constexpr std::size_t kCapacity = 100'000;
+  void add(const util::Hash256& txid);
+  bool contains(const util::Hash256& txid) const;
+
+ private:
+  mutable std::mutex m_mutex;  // guards m_set and m_order
+  std::unordered_set<util::Hash256, HashOfHash> m_set;
+  std::deque<util::Hash256> m_order;  // oldest first, at most kCapacity
+};
+
+class PeerHooks final : public p2p::NodeHooks {
+ public:
+  /// `node` must outlive this object; `pow` are the genesis PoW parameters.
+  PeerHooks(Node& node, const consensus::PowParams& pow);
+
+  std::uint32_t chain_id() const override;
+  const util::Hash256& genesis_hash() const override;
+  p2p::ChainSummary best() const override;
+  std::vector<util::Hash256> locator() const override;
+  std::vector<primitives::BlockHeader> headers_after(const std::vector<util::Hash256>& locator,
+                                                     const util::Hash256& stop, std::size_t max) const override;
+  std::optional<util::Bytes> block_bytes(const util::Hash256& hash) const override;
+  bool has_block(const util::Hash256& hash) const override;
+  std::optional<p2p::ChainSummary> chain_point(const util::Hash256& hash) const override;
+  bool has_tx(const util::Hash256& txid) const override;
+  void fetch_tx(const util::Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) override;
+  std::expected<util::Uint256, p2p::Verdict> check_headers(
+      const std::vector<primitives::BlockHeader>& headers) const override;
+  void submit_block(primitives::Block block, std::function<void(p2p::Verdict)> done) override;
+  void submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) override;
+
+ private:
+  Node& m_node;
+  consensus::PowParams m_pow;
+};
+
+/// Heights of a block locator for a chain whose tip is at `tip`: tip, tip-1, tip-2,
+/// tip-4, tip-8, ..., ending with 0 (genesis). At most 64 entries (p2p's getheaders
+/// limit), descending, no duplicates.
+std::vector<std::uint64_t> locator_heights(std::uint64_t tip);
+
+}  // namespace cloudchain::node
