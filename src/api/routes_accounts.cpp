@@ -71,22 +71,19 @@ Response get_account(const Context& ctx, const Request& req, const PathParams& p
   auto address = address_param(ctx, params[0]);
   if (!address) return problem_response(address.error());
 
-  // The tip and its header from one snapshot, so the state root is the tip's. State
-  // nodes are content-addressed and never rewritten: reading them outside the snapshot
-  // still reads exactly that root's tree.
-  const storage::Database& db = ctx.service.database();
-  const storage::Snapshot snap = db.snapshot();
-  auto tip = required(snap.tip(), ApiError::kInternal, "the node has no chain yet");
-  if (!tip) return problem_response(tip.error());
-  auto entry = required(snap.block_index(tip->hash), ApiError::kInternal, "the tip has no block index entry");
-  if (!entry) return problem_response(entry.error());
-  const util::Hash256& root = entry->header.state_root;
+  // The tip and a view of its state tree, published together by the node: the chain
+  // writes tree nodes to the database only at state checkpoints, and the view reads its
+  // newer nodes from memory. Nodes are content-addressed and never rewritten, so the view
+  // reads exactly that root's tree whatever the chain does meanwhile.
+  const node::TipState tip = ctx.service.tip_state();
+  const util::Hash256& root = tip.state_root;
+  const state::NodeStore& nodes = *tip.nodes;
 
   const util::Hash256 key = state::account_key(*address);
-  auto value_read = state::tree_get(db.state_nodes(), root, key);
+  auto value_read = state::tree_get(nodes, root, key);
   if (!value_read) return problem_response(state_problem(value_read.error()));
   const std::optional<state::TreeValue>& value = *value_read;
-  auto proof = state::tree_prove(db.state_nodes(), root, key);
+  auto proof = state::tree_prove(nodes, root, key);
   if (!proof) return problem_response(state_problem(proof.error()));
   state::Account account;
   if (value) {
@@ -106,8 +103,8 @@ Response get_account(const Context& ctx, const Request& req, const PathParams& p
   w.decimal_field("unbonding", account.unbonding)
       .field("unbonding_release_height", account.unbonding_release_height)
       .decimal_field("next_nonce", next_nonce)
-      .field("height", tip->height)
-      .hex_field("block_hash", tip->hash)
+      .field("height", tip.height)
+      .hex_field("block_hash", tip.hash)
       .hex_field("state_root", root)
       .hex_field("key", key);
   if (value) w.hex_field("value", value->value);

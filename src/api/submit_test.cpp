@@ -104,6 +104,7 @@ class FailingNode final : public node::NodeService {
   explicit FailingNode(TestNode& inner) : m_inner(inner) {}
   const node::NodeInfo& info() const override { return m_inner.info(); }
   node::TipInfo tip() const override { return m_inner.tip(); }
+  node::TipState tip_state() const override { return m_inner.tip_state(); }
   node::MempoolStats mempool_stats() const override { return m_inner.mempool_stats(); }
   node::MiningStatus mining() const override { return m_inner.mining(); }
   const storage::Database& database() const override { return m_inner.database(); }

@@ -160,6 +160,13 @@ node::TipInfo TestNode::tip() const {
   return m_tip;
 }
 
+node::TipState TestNode::tip_state() const {
+  std::lock_guard lock(m_mutex);
+  // The database outlives every request: a non-owning pointer to its node view.
+  return node::TipState{m_tip.height, m_tip.hash, m_blocks.back().header.state_root,
+                        std::shared_ptr<const state::NodeStore>(std::shared_ptr<const void>(), &m_db->state_nodes())};
+}
+
 node::MempoolStats TestNode::mempool_stats() const {
   std::lock_guard lock(m_pool_mutex);
   return node::MempoolStats{m_pool.size(), m_pool.bytes()};

@@ -68,6 +68,8 @@ class TestNode final : public node::NodeService {
   // NodeService
   const node::NodeInfo& info() const override { return m_info; }
   node::TipInfo tip() const override;
+  /// The tip's tree straight from the database (this fake writes every node with its block).
+  node::TipState tip_state() const override;
   node::MempoolStats mempool_stats() const override;
   node::MiningStatus mining() const override;
   const storage::Database& database() const override { return *m_db; }

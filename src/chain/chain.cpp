@@ -37,9 +37,17 @@ Chain::Chain(storage::Database& db, ChainParams params, const ConsensusEngine& e
       m_params(std::move(params)),
       m_engine(engine),
       m_verifier(std::make_unique<SignatureVerifier>(options.verify_threads)),
-      m_nodes(db.state_nodes(), options.node_cache_bytes) {}
+      m_nodes(db.state_nodes(), options.node_cache_bytes),
+      m_options(options),
+      m_leaves(options.leaf_cache_bytes) {}
 
-Chain::~Chain() = default;
+Chain::~Chain() {
+  // Best effort: a checkpoint that fails here leaves the blocks since the last one to be
+  // replayed from their diffs at the next open, as after a crash.
+  if (m_options.checkpoint_on_close && !m_active.empty()) {
+    [[maybe_unused]] const auto written = checkpoint();
+  }
+}
 
 util::Result<std::unique_ptr<Chain>, ChainError> Chain::open(storage::Database& db, ChainParams params,
                                                              const ConsensusEngine& engine,
@@ -89,6 +97,7 @@ util::Result<void, ChainError> Chain::write_genesis() {
   batch.put_state_nodes(g.state_nodes);
   batch.put_height(0, g.hash);
   batch.put_tip({g.hash, 0});
+  batch.put_state_checkpoint({g.hash, 0, g.block.header.state_root});
   batch.put_chain_id(m_params.chain_id);
   batch.put_genesis_hash(g.hash);
   if (auto w = m_db.write(std::move(batch)); !w) {
@@ -133,13 +142,8 @@ util::Result<void, ChainError> Chain::load() {
   for (Entry* e = tip_entry; e != nullptr; e = e->parent) m_active[e->height()] = e;
   if (m_active[0] != genesis) return util::fail(ChainError::kCorrupt, "the tip does not descend from genesis");
 
-  // The tip's state must be readable: reading any key walks from the root node.
-  const Hash256& root = tip_entry->header.state_root;
-  if (auto r = state::tree_get(m_db.state_nodes(), root, state::account_key(crypto::Address{})); !r) {
-    return util::fail(ChainError::kStateUnavailable, "tip state root " + util::to_hex(root) + ": " +
-                                                         std::string(state::to_string(r.error().code)) +
-                                                         " (run reindex)");
-  }
+  if (auto r = replay_from_checkpoint(); !r) return r;
+  m_leaves.reset(tip_entry->header.state_root);
   publish_tip();
   return {};
 }
@@ -206,7 +210,8 @@ util::Result<primitives::Block, BlockError> Chain::load_block(const Entry& entry
 void Chain::publish_tip() {
   const Entry& t = *m_active.back();
   std::shared_ptr<const TipInfo> info =
-      std::make_shared<TipInfo>(TipInfo{t.hash, t.height(), t.header.timestamp_ms, t.work, t.header});
+      std::make_shared<TipInfo>(TipInfo{t.hash, t.height(), t.header.timestamp_ms, t.work, t.header,
+                                        std::make_shared<const state::LayeredNodeStore>(m_db.state_nodes(), m_layers)});
   {
     std::lock_guard lock(m_tip_mutex);
     m_tip.swap(info);

@@ -44,8 +44,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chain/connect.hpp"
 #include "chain/engine.hpp"
 #include "chain/error.hpp"
+#include "chain/leaf_cache.hpp"
 #include "chain/node_cache.hpp"
 #include "chain/params.hpp"
 #include "chain/verifier.hpp"
@@ -66,6 +68,11 @@ struct TipInfo {
   std::uint64_t timestamp_ms = 0;
   Uint256 cumulative_work;
   primitives::BlockHeader header;  // state_root, seal (PoW bits), ...
+  /// Reads the tip's state tree (root header.state_root) from any thread: the chain's
+  /// nodes not yet in the database (immutable layers shared with the chain, one per block
+  /// since the last state checkpoint), then the database. Holds what it reads; the
+  /// Database must outlive it.
+  std::shared_ptr<const state::NodeStore> state_nodes;
 };
 
 enum class SubmitStatus {
@@ -111,11 +118,34 @@ struct TemplateResult {
   std::vector<SkippedTx> skipped;
 };
 
+/// Where the chain thread's CPU went in the tip changes since open (thread CPU time, ns),
+/// for benchmarks and logs.
+struct ChainTimings {
+  std::uint64_t tip_changes = 0;
+  std::uint64_t checkpoints = 0;    // written with a tip change or by checkpoint()
+  std::uint64_t state_ns = 0;       // the branch's state: connect_block / diffs replayed or undone
+  std::uint64_t signatures_ns = 0;  // the chain thread's share of the signature checks, after the state
+  std::uint64_t batch_ns = 0;       // building the batch (bodies, diffs, indexes)
+  std::uint64_t checkpoint_ns = 0;  // collecting the checkpoint's nodes into the batch
+  std::uint64_t write_ns = 0;       // Database::write (RocksDB, the synced WAL)
+  std::uint64_t commit_ns = 0;      // after the write: leaf cache, node cache, tip snapshot
+  std::uint64_t nodes_written = 0;  // tree nodes written by checkpoints
+};
+
 struct ChainOptions {
   /// Threads that check signatures (0: std::thread::hardware_concurrency(), at least 1).
   unsigned verify_threads = 0;
   /// Memory for cached state tree nodes (chain/node_cache.hpp).
   std::size_t node_cache_bytes = std::size_t{256} << 20;
+  /// A state checkpoint (the tip's tree nodes not yet in the database, written with the
+  /// tip change) every this many blocks (docs/chain.md, "State checkpoints"). At least 1.
+  std::uint32_t checkpoint_interval = 16;
+  /// ... or sooner, once the nodes kept in memory since the last one take this much.
+  std::size_t unflushed_bytes = std::size_t{512} << 20;
+  /// Memory for the tip's flat key -> value cache (chain/leaf_cache.hpp).
+  std::size_t leaf_cache_bytes = std::size_t{64} << 20;
+  /// Whether the destructor writes a checkpoint (false: tests that simulate a crash).
+  bool checkpoint_on_close = true;
 };
 
 class Chain {
@@ -164,6 +194,20 @@ class Chain {
   /// state root), kStateUnavailable, kStorage.
   util::Result<std::uint64_t, ChainError> reindex();
 
+  /// Writes a state checkpoint at the tip now (nothing when the tip is the checkpoint):
+  /// every tree node of the tip's state not yet in the database, and the checkpoint
+  /// record, in one batch. The destructor calls it (ChainOptions::checkpoint_on_close);
+  /// a node killed before only replays the blocks since the last one at the next open.
+  /// Errors: kStorage.
+  util::Result<void, ChainError> checkpoint();
+  /// Height of the last state checkpoint (on the active chain, at or below the tip).
+  /// Chain thread only.
+  std::uint64_t checkpoint_height() const;
+  /// Blocks whose new tree nodes are held in memory (tip height - checkpoint height).
+  std::size_t unflushed_blocks() const { return m_layers.size(); }
+  /// Chain thread CPU by step since open. Chain thread only.
+  const ChainTimings& timings() const { return m_timings; }
+
   /// The current tip. Any thread, any time; never null after open.
   std::shared_ptr<const TipInfo> tip() const;
   /// Fixed for the Chain's life; any thread.
@@ -202,6 +246,25 @@ class Chain {
   void write_verdict(storage::WriteBatch&& batch);
   util::Result<primitives::Block, BlockError> load_block(const Entry& entry) const;
   void publish_tip();
+  // State checkpoints and diffs (checkpoint.cpp)
+  using Layers = state::LayeredNodeStore::Layers;
+  struct Step {
+    std::shared_ptr<const state::NodeMap> nodes;
+    std::vector<StateChange> changes;
+  };
+  // The active tip's tree, on the chain thread: the unflushed layers over the cache.
+  state::LayeredNodeStore tip_store() const { return {m_nodes, m_layers}; }
+  util::Result<UndoRecord, BlockError> load_undo(const Entry& entry) const;
+  // The state after `entry` from its parent's (redo) or the reverse (undo), computed
+  // from its stored diff over `base` and checked against the headers' state roots.
+  // Errors: kStorage (no or a bad diff), kStateUnavailable.
+  util::Result<Step, BlockError> step(const Entry& entry, const state::NodeStore& base, bool redo) const;
+  // Adds to `batch` a checkpoint at `at` (whose state root the layers of `store` reach).
+  std::vector<std::pair<Hash256, const state::Node*>> add_checkpoint(storage::WriteBatch& batch, const Entry& at,
+                                                                     const state::LayeredNodeStore& store) const;
+  // After a checkpoint batch at `at` was written: cache its nodes, drop the layers.
+  void checkpointed(Entry& at, const std::vector<std::pair<Hash256, const state::Node*>>& written);
+  util::Result<void, ChainError> replay_from_checkpoint();
 
   storage::Database& m_db;
   const ChainParams m_params;
@@ -210,6 +273,16 @@ class Chain {
   // State nodes read and written by connect and templates (over m_db.state_nodes()).
   // Mutable: build_block_template is const but warms the cache.
   mutable NodeCache m_nodes;
+  const ChainOptions m_options;
+  // The last state checkpoint: an active block whose whole tree is in the database.
+  Entry* m_checkpoint = nullptr;
+  // m_layers[i]: the new tree nodes of the active block at height checkpoint + 1 + i,
+  // kept in memory until the next checkpoint; shared (immutable) with published tips.
+  Layers m_layers;
+  std::vector<std::size_t> m_layer_bytes;  // state::node_memory of each layer
+  // The tip's values (mutable: build_block_template is const but fills it).
+  mutable LeafCache m_leaves;
+  ChainTimings m_timings;
 
   // The block index: every stored header, by hash. Entries are removed only when the
   // write that would have stored them fails; parent pointers stay valid.

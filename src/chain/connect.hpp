@@ -10,19 +10,26 @@
 //   4. commit: the new root must equal header.state_root (kStateRootMismatch).
 // A state read failure is kStateUnavailable (local, not the block's fault).
 //
-// Undo record (storage's `undo` column family, written when the block is connected):
+// Undo record (storage's `undo` column family, written when the block is connected; it
+// is the block's state diff, both ways: the redo that replays the block onto its parent's
+// state and the undo that takes it back off):
 //
-//   undo = version:u8 parent_state_root:hash reward:u64 fees:u64      version = 1
+//   undo   = version:u8 parent_state_root:hash reward:u64 fees:u64 count:u32 change*count
+//                                                                       version = 2
+//   change = key:hash old:slot new:slot          keys strictly ascending, old != new
+//   slot   = 0:u8                                the key is absent
+//          | 1:u8 value_hash:hash len:u32 value:bytes(len)   len <= state::kMaxValueSize
 //
-// The state tree is content-addressed and never pruned, so disconnecting a block needs
-// no per-account undo: the state after the parent is the parent's state_root. The
-// record keeps what the block minted and collected, and the root it was applied to,
-// which disconnect checks against the parent's header.
-//
+// Only the state tree's new nodes are not written with each block (docs/chain.md,
+// "State checkpoints"): the diff lets the chain rebuild them after a restart (redo from
+// the last checkpoint) and derive an older state for a reorg (undo down to the fork).
 // Pure; thread-safe for distinct arguments (the store is only read).
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "chain/error.hpp"
 #include "primitives/block.hpp"
@@ -35,17 +42,52 @@ namespace cloudchain::chain {
 
 using util::Hash256;
 
+enum class UndoError {
+  kTruncated,        // the input ends inside a field
+  kTrailingBytes,    // nothing follows the last change
+  kUnknownVersion,   // version = 2
+  kLengthTooLarge,   // a value is at most state::kMaxValueSize bytes
+  kBadSlot,          // a slot tag is 0 (absent) or 1 (present)
+  kUnsortedChanges,  // change keys strictly ascending
+  kNoChange,         // a change's old and new values differ
+};
+std::string_view to_string(UndoError e);
+
+/// One key the block changed: its value before and after (nullopt: absent).
+struct StateChange {
+  Hash256 key{};
+  std::optional<state::TreeValue> old_value;
+  std::optional<state::TreeValue> new_value;
+  friend bool operator==(const StateChange&, const StateChange&) = default;
+};
+
 struct ConnectResult {
-  state::CommitResult commit;  // root == header.state_root, and the nodes to store
+  Hash256 root{};                    // == header.state_root
+  state::NodeMap nodes;              // the new tree nodes (decoded)
+  std::vector<StateChange> changes;  // keys ascending, each with old != new
   std::uint64_t reward = 0;
   std::uint64_t fees = 0;
 };
 
-/// Steps 1-4 above for `block` on the state `parent_root` in `store`, minting `reward`.
-/// Errors: kTxRule, kRewardOverflow, kStateRootMismatch, kStateUnavailable.
+/// Steps 1-4 above for `block` on the state `parent_root` in `store`, minting `reward`,
+/// reading records through `cache` when given (state::ValueCache; it must hold
+/// `parent_root`'s values to be used). Errors: kTxRule, kRewardOverflow,
+/// kStateRootMismatch, kStateUnavailable.
 util::Result<ConnectResult, BlockError> connect_block(const state::NodeStore& store, const Hash256& parent_root,
                                                       const primitives::Block& block, const state::ChainRules& rules,
-                                                      std::uint64_t reward);
+                                                      std::uint64_t reward, state::ValueCache* cache = nullptr);
+
+/// The tree updates that replay `changes` (their new values) or take them back (their
+/// old values), keys ascending.
+std::vector<state::TreeUpdate> redo_updates(const std::vector<StateChange>& changes);
+std::vector<state::TreeUpdate> undo_updates(const std::vector<StateChange>& changes);
+
+/// Applies `updates` to the state `root` in `store`; the result must be `expected_root`.
+/// Returns the new nodes. Errors (detail says which): the tree's (a missing or corrupt
+/// node), or a root other than `expected_root`.
+util::Result<state::NodeMap, state::StateError> apply_updates(const state::NodeStore& store, const Hash256& root,
+                                                              std::span<const state::TreeUpdate> updates,
+                                                              const Hash256& expected_root);
 
 /// reward + fees credited to `beneficiary` in `overlay` (steps 3 of connect_block, shared
 /// with the block template). Errors: kRewardOverflow, kStateUnavailable.
@@ -56,14 +98,18 @@ struct UndoRecord {
   Hash256 parent_state_root{};
   std::uint64_t reward = 0;
   std::uint64_t fees = 0;
+  std::vector<StateChange> changes;  // keys strictly ascending, old != new
   friend bool operator==(const UndoRecord&, const UndoRecord&) = default;
 };
 
-inline constexpr std::uint8_t kUndoVersion = 1;
-inline constexpr std::size_t kUndoSize = 1 + 32 + 8 + 8;
+inline constexpr std::uint8_t kUndoVersion = 2;
+inline constexpr std::size_t kUndoFixedSize = 1 + 32 + 8 + 8 + 4;  // an undo record without changes
 
 util::Bytes encode_undo(const UndoRecord& undo);
-/// Strict: exactly kUndoSize bytes, version 1; nullopt otherwise.
-std::optional<UndoRecord> decode_undo(util::ByteSpan in);
+/// Strict decode of the layout above. Errors (detail: the field): kTruncated,
+/// kTrailingBytes, kUnknownVersion (version != 2), kLengthTooLarge (a value above
+/// state::kMaxValueSize), kBadSlot (a slot tag other than 0 or 1), kUnsortedChanges
+/// (keys not strictly ascending), kNoChange (old == new).
+util::Result<UndoRecord, UndoError> decode_undo(util::ByteSpan in);
 
 }  // namespace cloudchain::chain

@@ -28,6 +28,17 @@ namespace cloudchain::chain {
 namespace {
 
 using primitives::Block;
+
+// A state checkpoint every 4 blocks and none on close: kills land between checkpoints, in
+// a checkpoint's batch, and in reorgs whose fork lies below the checkpoint, and every
+// reopen replays the state diffs since the last one.
+ChainOptions crash_options() {
+  ChainOptions o;
+  o.verify_threads = 2;
+  o.checkpoint_interval = 4;
+  o.checkpoint_on_close = false;
+  return o;
+}
 using test::address;
 
 struct Plan {
@@ -80,7 +91,7 @@ Plan make_plan(test::BlockMaker& maker, const Hash256& genesis) {
                                 const consensus::PowEngine& engine, const Plan& plan, int ack_fd) {
   auto db = storage::Database::open(path);
   if (!db) ::_exit(3);
-  auto chain = Chain::open(**db, params, engine, ChainOptions{2});
+  auto chain = Chain::open(**db, params, engine, crash_options());
   if (!chain) ::_exit(4);
   for (std::uint64_t i = 0; i < plan.blocks.size(); ++i) {
     const Block& b = plan.blocks[i];
@@ -147,7 +158,7 @@ Hash256 check_consistent(const storage::Database& db, const Chain& chain, const 
     if (active.count(hash_of(b)) != 0) continue;
     for (const auto& tx : b.txs) EXPECT_FALSE(*db.tx_location(primitives::txid(tx))) << "a side block's tx is indexed";
   }
-  state::StateOverlay overlay(db.state_nodes(), tip->header.state_root);
+  state::StateOverlay overlay(*tip->state_nodes, tip->header.state_root);
   for (std::uint32_t n : {1U, 2U, 20U, 21U, 100U, 200U}) {
     EXPECT_EQ(*overlay.account(address(n)), maker.account(tip->hash, address(n))) << "account " << n;
   }
@@ -208,9 +219,11 @@ TEST(ChainCrash, KillAtAnyInstantLeavesAConsistentTip) {
 
     auto db = storage::Database::open(db_path);
     ASSERT_TRUE(db) << db.error().detail;
-    auto chain = Chain::open(**db, params, engine);
+    auto chain = Chain::open(**db, params, engine, crash_options());
     ASSERT_TRUE(chain) << chain.error().detail;
     const Hash256 tip = check_consistent(**db, **chain, plan, maker);
+    EXPECT_LE((*chain)->checkpoint_height(), (*chain)->tip()->height);
+    EXPECT_LT((*chain)->unflushed_blocks(), 4u);
     // The tip is where the plan stood at the last acknowledgement or later.
     const std::size_t from = acknowledged ? *acknowledged : 0;
     bool reachable = !acknowledged && tip == params.genesis.hash;

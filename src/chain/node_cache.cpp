@@ -50,6 +50,8 @@ void NodeCache::put(const util::Hash256& hash, util::Bytes encoding) {
   if (auto node = state::decode_node(encoding)) insert(hash, std::move(*node));
 }
 
+void NodeCache::put_node(const util::Hash256& hash, state::Node node) { insert(hash, std::move(node)); }
+
 const state::Node& NodeCache::insert(const util::Hash256& hash, state::Node node) const {
   if (m_current_bytes > m_budget / 2) {
     m_previous = std::move(m_current);

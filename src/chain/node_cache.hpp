@@ -38,6 +38,8 @@ class NodeCache final : public state::NodeStore {
   /// Caches a node that the base store holds. REQUIRES: `hash` is the node's address.
   /// An encoding that does not decode is not cached.
   void put(const util::Hash256& hash, util::Bytes encoding) override;
+  /// Caches a decoded node that the base store holds (no encoding, no decoding).
+  void put_node(const util::Hash256& hash, state::Node node) override;
 
   std::size_t size() const { return m_current.size() + m_previous.size(); }
   std::size_t hits() const { return m_hits; }

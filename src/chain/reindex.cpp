@@ -35,12 +35,16 @@ util::Result<std::uint64_t, ChainError> Chain::reindex() {
   std::uint64_t fork = 0;
   while (fork + 1 < target.size() && fork + 1 < m_active.size() && target[fork + 1] == m_active[fork + 1]) ++fork;
 
-  // First batch: the genesis state, and the active blocks above the fork taken off
-  // (indexes and heights), the tip moved to the fork. Every later batch re-applies one
-  // block and, above the fork, advances the tip to it, so an interrupted reindex leaves
-  // a consistent database that a new reindex completes.
+  // First batch: the genesis state (and the state checkpoint moved to it), and the active
+  // blocks above the fork taken off (indexes and heights), the tip moved to the fork.
+  // Every later batch re-applies one block (its diff, indexes, status) and, above the
+  // fork, advances the tip to it; every checkpoint_interval blocks and at the end it also
+  // writes a checkpoint. So an interrupted reindex leaves a consistent database (tip and
+  // checkpoint on one chain) that open() replays and a new reindex completes.
+  Entry& genesis = *m_active.front();
   storage::WriteBatch first = m_db.batch();
   first.put_state_nodes(m_params.genesis.state_nodes);
+  first.put_state_checkpoint({genesis.hash, 0, genesis.header.state_root});
   for (std::uint64_t h = m_active.back()->height(); h > fork; --h) {
     auto block = load_block(*m_active[h]);
     if (!block) return util::fail(ChainError::kStorage, block.error().detail);
@@ -50,14 +54,22 @@ util::Result<std::uint64_t, ChainError> Chain::reindex() {
   first.put_tip({target[fork]->hash, fork});
   if (auto w = m_db.write(std::move(first)); !w) return util::fail(ChainError::kStorage, w.error().detail);
   m_active.resize(fork + 1);
+  m_checkpoint = &genesis;
+  m_layers.clear();
+  m_layer_bytes.clear();
   publish_tip();
 
+  // Reads go to the database, not the node cache, so a node missing from disk is not
+  // hidden by a cached copy; the layers hold what this reindex computed since the last
+  // checkpoint.
+  const std::uint32_t interval = std::max<std::uint32_t>(1, m_options.checkpoint_interval);
   for (std::uint64_t h = 1; h < target.size(); ++h) {
     Entry& e = *target[h];
     auto block = load_block(e);
     if (!block) return util::fail(ChainError::kStorage, block.error().detail);
     const Hash256& parent_root = e.parent->header.state_root;
-    auto r = connect_block(m_db.state_nodes(), parent_root, *block, m_params.rules, m_engine.block_reward(h));
+    const state::LayeredNodeStore store(m_db.state_nodes(), m_layers);
+    auto r = connect_block(store, parent_root, *block, m_params.rules, m_engine.block_reward(h));
     if (!r) {
       const std::string where = "reindex of block " + util::to_hex(e.hash) + " at height " + std::to_string(h) + ": ";
       if (r.error().code == BlockError::kStateUnavailable) {
@@ -66,8 +78,7 @@ util::Result<std::uint64_t, ChainError> Chain::reindex() {
       return util::fail(ChainError::kCorrupt, where + std::string(to_string(r.error().code)) + ": " + r.error().detail);
     }
     storage::WriteBatch batch = m_db.batch();
-    batch.put_state_nodes(r->commit.new_nodes);
-    batch.put_undo(e.hash, encode_undo({parent_root, r->reward, r->fees}));
+    batch.put_undo(e.hash, encode_undo({parent_root, r->reward, r->fees, std::move(r->changes)}));
     // Records of a block already indexed are overwritten with the same bytes.
     batch.index_block(*block, h, e.hash);
     batch.put_height(h, e.hash);
@@ -75,13 +86,24 @@ util::Result<std::uint64_t, ChainError> Chain::reindex() {
     stored.status |= storage::kStatusValid;
     batch.put_block_index(e.hash, stored);
     if (h > fork) batch.put_tip({e.hash, h});
+    m_layer_bytes.push_back(state::node_memory(r->nodes));
+    m_layers.push_back(std::make_shared<const state::NodeMap>(std::move(r->nodes)));
+    std::size_t unflushed = 0;
+    for (std::size_t b : m_layer_bytes) unflushed += b;
+    const bool checkpoint =
+        m_layers.size() >= interval || unflushed > m_options.unflushed_bytes || h + 1 == target.size();
+    std::vector<std::pair<Hash256, const state::Node*>> written;
+    if (checkpoint) written = add_checkpoint(batch, e, state::LayeredNodeStore(m_db.state_nodes(), m_layers));
     if (auto w = m_db.write(std::move(batch)); !w) return util::fail(ChainError::kStorage, w.error().detail);
     e.status |= storage::kStatusValid;
+    if (checkpoint) checkpointed(e, written);
     if (h > fork) {
       m_active.push_back(&e);
       publish_tip();
     }
   }
+  m_leaves.reset(m_active.back()->header.state_root);
+  publish_tip();
   return m_active.back()->height();
 }
 

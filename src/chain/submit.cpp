@@ -1,6 +1,8 @@
 // Chain::submit_block: validation of a new block, storage, fork choice, and the
 // connect/disconnect of a tip change (docs/chain.md).
 
+#include <time.h>
+
 #include <algorithm>
 #include <string>
 
@@ -31,6 +33,13 @@ BlockError from_body_check(primitives::BlockCheckError e) {
 
 std::string block_name(const Hash256& hash, std::uint64_t height) {
   return "block " + util::to_hex(hash) + " at height " + std::to_string(height);
+}
+
+// CPU time of the calling thread (the chain thread), for ChainTimings.
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // Whether a connect failure proves the block invalid (rather than a local problem).
@@ -221,29 +230,46 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     old_blocks.push_back(std::move(*block));
   }
 
-  // Connect, oldest first, all in memory: each block's new state nodes are staged so the
-  // next block reads them, and nothing is written unless the whole branch connects.
-  // A single block (the usual case) reads the cache directly.
-  state::StagingNodeStore staging(m_nodes);
-  const state::NodeStore& store = branch.size() == 1 ? static_cast<const state::NodeStore&>(m_nodes) : staging;
+  // The state at the fork. At or above the checkpoint it is the active chain's layers up
+  // to the fork over the database; below it, it is derived from the checkpoint's tree by
+  // undoing the blocks down to the fork with their stored diffs (and this tip change then
+  // writes a checkpoint: the old one leaves the active chain).
+  std::uint64_t t0 = thread_cpu_ns();
+  const std::uint64_t checkpoint_height = m_checkpoint->height();
+  const bool below_checkpoint = fork.height() < checkpoint_height;
+  Layers layers;
+  std::vector<std::size_t> layer_bytes;
+  if (below_checkpoint) {
+    for (std::uint64_t h = checkpoint_height; h > fork.height(); --h) {
+      auto s = step(*m_active[h], state::LayeredNodeStore(m_nodes, layers), false);
+      if (!s) return fail_local(s.error());
+      layer_bytes.push_back(state::node_memory(*s->nodes));
+      layers.push_back(std::move(s->nodes));
+    }
+  } else {
+    const auto keep = static_cast<std::ptrdiff_t>(fork.height() - checkpoint_height);
+    layers.assign(m_layers.begin(), m_layers.begin() + keep);
+    layer_bytes.assign(m_layer_bytes.begin(), m_layer_bytes.begin() + keep);
+  }
+
+  // Connect, oldest first, all in memory: each block's new nodes become a layer that the
+  // next block reads, and nothing is written unless the whole branch connects. A block
+  // connected before is not executed again: its stored diff is replayed (and its root
+  // checked against its header).
   std::vector<primitives::Block> new_blocks;
-  struct Executed {
-    std::vector<state::StoredNode> nodes;
-    UndoRecord undo;
-  };
-  std::vector<std::optional<Executed>> executed(branch.size());
+  std::vector<std::optional<UndoRecord>> executed(branch.size());  // new diffs to store
+  std::vector<std::vector<StateChange>> replayed(branch.size());
 
   // The verdict on a branch whose block `bad` (at index i) broke a rule: it and its
   // descendants are invalid; the branch blocks before it passed every rule, so they are
-  // stored as valid with their state. The active chain stays: it had at least as much
+  // stored as valid with their diffs. The active chain stays: it had at least as much
   // work as any of them.
   auto reject = [&](std::size_t i, util::Error<BlockError> error) -> util::Result<SubmitOutcome, BlockError> {
     storage::WriteBatch verdict = m_db.batch();
     for (std::size_t j = 0; j < i; ++j) {
-      const std::optional<Executed>& run = executed[j];
+      const std::optional<UndoRecord>& run = executed[j];
       if (!run) continue;
-      verdict.put_state_nodes(run->nodes);
-      verdict.put_undo(branch[j]->hash, encode_undo(run->undo));
+      verdict.put_undo(branch[j]->hash, encode_undo(*run));
       branch[j]->status |= storage::kStatusValid;
       verdict.put_block_index(branch[j]->hash, branch[j]->stored());
     }
@@ -257,11 +283,16 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     util::Result<primitives::Block, BlockError> block =
         &e == &candidate ? util::Result<primitives::Block, BlockError>(submitted) : load_block(e);
     if (!block) return fail_local(block.error());
-    // A block connected before has its state stored (content-addressed, never pruned):
-    // reconnecting it needs no re-execution.
-    if (!e.has(storage::kStatusValid)) {
+    const state::LayeredNodeStore store(m_nodes, layers);
+    if (e.has(storage::kStatusValid)) {
+      auto s = step(e, store, true);
+      if (!s) return fail_local(s.error());
+      layer_bytes.push_back(state::node_memory(*s->nodes));
+      layers.push_back(std::move(s->nodes));
+      replayed[i] = std::move(s->changes);
+    } else {
       const Hash256& parent_root = e.parent->header.state_root;
-      auto r = connect_block(store, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()));
+      auto r = connect_block(store, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()), &m_leaves);
       if (!r) {
         util::Error<BlockError> error = r.error();
         if (!is_rule_failure(error.code)) return fail_local(std::move(error));
@@ -273,23 +304,25 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
         }
         return reject(i, std::move(error));
       }
-      if (branch.size() > 1) {
-        for (const auto& node : r->commit.new_nodes) staging.put(node.hash, node.encoding);
-      }
-      executed[i] = Executed{std::move(r->commit.new_nodes), UndoRecord{parent_root, r->reward, r->fees}};
+      layer_bytes.push_back(state::node_memory(r->nodes));
+      layers.push_back(std::make_shared<const state::NodeMap>(std::move(r->nodes)));
+      executed[i] = UndoRecord{parent_root, r->reward, r->fees, std::move(r->changes)};
     }
     new_blocks.push_back(std::move(*block));
   }
+  std::uint64_t t1 = thread_cpu_ns();
+  ChainTimings timings;
+  timings.state_ns = t1 - t0;
   if (auto sigs = signatures(); !sigs) return reject(branch.size() - 1, sigs.error());
+  t0 = thread_cpu_ns();
+  timings.signatures_ns = t0 - t1;
+  t1 = t0;
 
   for (std::size_t i = 0; i < branch.size(); ++i) {
     const Entry& e = *branch[i];
     const primitives::Block& block = new_blocks[i];
     if (&e == &candidate) batch.put_block(e.hash, block);
-    if (const std::optional<Executed>& run = executed[i]) {
-      batch.put_state_nodes(run->nodes);
-      batch.put_undo(e.hash, encode_undo(run->undo));
-    }
+    if (const std::optional<UndoRecord>& run = executed[i]) batch.put_undo(e.hash, encode_undo(*run));
     batch.index_block(block, e.height(), e.hash);
     batch.put_height(e.height(), e.hash);
     storage::BlockIndexEntry stored = e.stored();
@@ -297,21 +330,53 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     batch.put_block_index(e.hash, stored);
   }
   batch.put_tip({candidate.hash, candidate.height()});
+  std::size_t unflushed = 0;
+  for (std::size_t b : layer_bytes) unflushed += b;
+  const bool checkpoint = below_checkpoint ||
+                          layers.size() >= std::max<std::uint32_t>(1, m_options.checkpoint_interval) ||
+                          unflushed > m_options.unflushed_bytes;
+  t0 = thread_cpu_ns();
+  timings.batch_ns = t0 - t1;
+  std::vector<std::pair<Hash256, const state::Node*>> written;
+  if (checkpoint) written = add_checkpoint(batch, candidate, state::LayeredNodeStore(m_nodes, layers));
+  t1 = thread_cpu_ns();
+  timings.checkpoint_ns = t1 - t0;
   if (auto w = m_db.write(std::move(batch)); !w) {
     return fail_local({BlockError::kStorage,
                        "connecting " + block_name(candidate.hash, candidate.height()) + ": " + w.error().detail});
   }
 
-  // Committed: bring memory in line. The new nodes are in the database now; the next
-  // block reads them from the cache.
-  for (const auto& e : executed) {
-    if (!e) continue;
-    for (const auto& node : e->nodes) m_nodes.put(node.hash, node.encoding);
+  t0 = thread_cpu_ns();
+  timings.write_ns = t0 - t1;
+  // Committed: bring memory in line.
+  if (old_blocks.empty()) {
+    for (std::size_t i = 0; i < branch.size(); ++i) {
+      const std::optional<UndoRecord>& run = executed[i];
+      m_leaves.apply(branch[i]->header.state_root, run.has_value() ? run->changes : replayed[i]);
+    }
+  } else {
+    m_leaves.reset(candidate.header.state_root);
+  }
+  if (checkpoint) {
+    checkpointed(candidate, written);
+  } else {
+    m_layers = std::move(layers);
+    m_layer_bytes = std::move(layer_bytes);
   }
   for (Entry* e : branch) e->status |= storage::kStatusHaveBody | storage::kStatusValid;
   m_active.resize(fork.height() + 1);
   m_active.insert(m_active.end(), branch.begin(), branch.end());
   publish_tip();
+  timings.commit_ns = thread_cpu_ns() - t0;
+  m_timings.tip_changes += 1;
+  m_timings.checkpoints += checkpoint ? 1 : 0;
+  m_timings.nodes_written += written.size();
+  m_timings.state_ns += timings.state_ns;
+  m_timings.signatures_ns += timings.signatures_ns;
+  m_timings.batch_ns += timings.batch_ns;
+  m_timings.checkpoint_ns += timings.checkpoint_ns;
+  m_timings.write_ns += timings.write_ns;
+  m_timings.commit_ns += timings.commit_ns;
 
   out.status = old_blocks.empty() ? SubmitStatus::kConnected : SubmitStatus::kReorg;
   out.tip = tip();

@@ -26,7 +26,8 @@ util::Result<TemplateResult, ChainError> Chain::build_block_template(
   h.parent = tip.hash;
   h.beneficiary = beneficiary;
 
-  state::StateOverlay overlay(m_nodes, tip.header.state_root);
+  const state::LayeredNodeStore store = tip_store();
+  state::StateOverlay overlay(store, tip.header.state_root, &m_leaves);
   std::size_t size = primitives::encoded_size(block);  // header and an empty tx list
   std::uint64_t fees = 0;
   for (std::size_t i = 0; i < candidates.size(); ++i) {

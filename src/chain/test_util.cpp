@@ -166,7 +166,7 @@ void Harness::reopen() {
   auto d = storage::Database::open(dir.path() / "db");
   if (!d) throw std::runtime_error("database: " + d.error().detail);
   db = std::move(*d);
-  auto c = Chain::open(*db, params, engine, ChainOptions{2});
+  auto c = Chain::open(*db, params, engine, options);
   if (!c) throw std::runtime_error("chain: " + c.error().detail);
   chain = std::move(*c);
 }
@@ -183,7 +183,8 @@ primitives::Block Harness::extend(const util::Hash256& parent, std::vector<primi
 }
 
 state::Account Harness::account(const crypto::Address& address) const {
-  state::StateOverlay overlay(db->state_nodes(), chain->tip()->header.state_root);
+  const auto tip = chain->tip();
+  state::StateOverlay overlay(*tip->state_nodes, tip->header.state_root);
   auto a = overlay.account(address);
   if (!a) throw std::runtime_error("account read failed");
   return *a;

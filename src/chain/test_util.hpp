@@ -108,9 +108,19 @@ struct Harness {
   util::Result<SubmitOutcome, BlockError> submit(const primitives::Block& block);
   /// make() on `parent` then submit(); the submission must succeed. Returns the block.
   primitives::Block extend(const util::Hash256& parent, std::vector<primitives::Transaction> txs = {});
-  /// The account at the chain's tip, read from the database's state nodes.
+  /// The account at the chain's tip, read through the published tip's state view.
   state::Account account(const crypto::Address& address) const;
 
+  /// Every test runs with checkpoints every 3 blocks, so that reorgs, restarts and
+  /// reconnects cross them; a test may change the options, then reopen().
+  static ChainOptions default_options() {
+    ChainOptions o;
+    o.verify_threads = 2;
+    o.checkpoint_interval = 3;
+    return o;
+  }
+
+  ChainOptions options = default_options();
   TempDir dir;
   consensus::PowEngine engine;
   ChainParams params;

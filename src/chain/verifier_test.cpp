@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "chain/connect.hpp"
 #include "chain/test_util.hpp"
 
 namespace cloudchain::chain {
@@ -65,24 +64,6 @@ TEST(SignatureVerifier, NullEntriesAreSkipped) {
   SignatureVerifier v(2);
   EXPECT_FALSE(v.run(ptrs, test::kChainId));
   EXPECT_FALSE(v.run({}, test::kChainId));
-}
-
-TEST(UndoRecord, RoundTripsAndRejectsBadInput) {
-  UndoRecord u;
-  u.parent_state_root.fill(0xab);
-  u.reward = 5000;
-  u.fees = 77;
-  const auto bytes = encode_undo(u);
-  ASSERT_EQ(bytes.size(), kUndoSize);
-  EXPECT_EQ(bytes[0], kUndoVersion);
-  EXPECT_EQ(decode_undo(bytes), u);
-  auto longer = bytes;
-  longer.push_back(0);
-  EXPECT_FALSE(decode_undo(longer));
-  EXPECT_FALSE(decode_undo(util::ByteSpan(bytes).first(kUndoSize - 1)));
-  auto version = bytes;
-  version[0] = 2;
-  EXPECT_FALSE(decode_undo(version));
 }
 
 }  // namespace

@@ -36,8 +36,9 @@ std::uint64_t system_now_ms() {
 
 /// The mempool's view of the accounts as the block after `tip` sees them.
 struct TipView {
-  TipView(const storage::Database& db, const chain::TipInfo& tip)
-      : overlay(db.state_nodes(), tip.header.state_root), view(overlay, tip.height + 1) {}
+  explicit TipView(std::shared_ptr<const chain::TipInfo> t)
+      : tip(std::move(t)), overlay(*tip->state_nodes, tip->header.state_root), view(overlay, tip->height + 1) {}
+  std::shared_ptr<const chain::TipInfo> tip;  // owns the state view the overlay reads
   state::StateOverlay overlay;
   mempool::OverlayAccountView view;
 };
@@ -298,6 +299,12 @@ void Node::publish_tip() {
   info->cumulative_work = to_decimal(tip->cumulative_work);
   if (const auto* pow = std::get_if<primitives::PowSeal>(&tip->header.seal)) info->bits = pow->bits;
   m_tip.store(std::move(info));
+  m_chain_tip.store(tip);
+}
+
+TipState Node::tip_state() const {
+  const auto tip = m_chain_tip.load();
+  return TipState{tip->height, tip->hash, tip->header.state_root, tip->state_nodes};
 }
 
 void Node::publish_mempool_stats() {
@@ -382,7 +389,7 @@ std::optional<primitives::Transaction> Node::mempool_get(const Hash256& txid) co
 std::uint64_t Node::next_nonce(const crypto::Address& address) const {
   if (m_actor) {
     auto result = m_actor->call([this, &address]() -> std::optional<std::uint64_t> {
-      TipView tip(*m_db, *m_chain->tip());
+      TipView tip(m_chain->tip());
       auto nonce = m_mempool->pending_nonce(address, tip.view);
       if (!nonce) {
         m_log->error("next_nonce: {}", nonce.error().detail);
@@ -438,7 +445,7 @@ void Node::set_mining(bool enabled) {
 // --- actor tasks -------------------------------------------------------------------------
 
 void Node::load_mempool() {
-  TipView tip(*m_db, *m_chain->tip());
+  TipView tip(m_chain->tip());
   auto loaded = m_mempool->load(m_mempool_path, now_ms(), tip.view);
   if (loaded) {
     m_log->info("mempool: reloaded {} of {} saved transaction(s) ({} expired, {} no longer valid)", loaded->added,
@@ -457,7 +464,7 @@ std::expected<Hash256, SubmitRejection> Node::admit(mempool::VerifiedTx verified
 }
 
 util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::VerifiedTx verified) {
-  TipView tip(*m_db, *m_chain->tip());
+  TipView tip(m_chain->tip());
   auto added = m_mempool->add(std::move(verified), now_ms(), tip.view);
   publish_mempool_stats();
   if (!added) {
@@ -531,7 +538,7 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
   publish_tip();
   if (m_network) m_network->announce_block(outcome.tip->hash, outcome.tip->height);
-  TipView tip(*m_db, *outcome.tip);
+  TipView tip(outcome.tip);
   for (const primitives::Block& block : outcome.connected) {
     if (auto removed = m_mempool->remove_for_block(block, tip.view); !removed) {
       m_log->warn("mempool: revalidation after block {}: {}", block.header.height, removed.error().detail);

@@ -118,6 +118,7 @@ class Node final : public NodeService {
   // --- NodeService -------------------------------------------------------------------
   const NodeInfo& info() const override { return m_info; }
   TipInfo tip() const override;
+  TipState tip_state() const override;
   MempoolStats mempool_stats() const override;
   MiningStatus mining() const override;
   const storage::Database& database() const override { return *m_db; }
@@ -209,6 +210,7 @@ class Node final : public NodeService {
 
   // --- snapshots, any thread ----------------------------------------------------------
   Snapshot<TipInfo> m_tip;
+  Snapshot<chain::TipInfo> m_chain_tip;  // with its state view, for tip_state()
   std::atomic<std::uint64_t> m_pool_size{0};
   std::atomic<std::uint64_t> m_pool_bytes{0};
   std::atomic<bool> m_mining_enabled{false};

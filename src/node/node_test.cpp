@@ -99,7 +99,7 @@ primitives::Transaction transfer(std::uint32_t from, const crypto::Address& to, 
 
 state::Account account_at_tip(const Node& node, const crypto::Address& address) {
   const auto tip = node.chain_tip();
-  state::StateOverlay overlay(node.database().state_nodes(), tip->header.state_root);
+  state::StateOverlay overlay(*tip->state_nodes, tip->header.state_root);
   auto account = overlay.account(address);
   EXPECT_TRUE(account.has_value());
   return account ? *account : state::Account{};

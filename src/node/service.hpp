@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@
 
 namespace cloudchain::storage {
 class Database;
+}
+namespace cloudchain::state {
+class NodeStore;
 }
 
 namespace cloudchain::node {
@@ -43,6 +47,17 @@ struct TipInfo {
   std::uint64_t timestamp_ms = 0;
   std::string cumulative_work;  // decimal
   std::uint32_t bits = 0;       // PoW compact target of the tip (0 for PoS)
+};
+
+/// The tip's state tree, for account reads and proofs: its root and a node store that
+/// reads it (the chain keeps the newest tree nodes in memory until a state checkpoint
+/// writes them, so the database alone may not hold the tip's tree). Immutable; `nodes`
+/// keeps what it reads alive and is safe to use from any thread.
+struct TipState {
+  std::uint64_t height = 0;
+  Hash256 hash{};
+  Hash256 state_root{};
+  std::shared_ptr<const state::NodeStore> nodes;
 };
 
 struct MempoolStats {
@@ -71,6 +86,8 @@ class NodeService {
 
   virtual const NodeInfo& info() const = 0;
   virtual TipInfo tip() const = 0;
+  /// The tip's state tree (same tip as tip() unless a block arrives in between).
+  virtual TipState tip_state() const = 0;
   virtual MempoolStats mempool_stats() const = 0;
   virtual MiningStatus mining() const = 0;
 

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -75,6 +76,23 @@ struct StoredNode {
   friend bool operator==(const StoredNode&, const StoredNode&) = default;
 };
 
+/// Hashes a Hash256 for unordered containers: its first 8 bytes are already uniform.
+struct Hash256Hasher {
+  std::size_t operator()(const Hash256& h) const {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < sizeof(std::size_t); ++i) out = (out << 8) | h[i];
+    return out;
+  }
+};
+
+/// Decoded nodes by address: one block's new nodes, a layer of unflushed nodes.
+using NodeMap = std::unordered_map<Hash256, Node, Hash256Hasher>;
+
+/// Memory a node takes in a NodeMap or a cache (map entry, node, leaf value), for budgets.
+std::size_t node_memory(const Node& node);
+/// node_memory summed over a map.
+std::size_t node_memory(const NodeMap& nodes);
+
 /// Node storage addressed by node hash. Implementations: MemoryNodeStore (tests,
 /// benchmarks), StagingNodeStore (collects one block's writes), RocksDB (later).
 class NodeStore {
@@ -85,19 +103,13 @@ class NodeStore {
   /// Stores `encoding` under `hash`. REQUIRES: `hash` is the node's address; writing the
   /// same node twice is harmless (content addressing).
   virtual void put(const Hash256& hash, Bytes encoding) = 0;
+  /// Stores a node given decoded (what StateTree::update writes). The default encodes it
+  /// and calls put(); a store that keeps nodes decoded takes it as is.
+  virtual void put_node(const Hash256& hash, Node node);
   /// The node under `hash`, decoded. The default is get() + decode_node(); a store that
   /// keeps nodes decoded (chain::NodeCache) answers without copying an encoding.
   /// Errors: kMissingNode (detail: the hash in hex), kCorruptNode.
   virtual util::Result<Node, StateError> get_node(const Hash256& hash) const;
-};
-
-/// Hashes a Hash256 for unordered containers: its first 8 bytes are already uniform.
-struct Hash256Hasher {
-  std::size_t operator()(const Hash256& h) const {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < sizeof(std::size_t); ++i) out = (out << 8) | h[i];
-    return out;
-  }
 };
 
 class MemoryNodeStore final : public NodeStore {
@@ -128,6 +140,48 @@ class StagingNodeStore final : public NodeStore {
  private:
   const NodeStore& m_base;
   std::unordered_map<Hash256, Bytes, Hash256Hasher> m_new;
+};
+
+/// A write buffer of decoded nodes over a read-only store: StagingNodeStore without
+/// encodings. The tree's new nodes stay decoded (take() hands them over as a NodeMap),
+/// so a caller that keeps them in memory never encodes or decodes them. `base` must
+/// outlive this object.
+class NodeBuffer final : public NodeStore {
+ public:
+  explicit NodeBuffer(const NodeStore& base) : m_base(base) {}
+  std::optional<Bytes> get(const Hash256& hash) const override;
+  util::Result<Node, StateError> get_node(const Hash256& hash) const override;
+  /// Decodes `encoding` (an encoding that does not decode is dropped: the node stays missing).
+  void put(const Hash256& hash, Bytes encoding) override;
+  void put_node(const Hash256& hash, Node node) override;
+  /// The buffered nodes, leaving the buffer empty.
+  NodeMap take() { return std::move(m_new); }
+
+ private:
+  const NodeStore& m_base;
+  NodeMap m_new;
+};
+
+/// A read-only stack of immutable node layers over a base store: a lookup tries the
+/// layers from the last (newest) to the first, then the base. The chain publishes one
+/// with each tip (its nodes not yet written to the database, over the database), so a
+/// reader on any thread sees the tip's whole tree. Thread-safety: as the base store (the
+/// layers never change); put() aborts: nothing writes through a view.
+class LayeredNodeStore final : public NodeStore {
+ public:
+  using Layers = std::vector<std::shared_ptr<const NodeMap>>;
+  /// `base` must outlive this object; the layers are shared, never copied.
+  LayeredNodeStore(const NodeStore& base, Layers layers) : m_base(base), m_layers(std::move(layers)) {}
+  std::optional<Bytes> get(const Hash256& hash) const override;
+  util::Result<Node, StateError> get_node(const Hash256& hash) const override;
+  [[noreturn]] void put(const Hash256& hash, Bytes encoding) override;
+  /// The node if a layer holds it (never the base), else nullptr.
+  const Node* find_in_layers(const Hash256& hash) const;
+  const Layers& layers() const { return m_layers; }
+
+ private:
+  const NodeStore& m_base;
+  Layers m_layers;
 };
 
 }  // namespace cloudchain::state

@@ -6,11 +6,10 @@ namespace cloudchain::state {
 
 namespace {
 
-// Reads and decodes one record; nullopt when the tree has no leaf for `key`.
+// Decodes one record read from the tree; nullopt when the tree has no leaf for it.
 template <typename T, typename Decode>
-util::Result<std::optional<T>, StateError> read_record(const NodeStore& store, const Hash256& root, const Hash256& key,
-                                                       Decode decode) {
-  auto value = tree_get(store, root, key);
+util::Result<std::optional<T>, StateError> decode_record(util::Result<std::optional<TreeValue>, StateError> value,
+                                                         Decode decode) {
   if (!value) return std::unexpected(value.error());
   const std::optional<TreeValue>& leaf = *value;
   if (!leaf) return std::optional<T>{};
@@ -20,6 +19,15 @@ util::Result<std::optional<T>, StateError> read_record(const NodeStore& store, c
 }
 
 }  // namespace
+
+util::Result<std::optional<TreeValue>, StateError> StateOverlay::read(const Hash256& key) const {
+  if (m_cache != nullptr) {
+    if (auto cached = m_cache->find(m_root, key)) return std::move(*cached);
+  }
+  auto value = tree_get(m_store, m_root, key);
+  if (value && m_cache != nullptr) m_cache->remember(m_root, key, *value);
+  return value;
+}
 
 template <typename K, typename V>
 void StateOverlay::write(std::map<K, Slot<V>>& cache, const K& key, V value) {
@@ -32,7 +40,7 @@ void StateOverlay::write(std::map<K, Slot<V>>& cache, const K& key, V value) {
 
 util::Result<Account, StateError> StateOverlay::account(const Address& address) {
   if (auto it = m_accounts.find(address); it != m_accounts.end()) return it->second.value;
-  auto record = read_record<Account>(m_store, m_root, account_key(address), decode_account);
+  auto record = decode_record<Account>(read(account_key(address)), decode_account);
   if (!record) return std::unexpected(record.error());
   const Account account = record->value_or(Account{});
   m_accounts.emplace(address, Slot<Account>{account, false});
@@ -41,7 +49,7 @@ util::Result<Account, StateError> StateOverlay::account(const Address& address) 
 
 util::Result<std::optional<ValidatorRecord>, StateError> StateOverlay::validator(const PublicKey& key) {
   if (auto it = m_validators.find(key); it != m_validators.end()) return it->second.value;
-  auto record = read_record<ValidatorRecord>(m_store, m_root, validator_key(key), decode_validator);
+  auto record = decode_record<ValidatorRecord>(read(validator_key(key)), decode_validator);
   if (!record) return record;
   m_validators.emplace(key, Slot<std::optional<ValidatorRecord>>{*record, false});
   return record;
@@ -49,7 +57,7 @@ util::Result<std::optional<ValidatorRecord>, StateError> StateOverlay::validator
 
 util::Result<std::optional<std::uint64_t>, StateError> StateOverlay::used_evidence(const Hash256& evidence_id) {
   if (auto it = m_used_evidence.find(evidence_id); it != m_used_evidence.end()) return it->second.value;
-  auto record = read_record<std::uint64_t>(m_store, m_root, used_evidence_key(evidence_id), decode_used_evidence);
+  auto record = decode_record<std::uint64_t>(read(used_evidence_key(evidence_id)), decode_used_evidence);
   if (!record) return record;
   m_used_evidence.emplace(evidence_id, Slot<std::optional<std::uint64_t>>{*record, false});
   return record;
@@ -90,7 +98,7 @@ void StateOverlay::rollback(std::size_t mark) {
   }
 }
 
-util::Result<CommitResult, StateError> StateOverlay::commit() const {
+std::vector<TreeUpdate> StateOverlay::changes() const {
   std::vector<TreeUpdate> batch;
   for (const auto& [address, slot] : m_accounts) {
     if (!slot.dirty) continue;
@@ -105,7 +113,11 @@ util::Result<CommitResult, StateError> StateOverlay::commit() const {
     if (slot.dirty && slot.value) batch.push_back({used_evidence_key(id), used_evidence_value(*slot.value)});
   }
   std::sort(batch.begin(), batch.end(), [](const TreeUpdate& a, const TreeUpdate& b) { return a.key < b.key; });
+  return batch;
+}
 
+util::Result<CommitResult, StateError> StateOverlay::commit() const {
+  const std::vector<TreeUpdate> batch = changes();
   StagingNodeStore staging(m_store);
   StateTree tree(staging);
   auto root = tree.update(m_root, batch);

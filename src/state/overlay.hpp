@@ -30,10 +30,26 @@ struct CommitResult {
   std::uint64_t hashes = 0;           // tree hashes the commit cost
 };
 
+/// Tree values of one state root kept flat (key -> value or absent), so a read skips the
+/// walk down the tree. The overlay asks it first and tells it what it read; an
+/// implementation answers only for the root it holds (`root` lets it check) and ignores
+/// reads of any other root. Same thread as the overlay.
+class ValueCache {
+ public:
+  virtual ~ValueCache() = default;
+  /// The value of `key` under `root` (an engaged optional holding nullopt: absent), or
+  /// nullopt when the cache does not know it.
+  virtual std::optional<std::optional<TreeValue>> find(const Hash256& root, const Hash256& key) const = 0;
+  /// `key` has `value` under `root` (read from the tree).
+  virtual void remember(const Hash256& root, const Hash256& key, const std::optional<TreeValue>& value) = 0;
+};
+
 class StateOverlay {
  public:
-  /// Reads the state whose root is `root` from `store` (which must outlive this object).
-  StateOverlay(const NodeStore& store, const Hash256& root) : m_store(store), m_root(root) {}
+  /// Reads the state whose root is `root` from `store` (which must outlive this object),
+  /// through `cache` when given (which must outlive it too).
+  StateOverlay(const NodeStore& store, const Hash256& root, ValueCache* cache = nullptr)
+      : m_store(store), m_root(root), m_cache(cache) {}
 
   const Hash256& base_root() const { return m_root; }
 
@@ -58,6 +74,10 @@ class StateOverlay {
   /// the base store. Leaves the overlay unchanged. Errors: those of StateTree::update.
   util::Result<CommitResult, StateError> commit() const;
 
+  /// The tree updates commit() applies: every written record, keys ascending (a zero
+  /// account is a deletion). Writes that restore a record's old value are included.
+  std::vector<TreeUpdate> changes() const;
+
  private:
   template <typename V>
   struct Slot {
@@ -75,8 +95,12 @@ class StateOverlay {
   template <typename K, typename V>
   void write(std::map<K, Slot<V>>& cache, const K& key, V value);
 
+  // The tree value of `key`, through the cache when there is one.
+  util::Result<std::optional<TreeValue>, StateError> read(const Hash256& key) const;
+
   const NodeStore& m_store;
   Hash256 m_root;
+  ValueCache* m_cache;
   // Ordered maps: commit iterates them, and a deterministic order costs nothing here.
   std::map<Address, Slot<Account>> m_accounts;
   std::map<PublicKey, Slot<std::optional<ValidatorRecord>>> m_validators;

@@ -35,7 +35,9 @@ struct Entry {
 // One update() call: recursion over the batch, writing new nodes to the store.
 class TreeWriter {
  public:
-  TreeWriter(NodeStore& store, std::uint64_t& hash_count) : m_store(store), m_hash_count(hash_count) {}
+  TreeWriter(NodeStore& store, std::uint64_t& hash_count, const TreeUpdate* first,
+             std::vector<std::optional<TreeValue>>* old_values)
+      : m_store(store), m_hash_count(hash_count), m_first(first), m_old_values(old_values) {}
 
   util::Result<Subtree, StateError> update_at(const Hash256& hash, std::size_t depth,
                                               std::span<const TreeUpdate> batch) {
@@ -82,6 +84,9 @@ class TreeWriter {
       }
       if (u.key == leaf.key) {
         placed = true;
+        if (m_old_values != nullptr) {
+          (*m_old_values)[static_cast<std::size_t>(&u - m_first)] = TreeValue{leaf.value_hash, leaf.value};
+        }
         if (!u.value) continue;
         // The same value hash is the same leaf: keep its hash instead of rehashing.
         entries.push_back(u.value->value_hash == leaf.value_hash ? existing : Entry{&u.key, &*u.value, {}});
@@ -132,24 +137,27 @@ class TreeWriter {
     if (e.value == nullptr) return Subtree{e.existing_hash, Shape::kLeaf};
     ++m_hash_count;
     const Hash256 h = smt_leaf_hash(*e.key, e.value->value_hash);
-    m_store.put(h, encode_node(LeafNode{*e.key, e.value->value_hash, e.value->value}));
+    m_store.put_node(h, LeafNode{*e.key, e.value->value_hash, e.value->value});
     return Subtree{h, Shape::kLeaf};
   }
 
   Subtree make_inner(const Hash256& left, const Hash256& right) {
     ++m_hash_count;
     const Hash256 h = smt_node_hash(left, right);
-    m_store.put(h, encode_node(InnerNode{left, right}));
+    m_store.put_node(h, InnerNode{left, right});
     return Subtree{h, Shape::kInner};
   }
 
   NodeStore& m_store;
   std::uint64_t& m_hash_count;
+  const TreeUpdate* m_first;                            // the whole batch's first entry
+  std::vector<std::optional<TreeValue>>* m_old_values;  // null: not wanted
 };
 
 }  // namespace
 
-util::Result<Hash256, StateError> StateTree::update(const Hash256& root, std::span<const TreeUpdate> batch) {
+util::Result<Hash256, StateError> StateTree::update(const Hash256& root, std::span<const TreeUpdate> batch,
+                                                    std::vector<std::optional<TreeValue>>* old_values) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (i > 0 && !(batch[i - 1].key < batch[i].key)) {
       return util::fail(StateError::kUnsortedBatch, "at index " + std::to_string(i));
@@ -159,7 +167,8 @@ util::Result<Hash256, StateError> StateTree::update(const Hash256& root, std::sp
       return util::fail(StateError::kValueTooLarge, "at index " + std::to_string(i));
     }
   }
-  TreeWriter writer(m_store, m_hash_count);
+  if (old_values != nullptr) old_values->assign(batch.size(), std::nullopt);
+  TreeWriter writer(m_store, m_hash_count, batch.data(), old_values);
   auto result = writer.update_at(root, 0, batch);
   if (!result) return std::unexpected(result.error());
   return result->hash;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "state/node_store.hpp"
 #include "state/proof.hpp"
@@ -54,7 +55,11 @@ class StateTree {
   /// checked: keys strictly ascending (kUnsortedBatch), values <= kMaxValueSize bytes
   /// (kValueTooLarge). Errors from the store: kMissingNode, kCorruptNode. On error the
   /// store may hold some new nodes that no root reaches; they are harmless.
-  util::Result<Hash256, StateError> update(const Hash256& root, std::span<const TreeUpdate> batch);
+  /// `old_values`, when given, receives for each batch entry (same index) the value the
+  /// key had under `root` (nullopt: absent): what undoing the update needs, found on the
+  /// way down at no extra read.
+  util::Result<Hash256, StateError> update(const Hash256& root, std::span<const TreeUpdate> batch,
+                                           std::vector<std::optional<TreeValue>>* old_values = nullptr);
 
   /// tree_get on this tree's store.
   util::Result<std::optional<TreeValue>, StateError> get(const Hash256& root, const Hash256& key) const {

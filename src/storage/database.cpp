@@ -1,6 +1,6 @@
 // The RocksDB database of a node: opening, schema check, atomic synced writes.
 //
-// Key schema (schema_version 1). Integers in keys are big-endian, so byte order is
+// Key schema (schema_version 2). Integers in keys are big-endian, so byte order is
 // numeric order and range scans come out sorted; integers in values are little-endian
 // (the canonical codec, docs/protocol.md section 1). One column family per record kind:
 //
@@ -17,6 +17,7 @@
 //                 "chain_id"                                 u32
 //                 "genesis_hash"                             hash
 //                 "tip"                                      block_hash:hash height:u64
+//                 "state_checkpoint"                         block_hash:hash height:u64 state_root:hash
 //
 //   status        = bit 0 have_body | bit 1 valid | bit 2 invalid; other bits 0; never valid and invalid
 //   cumulative_work = 256-bit big-endian

@@ -47,7 +47,8 @@ namespace cloudchain::storage {
 
 /// The layout version this code reads and writes (meta "schema_version"). A database
 /// written with another version is refused at open (kSchemaMismatch), never guessed at.
-inline constexpr std::uint32_t kSchemaVersion = 1;
+/// Version 2: state_nodes holds the checkpointed trees only, meta "state_checkpoint".
+inline constexpr std::uint32_t kSchemaVersion = 2;
 
 /// The column families, in the order they are created. RocksDB's "default" column family
 /// also exists (RocksDB requires it) and stays empty.
@@ -98,6 +99,8 @@ class ReadView {
   /// A state tree node, decoded (kCorrupt when state::decode_node rejects it).
   util::Result<std::optional<state::Node>, StorageError> state_node(const Hash256& node_hash) const;
   util::Result<std::optional<Tip>, StorageError> tip() const;
+  /// The last state checkpoint (meta "state_checkpoint").
+  util::Result<std::optional<StateCheckpoint>, StorageError> state_checkpoint() const;
   util::Result<std::optional<std::uint32_t>, StorageError> chain_id() const;
   util::Result<std::optional<Hash256>, StorageError> genesis_hash() const;
 
@@ -167,6 +170,9 @@ class WriteBatch {
   void unindex_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash);
   /// Nodes from state::StateOverlay::commit / StagingNodeStore::take_nodes.
   void put_state_nodes(const std::vector<state::StoredNode>& nodes);
+  /// One node, encoded here (a checkpoint writes nodes the chain keeps decoded).
+  void put_state_node(const Hash256& hash, const state::Node& node);
+  void put_state_checkpoint(const StateCheckpoint& checkpoint);
   void put_undo(const Hash256& block_hash, ByteSpan undo);
   void erase_undo(const Hash256& block_hash);
   void put_tip(const Tip& tip);

@@ -36,6 +36,7 @@ inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 inline constexpr std::string_view kChainIdKey = "chain_id";
 inline constexpr std::string_view kGenesisHashKey = "genesis_hash";
 inline constexpr std::string_view kTipKey = "tip";
+inline constexpr std::string_view kCheckpointKey = "state_checkpoint";
 
 /// Owns the RocksDB instance. Immutable after open, so shared by reader threads without
 /// a lock (RocksDB's own reads are thread-safe).

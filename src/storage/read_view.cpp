@@ -154,6 +154,11 @@ util::Result<std::optional<state::Node>, StorageError> ReadView::state_node(cons
       });
 }
 
+util::Result<std::optional<StateCheckpoint>, StorageError> ReadView::state_checkpoint() const {
+  return read_decoded<StateCheckpoint>(*m_handles, m_snapshot, detail::kMetaCf, meta_key(detail::kCheckpointKey),
+                                       decode_checkpoint);
+}
+
 util::Result<std::optional<Tip>, StorageError> ReadView::tip() const {
   return read_decoded<Tip>(*m_handles, m_snapshot, detail::kMetaCf, meta_key(detail::kTipKey), decode_tip);
 }

@@ -128,6 +128,26 @@ Bytes encode_tip(const Tip& tip) {
   return w.take();
 }
 
+// checkpoint_value = block_hash:hash height:u64 state_root:hash
+Bytes encode_checkpoint(const StateCheckpoint& checkpoint) {
+  Writer w(72);
+  w.array(checkpoint.hash, "checkpoint.hash");
+  w.u64(checkpoint.height, "checkpoint.height");
+  w.array(checkpoint.state_root, "checkpoint.state_root");
+  return w.take();
+}
+
+util::Result<StateCheckpoint, StorageError> decode_checkpoint(ByteSpan in) {
+  return decode_value<StateCheckpoint>(
+      in,
+      [](Reader& r, StateCheckpoint& c) {
+        r.array(c.hash, "checkpoint.hash");
+        r.u64(c.height, "checkpoint.height");
+        r.array(c.state_root, "checkpoint.state_root");
+      },
+      "state_checkpoint value");
+}
+
 util::Result<Tip, StorageError> decode_tip(ByteSpan in) {
   return decode_value<Tip>(
       in,

@@ -8,6 +8,7 @@
 //   block_index_value = header height:u64 cumulative_work:hash status:u8
 //   tx_location_value = block_hash:hash position:u32
 //   tip_value         = block_hash:hash height:u64
+//   checkpoint_value  = block_hash:hash height:u64 state_root:hash      meta state_checkpoint
 //   u32_value         = u32                         meta schema_version, chain_id
 //   hash_value        = hash                        height, account_txs, anchors, meta genesis_hash
 //
@@ -86,6 +87,15 @@ struct Tip {
   friend bool operator==(const Tip&, const Tip&) = default;
 };
 
+/// The block whose state tree is wholly in `state_nodes` (the chain writes the newer
+/// blocks' nodes only every few blocks; docs/chain.md, "State checkpoints").
+struct StateCheckpoint {
+  Hash256 hash{};
+  std::uint64_t height = 0;
+  Hash256 state_root{};
+  friend bool operator==(const StateCheckpoint&, const StateCheckpoint&) = default;
+};
+
 /// One transaction in an index ordered by (height, position): account history, anchors.
 struct TxRef {
   std::uint64_t height = 0;
@@ -126,6 +136,8 @@ Bytes encode_tx_location(const TxLocation& location);
 util::Result<TxLocation, StorageError> decode_tx_location(ByteSpan in);
 Bytes encode_tip(const Tip& tip);
 util::Result<Tip, StorageError> decode_tip(ByteSpan in);
+Bytes encode_checkpoint(const StateCheckpoint& checkpoint);
+util::Result<StateCheckpoint, StorageError> decode_checkpoint(ByteSpan in);
 Bytes encode_u32(std::uint32_t v);
 util::Result<std::uint32_t, StorageError> decode_u32(ByteSpan in);
 util::Result<Hash256, StorageError> decode_hash(ByteSpan in);

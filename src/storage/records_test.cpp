@@ -104,6 +104,15 @@ TEST(StorageRecords, TxLocationTipAndScalars) {
   EXPECT_EQ(decode_tip(Bytes(39)).error().code, StorageError::kCorrupt);
   EXPECT_EQ(decode_tip(Bytes(41)).error().code, StorageError::kCorrupt);
 
+  const StateCheckpoint checkpoint{Hash256{0xAB}, 0x0102, Hash256{0xEF}};
+  const Bytes checkpoint_bytes = encode_checkpoint(checkpoint);
+  ASSERT_EQ(checkpoint_bytes.size(), 72u);
+  EXPECT_EQ(checkpoint_bytes[32], 0x02);  // little-endian height
+  EXPECT_EQ(checkpoint_bytes[40], 0xEF);
+  EXPECT_EQ(*decode_checkpoint(checkpoint_bytes), checkpoint);
+  EXPECT_EQ(decode_checkpoint(Bytes(71)).error().code, StorageError::kCorrupt);
+  EXPECT_EQ(decode_checkpoint(Bytes(73)).error().code, StorageError::kCorrupt);
+
   EXPECT_EQ(encode_u32(0x01020304), (Bytes{4, 3, 2, 1}));
   EXPECT_EQ(*decode_u32(Bytes{4, 3, 2, 1}), 0x01020304u);
   EXPECT_EQ(decode_u32(Bytes{1, 2, 3}).error().code, StorageError::kCorrupt);

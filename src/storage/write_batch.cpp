@@ -109,6 +109,14 @@ void WriteBatch::put_state_nodes(const std::vector<state::StoredNode>& nodes) {
   for (const auto& node : nodes) put(detail::kStateNodesCf, node.hash, node.encoding);
 }
 
+void WriteBatch::put_state_node(const Hash256& hash, const state::Node& node) {
+  put(detail::kStateNodesCf, hash, state::encode_node(node));
+}
+
+void WriteBatch::put_state_checkpoint(const StateCheckpoint& checkpoint) {
+  put(detail::kMetaCf, meta_key(detail::kCheckpointKey), encode_checkpoint(checkpoint));
+}
+
 void WriteBatch::put_undo(const Hash256& block_hash, ByteSpan undo) { put(detail::kUndoCf, block_hash, undo); }
 
 void WriteBatch::erase_undo(const Hash256& block_hash) { erase(detail::kUndoCf, block_hash); }
