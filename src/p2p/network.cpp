@@ -255,6 +255,11 @@ void Network::Impl::dial_some() {
   for (auto& [target, d] : targets) {
     if (outbound >= config.max_outbound) return;
     if (d.busy || d.covered_by || !d.manual || !backoff.ready(target, now)) continue;
+    // It dialled us first (its listen port is the target's)? Then not again.
+    if (const auto node = node_listening_at(target)) {
+      d.covered_by = node;
+      continue;
+    }
     ++outbound;
     dial(target);
   }
@@ -273,12 +278,7 @@ void Network::Impl::dial_some() {
       continue;
     }
     // Already connected to it (it dialled us, or under another name)? Then not again.
-    bool connected = false;
-    for (const auto& [id, p] : peers) {
-      const auto& v = p.conn->version();
-      connected = connected || (p.conn->ip() == format_ip(a.ip) && v && v->listen_port == a.port);
-    }
-    if (connected) continue;
+    if (node_listening_at(target)) continue;
     ++outbound;
     dial(target);
   }
@@ -344,6 +344,21 @@ void Network::Impl::add_peer(tcp::socket socket, bool inbound, const std::string
   log->debug("p2p: peer {} {} {}", id, inbound ? "from" : "to", conn->address());
   conn->start(our_version());
   refresh_snapshot();
+}
+
+std::optional<std::uint64_t> Network::Impl::node_listening_at(const std::string& target) const {
+  const auto hp = split_host_port(target);
+  const auto ip = hp ? parse_ip(hp->first) : std::nullopt;
+  if (!ip) return std::nullopt;
+  std::uint32_t listen_port = 0;
+  // NOLINTNEXTLINE(bugprone-unused-return-value): split_host_port checked it
+  std::from_chars(hp->second.data(), hp->second.data() + hp->second.size(), listen_port);
+  for (const auto& [id, p] : peers) {
+    const auto& v = p.conn->version();
+    if (!v || p.conn->closed() || v->listen_port != listen_port) continue;
+    if (parse_ip(p.conn->ip()) == ip) return v->nonce;
+  }
+  return std::nullopt;
 }
 
 bool Network::Impl::connected_to(std::uint64_t nonce, std::uint64_t except) const {

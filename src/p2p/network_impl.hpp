@@ -115,6 +115,9 @@ struct Network::Impl final : ConnectionOwner {
   void dial(const std::string& target);
   void dial_failed(const std::string& target, const std::string& why);
   void add_peer(tcp::socket socket, bool inbound, const std::string& target);
+  /// The node (version nonce) of a connected peer whose IP and version listen_port are
+  /// `target`'s ("ip:port"; a host name never matches).
+  std::optional<std::uint64_t> node_listening_at(const std::string& target) const;
   /// True if a ready connection other than `except` leads to the node with `nonce`.
   bool connected_to(std::uint64_t nonce, std::uint64_t except = 0) const;
   /// `p` just became ready: if its node is already connected through another ready

@@ -308,6 +308,33 @@ TEST(Network, ThreeNodesInATriangleHaveTwoPeersEach) {
   EXPECT_TRUE(stable(hosts, 2, 3s));
 }
 
+TEST(Network, ASeedThatAlreadyDialledUsIsNotDialled) {
+  // a's seed is not up yet: the dial fails and backs off (1 s). Then b starts there and
+  // dials a. When the backoff ends, a sees that the seed's address is the IP and listen
+  // port of a connected peer and does not dial it.
+  const auto port_b = free_port();
+  auto ca = test_config();
+  ca.seeds = {"127.0.0.1:" + std::to_string(port_b)};
+  Host a(ca);
+  a.start();
+  std::this_thread::sleep_for(200ms);
+  auto cb = seeded(a);
+  cb.listen_port = port_b;
+  Host b(cb);
+  b.start();
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1 && b.ready_peers() == 1; }));
+  std::this_thread::sleep_for(2500ms);
+  // Peer ids count every connection a accepted or dialled: b's was the first; had a
+  // dialled b (and one of the two been closed), the next would not be 2.
+  RawPeer raw(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(raw.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 2; }));
+  std::set<std::uint64_t> ids;
+  for (const auto& p : a.net->peers()) ids.insert(p.id);
+  EXPECT_EQ(ids, (std::set<std::uint64_t>{1, 2}));
+  EXPECT_EQ(b.net->peers().size(), 1U);
+}
+
 TEST(Network, ASeedCoveredByAnInboundConnectionIsDialledAgainWhenThatOneCloses) {
   const auto hosts = mesh(2);
   ASSERT_TRUE(wait_until([&] { return hosts[0]->net->peers().size() == 1 && hosts[1]->net->peers().size() == 1; }));
