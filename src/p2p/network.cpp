@@ -48,6 +48,33 @@ std::optional<std::pair<std::string, std::string>> split_host_port(const std::st
   return std::pair{host, port};
 }
 
+// "ip:port" as an IP and a port; nullopt for "host:port" with a host name.
+struct IpTarget {
+  IpAddress ip{};
+  std::uint32_t port = 0;
+};
+std::optional<IpTarget> ip_target(const std::string& target) {
+  const auto hp = split_host_port(target);
+  const auto ip = hp ? parse_ip(hp->first) : std::nullopt;
+  if (!ip) return std::nullopt;
+  IpTarget t{*ip, 0};
+  // NOLINTNEXTLINE(bugprone-unused-return-value): split_host_port checked it
+  std::from_chars(hp->second.data(), hp->second.data() + hp->second.size(), t.port);
+  return t;
+}
+
+bool is_v4(const IpAddress& ip) {
+  return std::all_of(ip.begin(), ip.begin() + 10, [](std::uint8_t b) { return b == 0; }) && ip[10] == 0xff &&
+         ip[11] == 0xff;
+}
+bool is_unspecified(const IpAddress& ip) {
+  return std::all_of(ip.begin() + (is_v4(ip) ? 12 : 0), ip.end(), [](std::uint8_t b) { return b == 0; });
+}
+bool is_loopback(const IpAddress& ip) {
+  if (is_v4(ip)) return ip[12] == 127;
+  return std::all_of(ip.begin(), ip.begin() + 15, [](std::uint8_t b) { return b == 0; }) && ip[15] == 1;
+}
+
 std::string ip_of(const tcp::endpoint& ep) {
   const auto a = ep.address();
   if (a.is_v6() && a.to_v6().is_v4_mapped()) return a.to_v6().to_v4().to_string();
@@ -245,6 +272,12 @@ void Network::Impl::dial_some() {
   // then a learned one is forgotten (the book still has it) and a manual one is dialled.
   for (auto it = targets.begin(); it != targets.end();) {
     DialTarget& d = it->second;
+    if (!d.busy && is_own_address(it->first)) {
+      log->warn("p2p: {} is this node's own listen address; not dialled", it->first);
+      self_targets.insert(it->first);
+      it = targets.erase(it);
+      continue;
+    }
     if (d.covered_by && !connected_to(*d.covered_by)) d.covered_by.reset();
     it = !d.manual && !d.busy && !d.covered_by ? targets.erase(it) : std::next(it);
   }
@@ -273,7 +306,7 @@ void Network::Impl::dial_some() {
   for (const NetAddress& a : candidates) {
     if (outbound >= config.max_outbound) return;
     const std::string target = format_endpoint(a.ip, a.port);
-    if (self_targets.contains(target) || !backoff.ready(target, now)) continue;
+    if (self_targets.contains(target) || is_own_address(target) || !backoff.ready(target, now)) continue;
     if (const auto it = targets.find(target); it != targets.end() && (it->second.busy || it->second.covered_by)) {
       continue;
     }
@@ -347,18 +380,23 @@ void Network::Impl::add_peer(tcp::socket socket, bool inbound, const std::string
 }
 
 std::optional<std::uint64_t> Network::Impl::node_listening_at(const std::string& target) const {
-  const auto hp = split_host_port(target);
-  const auto ip = hp ? parse_ip(hp->first) : std::nullopt;
-  if (!ip) return std::nullopt;
-  std::uint32_t listen_port = 0;
-  // NOLINTNEXTLINE(bugprone-unused-return-value): split_host_port checked it
-  std::from_chars(hp->second.data(), hp->second.data() + hp->second.size(), listen_port);
+  const auto t = ip_target(target);
+  if (!t) return std::nullopt;
   for (const auto& [id, p] : peers) {
     const auto& v = p.conn->version();
-    if (!v || p.conn->closed() || v->listen_port != listen_port) continue;
-    if (parse_ip(p.conn->ip()) == ip) return v->nonce;
+    if (!v || p.conn->closed() || v->listen_port != t->port) continue;
+    if (parse_ip(p.conn->ip()) == t->ip) return v->nonce;
   }
   return std::nullopt;
+}
+
+bool Network::Impl::is_own_address(const std::string& target) const {
+  const auto t = ip_target(target);
+  const auto listen = parse_ip(config.listen_host);
+  if (!t || !listen || port.load() == 0 || t->port != port.load()) return false;
+  // Listening on every address, a loopback one is surely us; others (our LAN or public
+  // IP) we learn by dialling them once (kSelfConnection).
+  return t->ip == *listen || (is_unspecified(*listen) && is_loopback(t->ip));
 }
 
 bool Network::Impl::connected_to(std::uint64_t nonce, std::uint64_t except) const {

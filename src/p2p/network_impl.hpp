@@ -118,6 +118,9 @@ struct Network::Impl final : ConnectionOwner {
   /// The node (version nonce) of a connected peer whose IP and version listen_port are
   /// `target`'s ("ip:port"; a host name never matches).
   std::optional<std::uint64_t> node_listening_at(const std::string& target) const;
+  /// True if `target` ("ip:port") is where we listen: the listen IP, or a loopback IP when
+  /// listening on every address, and our port. Such a target is never dialled.
+  bool is_own_address(const std::string& target) const;
   /// True if a ready connection other than `except` leads to the node with `nonce`.
   bool connected_to(std::uint64_t nonce, std::uint64_t except = 0) const;
   /// `p` just became ready: if its node is already connected through another ready

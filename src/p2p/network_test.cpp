@@ -176,6 +176,36 @@ TEST(Network, SelfConnectionIsDroppedWithoutABan) {
   EXPECT_TRUE(a.net->peers().empty());
 }
 
+TEST(Network, ItsOwnAddressLearnedFromAPeerIsNeverDialled) {
+  // Listening on 127.0.0.1 or on every address: 127.0.0.1 and our port is us either way.
+  for (const std::string host : {"127.0.0.1", "0.0.0.0"}) {
+    SCOPED_TRACE(host);
+    auto c = test_config();
+    c.listen_host = host;
+    Host a(c);
+    a.start();
+    RawPeer told(a.net->listen_port(), a.node.genesis_hash());
+    ASSERT_TRUE(told.handshake());
+    NetAddress own;
+    own.ip = *parse_ip("127.0.0.1");
+    own.port = a.net->listen_port();
+    ASSERT_TRUE(told.send(Addr{{own}}));
+    ASSERT_TRUE(told.send(GetAddr{}));
+    const auto book = told.read_until(MessageType::kAddr);
+    ASSERT_TRUE(book.has_value());
+    ASSERT_EQ(std::get<Addr>(*book).addrs.size(), 1U);  // learned
+    // The dialler samples the book on every tick (25 ms here). A self-dial is a
+    // connection out and one in: the next peer would get id 4, not 2.
+    std::this_thread::sleep_for(1s);
+    RawPeer later(a.net->listen_port(), a.node.genesis_hash());
+    ASSERT_TRUE(later.handshake());
+    ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 2; }));
+    std::set<std::uint64_t> ids;
+    for (const auto& p : a.net->peers()) ids.insert(p.id);
+    EXPECT_EQ(ids, (std::set<std::uint64_t>{1, 2}));
+  }
+}
+
 TEST(Network, InboundBeyondTheLimitIsAcceptedAndClosed) {
   auto c = test_config();
   c.max_inbound = 3;
