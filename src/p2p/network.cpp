@@ -471,10 +471,10 @@ void Network::Impl::learn(const std::string& ip, std::uint32_t listen_port, std:
 void Network::Impl::misbehave(Peer& p, P2pError code, const std::string& detail) {
   const std::uint32_t points = misbehaviour_score(code);
   if (points == 0 || p.banned) return;
-  p.score += points;
+  const std::uint32_t score = p.score.add(points, steady_ms());
   log->info("p2p: peer {} ({}) misbehaved: {} {} (score {})", p.conn->id(), p.conn->address(), to_string(code), detail,
-            p.score);
-  if (p.score < kBanScore) return;
+            score);
+  if (score < kBanScore) return;
   p.banned = true;
   add_ban(p.conn->ip(), std::chrono::seconds(config.ban_seconds), std::string(to_string(code)));
   log->warn("p2p: banned {} for {} s: {} {}", p.conn->ip(), config.ban_seconds, to_string(code), detail);
@@ -507,8 +507,7 @@ void Network::Impl::on_closed(Connection& c, const P2pFailure& why) {
   Peer& p = it->second;
   // Errors the connection found itself (frames, handshake) are scored here.
   if (!p.banned && misbehaviour_score(why.code) > 0) {
-    p.score += misbehaviour_score(why.code);
-    if (p.score >= kBanScore) {
+    if (p.score.add(misbehaviour_score(why.code), steady_ms()) >= kBanScore) {
       p.banned = true;
       add_ban(c.ip(), std::chrono::seconds(config.ban_seconds), std::string(to_string(why.code)));
       log->warn("p2p: banned {} for {} s: {} {}", c.ip(), config.ban_seconds, to_string(why.code), why.detail);
@@ -545,6 +544,7 @@ void Network::Impl::on_drained(Connection& c) {
 void Network::Impl::refresh_snapshot() {
   std::vector<PeerInfo> infos;
   infos.reserve(peers.size());
+  const std::uint64_t now_ms = steady_ms();
   for (const auto& [id, p] : peers) {
     const Connection& c = *p.conn;
     PeerInfo info;
@@ -554,7 +554,7 @@ void Network::Impl::refresh_snapshot() {
     info.ready = c.ready();
     info.best_height = p.best_height;
     if (const auto& v = c.version()) info.user_agent = v->user_agent;
-    info.score = p.score;
+    info.score = p.score.value(now_ms);
     info.bytes_sent = c.bytes_sent();
     info.bytes_received = c.bytes_received();
     info.connected_ms = c.connected_ms();

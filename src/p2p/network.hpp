@@ -58,7 +58,7 @@ struct PeerInfo {
   bool ready = false;             // handshake complete
   std::uint64_t best_height = 0;  // from its version, raised by its announcements
   std::string user_agent;
-  std::uint32_t score = 0;  // misbehaviour
+  std::uint32_t score = 0;  // misbehaviour, decayed to now (docs/p2p.md)
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::uint64_t connected_ms = 0;            // Unix ms

@@ -28,6 +28,7 @@
 #include "p2p/connection.hpp"
 #include "p2p/inventory.hpp"
 #include "p2p/network.hpp"
+#include "p2p/score.hpp"
 #include "p2p/sync.hpp"
 
 namespace cloudchain::p2p {
@@ -71,8 +72,8 @@ struct PostGate {
 struct Peer {
   explicit Peer(std::shared_ptr<Connection> c) : conn(std::move(c)) {}
   std::shared_ptr<Connection> conn;
-  std::string target;  // outbound: the dial target ("host:port"); empty for inbound
-  std::uint32_t score = 0;
+  std::string target;       // outbound: the dial target ("host:port"); empty for inbound
+  MisbehaviourScore score;  // steady_ms() time; decays one point a minute
   bool banned = false;
   std::uint64_t best_height = 0;
   KnownInventory known{kKnownInventoryPerPeer};
