@@ -306,14 +306,18 @@ bool stable(const std::vector<std::unique_ptr<Host>>& hosts, std::size_t per_hos
   return true;
 }
 
+// Waits (at most 10 s) until the hosts hold `per_host` ready peers each, unchanged for
+// 300 ms: the dials of the start are done and their duplicates closed.
+bool settle(const std::vector<std::unique_ptr<Host>>& hosts, std::size_t per_host) {
+  return wait_until([&] { return stable(hosts, per_host, 300ms); }, 10s);
+}
+
 TEST(Network, TwoNodesSeedingEachOtherKeepOneConnection) {
   const auto hosts = mesh(2);
   Host& a = *hosts[0];
   Host& b = *hosts[1];
   // Each dials the other; the second connection goes once both handshakes are done.
-  ASSERT_TRUE(wait_until([&] {
-    return a.ready_peers() == 1 && a.net->peers().size() == 1 && b.ready_peers() == 1 && b.net->peers().size() == 1;
-  }));
+  ASSERT_TRUE(settle(hosts, 1));
   // Both ends kept the same connection: one side's outbound is the other's inbound.
   const auto pa = a.net->peers();
   const auto pb = b.net->peers();
@@ -329,12 +333,7 @@ TEST(Network, TwoNodesSeedingEachOtherKeepOneConnection) {
 
 TEST(Network, ThreeNodesInATriangleHaveTwoPeersEach) {
   const auto hosts = mesh(3);
-  ASSERT_TRUE(wait_until([&] {
-    for (const auto& h : hosts) {
-      if (h->ready_peers() != 2 || h->net->peers().size() != 2) return false;
-    }
-    return true;
-  }));
+  ASSERT_TRUE(settle(hosts, 2));
   EXPECT_TRUE(stable(hosts, 2, 3s));
 }
 
@@ -367,8 +366,7 @@ TEST(Network, ASeedThatAlreadyDialledUsIsNotDialled) {
 
 TEST(Network, ASeedCoveredByAnInboundConnectionIsDialledAgainWhenThatOneCloses) {
   const auto hosts = mesh(2);
-  ASSERT_TRUE(wait_until([&] { return hosts[0]->net->peers().size() == 1 && hosts[1]->net->peers().size() == 1; }));
-  ASSERT_TRUE(stable(hosts, 1, 500ms));
+  ASSERT_TRUE(settle(hosts, 1));
   // x kept the connection the other dialled: its own seed is covered by it. The other
   // goes away and comes back on the same port without seeds of its own: only x's seed
   // can bring them together again.
