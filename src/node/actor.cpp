@@ -74,7 +74,10 @@ void Actor::run() {
     } else if (m_stopping) {
       return;
     } else if (!m_timers.empty()) {
-      m_cv.wait_until(lock, m_timers.begin()->first);
+      // A copy: wait_until keeps reading its argument after unlocking, and stop() may
+      // drop the timer (and free its key) meanwhile.
+      const Clock::time_point deadline = m_timers.begin()->first;
+      m_cv.wait_until(lock, deadline);
       continue;
     } else {
       m_cv.wait(lock);

@@ -95,6 +95,19 @@ TEST(Actor, StopDropsPendingTimers) {
   EXPECT_FALSE(fired);
 }
 
+TEST(Actor, StopWhileTheThreadWaitsForATimer) {
+  // The thread sleeps until the timer's deadline; stop() drops the timer meanwhile. The
+  // wait must not read the deadline from the dropped timer (a use-after-free that
+  // AddressSanitizer reported in node_test before the thread waited on a copy).
+  Actor actor("test-actor");
+  actor.post_after(10s, [] {});
+  actor.call([] {});                  // the thread has looked at the timer ...
+  std::this_thread::sleep_for(50ms);  // ... and is waiting for it
+  const auto start = Actor::Clock::now();
+  actor.stop();
+  EXPECT_LT(Actor::Clock::now() - start, 2s);
+}
+
 TEST(Actor, CountsTasks) {
   Actor actor("test-actor");
   for (int i = 0; i < 5; ++i) actor.post([] {});
