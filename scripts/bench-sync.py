@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Sync speed from a local peer, as a ratio to this machine's own limit (issue 4).
 
-1. `cloudchain devnet up --nodes 1` starts a mining node A; `devnet load` fills its
-   blocks with pre-signed transfers; then A's mining is switched off (admin API), so
+1. `cloudchain devnet up --nodes 1 --accounts N` starts a mining node A with N funded
+   accounts; `devnet load` fills its blocks with pre-signed transfers among them; then A's mining is switched off (admin API), so
    the chain to sync stops growing.
 2. A fresh node B (same genesis, its own home) starts with A as its only seed and
    syncs the whole chain over loopback TCP: headers first, then blocks, every
@@ -84,6 +84,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tps", type=int, default=3000, help="load offered to node A while it mines (default 3000)")
     ap.add_argument("--duration", type=int, default=20, help="seconds of load (default 20)")
+    ap.add_argument("--accounts", type=int, default=4096,
+                    help="pre-funded senders (devnet up --accounts; default 4096, the most it takes)")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"), help="build directory (default build)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = ap.parse_args()
@@ -103,7 +105,8 @@ def main():
         # core during one measurement would otherwise shrink it and flatter the ratio.
         verify_before = measure_verify(cli)
         base = free_port()
-        run([cli, "devnet", "up", "--nodes", "1", "--dir", net, "--base-port", str(base)], env=env,
+        run([cli, "devnet", "up", "--nodes", "1", "--dir", net, "--base-port", str(base),
+             "--accounts", str(args.accounts)], env=env,
             stdout=subprocess.DEVNULL)
         state = json.load(open(os.path.join(net, "devnet.json")))
         a = state["nodes"][0]
@@ -131,7 +134,8 @@ def main():
         verify = max(verify_before, measure_verify(cli), key=lambda r: r["verify_per_s_all_cores"])
         v = verify["verify_per_s_all_cores"]
         result = {
-            "chain_height": height, "chain_txs": sum(per_block), "measured_blocks": blocks,
+            "accounts": args.accounts, "chain_height": height, "chain_txs": sum(per_block),
+            "measured_blocks": blocks,
             "measured_txs": txs, "seconds": round(seconds, 3),
             "blocks_per_s": round(blocks / seconds, 1), "tx_per_s": round(txs / seconds, 1),
             "verify_per_s_all_cores": round(v, 1), "threads": verify["threads"],
