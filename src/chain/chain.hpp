@@ -265,6 +265,11 @@ class Chain {
   // After a checkpoint batch at `at` was written: cache its nodes, drop the layers.
   void checkpointed(Entry& at, const std::vector<std::pair<Hash256, const state::Node*>>& written);
   util::Result<void, ChainError> replay_from_checkpoint();
+  // Writes a state checkpoint at `at` (active; its block's layer the newest) and drops
+  // the layers. Errors: kStorage.
+  util::Result<void, ChainError> checkpoint_at(Entry& at);
+  // The layers reached checkpoint_interval blocks or unflushed_bytes.
+  bool layers_over_budget() const;
 
   storage::Database& m_db;
   const ChainParams m_params;

@@ -4,6 +4,7 @@
 // immutable layer per block above the checkpoint; open() rebuilds those layers from the
 // diffs, and a reorg below the checkpoint derives the fork's state with the undo diffs.
 
+#include <algorithm>
 #include <string>
 
 #include "chain/chain.hpp"
@@ -99,17 +100,30 @@ void Chain::checkpointed(Entry& at, const std::vector<std::pair<Hash256, const s
 
 util::Result<void, ChainError> Chain::checkpoint() {
   if (m_layers.empty()) return {};
-  Entry& tip = *m_active.back();
-  const state::LayeredNodeStore store = tip_store();
-  storage::WriteBatch batch = m_db.batch();
-  const auto written = add_checkpoint(batch, tip, store);
-  if (auto w = m_db.write(std::move(batch)); !w) {
-    return util::fail(ChainError::kStorage,
-                      "state checkpoint at " + name_of(tip.hash, tip.height()) + ": " + w.error().detail);
-  }
-  checkpointed(tip, written);
+  if (auto c = checkpoint_at(*m_active.back()); !c) return c;
   publish_tip();
   return {};
+}
+
+util::Result<void, ChainError> Chain::checkpoint_at(Entry& at) {
+  // REQUIRES: `at` is active and the newest layer is its block's (its root is the
+  // layered store's tip).
+  const state::LayeredNodeStore store = tip_store();
+  storage::WriteBatch batch = m_db.batch();
+  const auto written = add_checkpoint(batch, at, store);
+  if (auto w = m_db.write(std::move(batch)); !w) {
+    return util::fail(ChainError::kStorage,
+                      "state checkpoint at " + name_of(at.hash, at.height()) + ": " + w.error().detail);
+  }
+  checkpointed(at, written);
+  return {};
+}
+
+bool Chain::layers_over_budget() const {
+  std::size_t bytes = 0;
+  for (const std::size_t b : m_layer_bytes) bytes += b;
+  return m_layers.size() >= std::max<std::uint32_t>(1, m_options.checkpoint_interval) ||
+         bytes > m_options.unflushed_bytes;
 }
 
 util::Result<void, ChainError> Chain::replay_from_checkpoint() {
@@ -148,6 +162,12 @@ util::Result<void, ChainError> Chain::replay_from_checkpoint() {
     }
     m_layer_bytes.push_back(state::node_memory(*s->nodes));
     m_layers.push_back(std::move(s->nodes));
+    // A long gap (a reindex killed half way leaves the checkpoint at genesis and the tip
+    // at the fork) is checkpointed on the way, as connecting blocks is, so the layers
+    // never outgrow the interval or the memory budget.
+    if (h + 1 < m_active.size() && layers_over_budget()) {
+      if (auto c = checkpoint_at(*m_active[h]); !c) return c;
+    }
   }
   return {};
 }

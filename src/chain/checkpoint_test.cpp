@@ -149,6 +149,33 @@ TEST(Checkpoint, CrashBetweenCheckpointsIsReplayedFromTheDiffs) {
   EXPECT_TRUE(stored_whole(*h.db, more[1].header.state_root));
 }
 
+TEST(Checkpoint, ALongReplayIsCheckpointedOnTheWay) {
+  // A gap above the checkpoint longer than the interval (what a reindex killed half way
+  // leaves) is checkpointed while it is replayed, so open never holds more layers than
+  // a running chain would.
+  Harness h;
+  h.options.checkpoint_interval = 100;
+  h.options.checkpoint_on_close = false;
+  h.reopen();
+  const auto blocks = extend_by(h, 10, 0);
+  ASSERT_EQ(h->checkpoint_height(), 0u);
+  ASSERT_EQ(h->unflushed_blocks(), 10u);
+  const Hash256 tip = h.tip();
+  h.options.checkpoint_interval = 3;
+  h.reopen();
+  EXPECT_EQ(h.tip(), tip);
+  EXPECT_EQ(h->checkpoint_height(), 9u);  // written at 3, 6 and 9 while replaying
+  EXPECT_EQ(h->unflushed_blocks(), 1u);
+  EXPECT_TRUE(stored_whole(*h.db, blocks[8].header.state_root));
+  EXPECT_FALSE(stored(*h.db, blocks.back().header.state_root));
+  EXPECT_TRUE(readable_whole(*h->tip()->state_nodes, h->tip()->header.state_root));
+  for (std::uint32_t i = 0; i < 10; ++i) EXPECT_EQ(h.account(address(30 + i)).balance, 10u) << i;
+  // Reopened again, it replays only the last block.
+  h.reopen();
+  EXPECT_EQ(h->checkpoint_height(), 9u);
+  EXPECT_EQ(h->unflushed_blocks(), 1u);
+}
+
 TEST(Checkpoint, ABadDiffAfterTheCheckpointIsCorruption) {
   Harness h;
   h.options.checkpoint_interval = 100;
