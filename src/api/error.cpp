@@ -24,6 +24,7 @@ std::string_view to_string(ApiError e) {
     case ApiError::kTxPending: return "tx_pending";
     case ApiError::kUnauthorized: return "unauthorized";
     case ApiError::kTooManyConnections: return "too_many_connections";
+    case ApiError::kTimeout: return "timeout";
     case ApiError::kInternal: return "internal_error";
   }
   return "internal_error";
@@ -40,7 +41,8 @@ unsigned status_of(ApiError e) {
     case ApiError::kBodyTooLarge: return 413;
     case ApiError::kUnsupportedMediaType: return 415;
     case ApiError::kUnauthorized: return 401;
-    case ApiError::kTooManyConnections: return 503;
+    case ApiError::kTooManyConnections:
+    case ApiError::kTimeout: return 503;
     case ApiError::kInternal: return 500;
     case ApiError::kBadRequest:
     case ApiError::kMalformedJson:

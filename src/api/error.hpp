@@ -36,6 +36,7 @@ enum class ApiError {
   kTxPending,             // 404: a receipt exists only for a transaction included in a block
   kUnauthorized,          // 401: admin routes need "Authorization: Bearer <admin token>"
   kTooManyConnections,    // 503: at most max_connections open connections
+  kTimeout,               // 503: a deferred answer (a transaction's admission) comes within 30 s
   kInternal,              // 500: the node's data is readable and consistent (a bug or a damaged disk)
 };
 std::string_view to_string(ApiError e);

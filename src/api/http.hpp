@@ -33,9 +33,19 @@ struct Request {
 
 enum class ContentType { kJson, kProblemJson, kNone };
 
+struct Response;
+/// Where an answer computed later goes: called once, from any thread.
+using Reply = std::function<void(Response)>;
+
 /// One response. `delay` postpones the write without holding a worker thread (the
 /// transport arms a timer); `after_write` runs once the response has been handed to the
 /// socket (e.g. a shutdown request takes effect only after it is answered).
+///
+/// `deferred`: the answer comes later, from another thread (a transaction's admission
+/// verdict from the node's actor). When set, everything else in this Response is
+/// ignored: the transport calls deferred(reply) once, on its worker thread, and sends
+/// what `reply` receives; no worker thread waits meanwhile. If no answer comes within
+/// the transport's deferred timeout, the client gets 503 `timeout`.
 struct Response {
   unsigned status = 200;
   ContentType content_type = ContentType::kJson;
@@ -43,6 +53,7 @@ struct Response {
   std::vector<std::pair<std::string_view, std::string>> headers;  // names are literals
   std::chrono::milliseconds delay{0};
   std::function<void()> after_write;
+  std::function<void(Reply)> deferred;
 };
 
 /// A JSON response.

@@ -152,6 +152,18 @@ Response handle(const Context& ctx, const Request& req) {
   } catch (...) {
     r = problem_response(problem(ApiError::kInternal, "unknown exception"));
   }
+  if (r.deferred) {
+    // The request's views die before the answer comes: the CORS headers are decided now.
+    Response cors;
+    add_cors(ctx, req, cors);
+    r.deferred = [inner = std::move(r.deferred), headers = std::move(cors.headers)](Reply reply) {
+      inner([reply = std::move(reply), headers](Response answer) {
+        answer.headers.insert(answer.headers.end(), headers.begin(), headers.end());
+        reply(std::move(answer));
+      });
+    };
+    return r;
+  }
   add_cors(ctx, req, r);
   return r;
 }

@@ -155,16 +155,22 @@ Response submit_tx(const Context& ctx, const Request& req, const PathParams& /*p
   auto tx = primitives::decode_transaction(*bytes);
   if (!tx) return problem_response(problem(400, primitives::to_string(tx.error().code), tx.error().detail));
 
-  // The node checks the transaction (chain id, signature, ...) and admits it: one
-  // signature verification per submission, in the mempool, after its cheap checks.
-  auto admitted = ctx.service.submit_transaction(*tx);
-  if (!admitted) {
-    const node::SubmitRejection& r = admitted.error();
-    return problem_response(problem(r.sender_at_fault ? 422 : 503, r.code, r.detail));
-  }
-  JsonWriter w(128);
-  w.begin_object().hex_field("txid", *admitted).field("status", "pending").end_object();
-  return json_response(202, w.take());
+  // The node checks the transaction (chain id, signature, ...) on this worker thread and
+  // admits it on its actor; the answer is deferred so that this thread serves other
+  // clients meanwhile instead of waiting (docs/api.md, "Threads").
+  Response r;
+  r.deferred = [&service = ctx.service, tx = std::move(*tx)](Reply reply) {
+    service.submit_transaction_async(tx, [reply = std::move(reply)](auto admitted) {
+      if (!admitted) {
+        const node::SubmitRejection& e = admitted.error();
+        return reply(problem_response(problem(e.sender_at_fault ? 422 : 503, e.code, e.detail)));
+      }
+      JsonWriter w(128);
+      w.begin_object().hex_field("txid", *admitted).field("status", "pending").end_object();
+      reply(json_response(202, w.take()));
+    });
+  };
+  return r;
 }
 
 }  // namespace cloudchain::api

@@ -22,6 +22,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -66,6 +67,10 @@ struct Shared {
   Context ctx;  // refers to `config`
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> escaped_exceptions{0};  // thrown out of io_context::run (a bug)
+  // Deferred answers arrive on other threads; once the server stops they are dropped, so
+  // nothing is posted to an io_context that is being destroyed.
+  std::mutex gate;
+  bool stopped = false;  // guarded by gate
 };
 
 std::string refusal_response() {
@@ -188,8 +193,40 @@ class Session : public std::enable_shared_from_this<Session> {
     req.content_type = view(msg[http::field::content_type]);
     req.origin = view(msg[http::field::origin]);
     req.access_control_request_method = view(msg[http::field::access_control_request_method]);
-    send(handle(m_shared->ctx, req), msg.keep_alive(), false);
+    Response r = handle(m_shared->ctx, req);
+    if (r.deferred) return defer(std::move(r.deferred), msg.keep_alive());
+    send(std::move(r), msg.keep_alive(), false);
   }
+
+  // The answer comes from another thread. The timer's pending wait owns the session
+  // meanwhile (so a stopping server destroys it with the io_context); the reply holds
+  // only a weak reference and posts the answer to the session's strand, where the
+  // request's number tells a late answer (after the timeout's 503) from the current one.
+  void defer(std::function<void(Reply)> deferred, bool keep_alive) {
+    const std::uint64_t request = ++m_deferred;
+    m_awaiting = true;
+    m_timer.expires_after(config().deferred_timeout);
+    m_timer.async_wait([self = shared_from_this(), keep_alive, request](beast::error_code ec) {
+      if (ec || !self->awaiting(request)) return;  // answered (the wait was cancelled) or stopping
+      self->m_awaiting = false;
+      self->send(problem_response(problem(ApiError::kTimeout, "the node did not answer in time")), keep_alive, false);
+    });
+    std::weak_ptr<Session> weak = weak_from_this();
+    deferred([weak = std::move(weak), shared = m_shared, keep_alive, request](Response answer) {
+      std::lock_guard lock(shared->gate);
+      if (shared->stopped) return;
+      std::shared_ptr<Session> self = weak.lock();
+      if (!self) return;
+      auto executor = self->m_stream.get_executor();
+      asio::post(executor, [self = std::move(self), keep_alive, request, answer = std::move(answer)]() mutable {
+        if (!self->awaiting(request)) return;  // timed out already
+        self->m_awaiting = false;
+        self->m_timer.cancel();
+        self->send(std::move(answer), keep_alive, false);
+      });
+    });
+  }
+  bool awaiting(std::uint64_t request) const { return m_awaiting && m_deferred == request; }
 
   void reply_and_close(ApiError e, std::string detail) {
     send(problem_response(problem(e, std::move(detail))), false, true);
@@ -245,13 +282,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream m_stream;
-  asio::steady_timer m_timer;  // the delay before a 401
+  asio::steady_timer m_timer;  // the delay before a 401; the deadline of a deferred answer
   std::shared_ptr<Shared> m_shared;
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::string_body>> m_parser;
   std::optional<http::response<http::empty_body>> m_continue;
   http::response<http::string_body> m_response;
   std::function<void()> m_after_write;
+  bool m_awaiting = false;       // a deferred answer is due (the timer waits for it)
+  std::uint64_t m_deferred = 0;  // the number of the last deferred request
   bool m_keep_alive = false;
   bool m_linger = false;
   std::array<char, 4096> m_scratch{};
@@ -318,6 +357,10 @@ struct Server::Impl {
   }
 
   void stop() {
+    {
+      std::lock_guard lock(shared->gate);
+      shared->stopped = true;
+    }
     if (io) io->stop();
     for (auto& t : threads) t.join();
     threads.clear();

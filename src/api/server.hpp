@@ -58,6 +58,9 @@ struct ServerConfig {
   std::string admin_token;
   unsigned threads = 2;
   std::chrono::milliseconds auth_failure_delay{250};
+  /// How long a deferred answer (a submitted transaction's admission) may take before
+  /// the client gets 503 timeout.
+  std::chrono::milliseconds deferred_timeout{30'000};
 };
 
 enum class ServerError {

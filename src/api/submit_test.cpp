@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+#include <thread>
+
 #include "api/test_fixture.hpp"
 
 namespace cloudchain::api::test {
@@ -137,6 +141,73 @@ TEST_F(SubmitTest, NodeFailuresAreServerErrorsAndTheServerGoesOn) {
   const json doc = expect_problem(c.request("GET", "/v1/mempool"), 500, "internal_error");
   EXPECT_EQ(doc.at("detail"), "mempool lock poisoned");
   EXPECT_EQ(c.request("GET", "/v1/status").status, 200u);
+}
+
+// The admission verdict is deferred (docs/api.md, "Threads"): the worker thread serves
+// other clients while the node decides, and the answer arrives from another thread.
+class DeferredSubmitTest : public SubmitTest {
+ protected:
+  // Waits until the node holds `n` submissions.
+  void wait_held(std::size_t n) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (node->held_answers() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(node->held_answers(), n);
+  }
+  std::string raw_post(const primitives::Transaction& tx, std::string_view extra_headers = {}) const {
+    const std::string body = body_of(tx);
+    return "POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + std::string(extra_headers) +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+};
+
+TEST_F(DeferredSubmitTest, TheAnswerComesLaterAndTheConnectionGoesOn) {
+  node->hold_answers(true);
+  const auto tx = node->transfer(node->keys().bob, carol(), 250, 0);
+  Client c(port);
+  ASSERT_TRUE(c.send_raw(raw_post(tx, "Origin: " + std::string(kAllowedOrigin) + "\r\n")));
+  wait_held(1);
+  // Both worker threads are free meanwhile: other clients are served.
+  for (int i = 0; i < 4; ++i) expect_alive();
+  node->release_answers();
+  const auto r = c.read_response();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 202u) << r->body;
+  EXPECT_EQ(r->json().at("txid"), util::to_hex(primitives::txid(tx)));
+  EXPECT_EQ(r->header("access-control-allow-origin"), kAllowedOrigin);  // CORS decided before the wait
+  EXPECT_EQ(c.request("GET", "/v1/status").status, 200u);               // keep-alive after a deferred answer
+}
+
+TEST_F(DeferredSubmitTest, NoAnswerInTimeIs503TimeoutAndTheLateAnswerIsDropped) {
+  config.deferred_timeout = std::chrono::milliseconds(300);
+  restart();
+  node->hold_answers(true);
+  const auto first = node->transfer(node->keys().bob, carol(), 250, 0);
+  const auto second = node->transfer(node->keys().bob, carol(), 250, 1);
+  Client c(port);
+  expect_problem(c.request("POST", "/v1/txs", body_of(first)), 503, "timeout");
+  // A second deferred request on the same connection: the first's late answer must not
+  // be taken for its answer.
+  ASSERT_TRUE(c.send_raw(raw_post(second)));
+  wait_held(2);
+  node->release_answers();  // answers `first` (late: dropped), then `second`
+  const auto r = c.read_response();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 202u) << r->body;
+  EXPECT_EQ(r->json().at("txid"), util::to_hex(primitives::txid(second)));
+  EXPECT_EQ(c.request("GET", "/v1/status").status, 200u);
+}
+
+TEST_F(DeferredSubmitTest, AStoppedServerDropsAnswersThatArriveAfterIt) {
+  node->hold_answers(true);
+  Client c(port);
+  ASSERT_TRUE(c.send_raw(raw_post(node->transfer(node->keys().bob, carol(), 250, 0))));
+  wait_held(1);
+  server.reset();           // destroys the io_context, the session and its socket
+  node->release_answers();  // the answer finds nobody to write to (ASan/TSan runs check this)
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_FALSE(c.read_response().has_value());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <stdexcept>
+#include <thread>
 
 #include "crypto/sha256.hpp"
 #include "mempool/account_view.hpp"
@@ -173,6 +174,39 @@ node::MempoolStats TestNode::mempool_stats() const {
 }
 
 node::MiningStatus TestNode::mining() const { return node::MiningStatus{m_mining.load(), 1, m_mining ? 1234u : 0u}; }
+
+void TestNode::submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) {
+  {
+    std::lock_guard lock(m_held_mutex);
+    if (m_hold) {
+      m_held.emplace_back(tx, std::move(done));
+      return;
+    }
+  }
+  done(submit_transaction(tx));
+}
+
+void TestNode::hold_answers(bool hold) {
+  std::lock_guard lock(m_held_mutex);
+  m_hold = hold;
+}
+
+std::size_t TestNode::held_answers() const {
+  std::lock_guard lock(m_held_mutex);
+  return m_held.size();
+}
+
+void TestNode::release_answers() {
+  std::vector<std::pair<primitives::Transaction, SubmitDone>> held;
+  {
+    std::lock_guard lock(m_held_mutex);
+    held.swap(m_held);
+  }
+  std::thread answerer([&] {
+    for (auto& [tx, done] : held) done(submit_transaction(tx));
+  });
+  answerer.join();
+}
 
 std::expected<util::Hash256, node::SubmitRejection> TestNode::submit_transaction(const primitives::Transaction& tx) {
   util::Hash256 root{};

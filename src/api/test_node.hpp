@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/keys.hpp"
@@ -74,6 +75,9 @@ class TestNode final : public node::NodeService {
   node::MiningStatus mining() const override;
   const storage::Database& database() const override { return *m_db; }
   std::expected<util::Hash256, node::SubmitRejection> submit_transaction(const primitives::Transaction& tx) override;
+  /// Answers at once (submit_transaction), unless hold_answers(true): then the
+  /// submission waits until release_answers().
+  void submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) override;
   std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const override;
   std::optional<primitives::Transaction> mempool_get(const util::Hash256& txid) const override;
   std::uint64_t next_nonce(const crypto::Address& address) const override;
@@ -111,6 +115,12 @@ class TestNode final : public node::NodeService {
   primitives::Transaction anchor(const crypto::PrivateKey& from, const util::Hash256& digest, std::uint64_t nonce,
                                  std::uint64_t fee = 1000) const;
   int shutdown_requests() const { return m_shutdown_requests.load(); }
+  /// While held, submit_transaction_async keeps its submissions instead of answering.
+  void hold_answers(bool hold);
+  std::size_t held_answers() const;
+  /// Answers every held submission, on a thread of its own (as the node's actor would),
+  /// and waits for it.
+  void release_answers();
   std::string address(const crypto::PrivateKey& key) const;
 
  private:
@@ -123,6 +133,9 @@ class TestNode final : public node::NodeService {
   std::vector<primitives::Block> m_blocks;
   node::TipInfo m_tip;
 
+  mutable std::mutex m_held_mutex;  // guards m_hold, m_held
+  bool m_hold = false;
+  std::vector<std::pair<primitives::Transaction, SubmitDone>> m_held;
   mutable std::mutex m_pool_mutex;  // guards m_pool (single-threaded by contract)
   mempool::Mempool m_pool;
 

@@ -1,20 +1,27 @@
 #pragma once
-// BatchQueue: many threads hand items to an Actor and wait for each item's answer, and
-// the actor handles the items queued meanwhile in ONE task. It is Actor::call for
-// high-rate callers: a call() per item would pay a task, a wake-up of the actor and a
-// promise per item; here the actor is woken once per batch, and each caller waits on an
-// atomic flag in a slot that the caller and the queue share (so the notifying thread
-// never touches freed memory).
+// BatchQueue: many threads hand items to an Actor, and the actor handles the items
+// queued meanwhile in ONE task. It is Actor::call/post for high-rate callers: a task per
+// item would pay a task and a wake-up of the actor per item; here the actor is woken
+// once per batch. Two ways to wait for an item's answer:
+//   - call() blocks the caller on an atomic flag in a slot that the caller and the queue
+//     share (so the notifying thread never touches freed memory);
+//   - post() returns at once; the actor thread hands the answer to a callback. A caller
+//     that answers many clients (the API's worker threads) goes on with the next one
+//     instead of sleeping until the actor is done: no context switch per item.
 //
 //   BatchQueue<VerifiedTx, Result> queue(actor, [&](VerifiedTx& tx) { return admit(tx); });
 //   std::optional<Result> r = queue.call(std::move(tx));   // nullopt: the actor stopped
+//   queue.post(std::move(tx), [](std::optional<Result> r) { ... });   // on the actor thread
 //
 // Order: items are handled in the order their callers entered the queue.
 // Stopping: an item queued before the actor stopped is still handled (Actor::stop drains
 // its tasks); a call that finds the actor stopped returns nullopt.
 //
 // Thread-safety: call() from any thread except the actor's own (it would wait for
-// itself). The handler runs on the actor thread only.
+// itself); post() from any thread. The handler and post()'s callbacks run on the actor
+// thread, except that a post() which finds the actor stopped calls its callback (with
+// nullopt) on the posting thread. Callbacks must be short and must not block: the
+// actor's other work waits behind them.
 
 #include <atomic>
 #include <functional>
@@ -32,6 +39,7 @@ template <typename In, typename Out>
 class BatchQueue {
  public:
   using Handler = std::function<Out(In&)>;
+  using Done = std::function<void(std::optional<Out>)>;
 
   /// `actor` must outlive the queue.
   BatchQueue(Actor& actor, Handler handler) : m_actor(actor), m_handler(std::move(handler)) {}
@@ -39,7 +47,26 @@ class BatchQueue {
   BatchQueue& operator=(const BatchQueue&) = delete;
 
   std::optional<Out> call(In in) {
-    auto slot = std::make_shared<Slot>(std::move(in));
+    auto slot = std::make_shared<Slot>(std::move(in), nullptr);
+    enqueue(slot);
+    slot->done.wait(false, std::memory_order_acquire);
+    return std::move(slot->out);
+  }
+
+  /// Queues `in` and returns; `done` gets the handler's answer on the actor thread, or
+  /// nullopt when the actor stopped first.
+  void post(In in, Done done) { enqueue(std::make_shared<Slot>(std::move(in), std::move(done))); }
+
+ private:
+  struct Slot {
+    Slot(In item, Done callback) : in(std::move(item)), done_callback(std::move(callback)) {}
+    In in;
+    std::optional<Out> out;
+    std::atomic<bool> done{false};  // call(): the answer is in `out`
+    Done done_callback;             // post(): who gets the answer instead
+  };
+
+  void enqueue(const std::shared_ptr<Slot>& slot) {
     bool post_drain = false;
     {
       std::lock_guard lock(m_mutex);
@@ -48,19 +75,13 @@ class BatchQueue {
       m_drain_posted = true;
     }
     if (post_drain && !m_actor.post([this] { drain(); })) fail_pending();
-    slot->done.wait(false, std::memory_order_acquire);
-    return std::move(slot->out);
   }
 
- private:
-  struct Slot {
-    explicit Slot(In item) : in(std::move(item)) {}
-    In in;
-    std::optional<Out> out;
-    std::atomic<bool> done{false};
-  };
-
   static void finish(Slot& slot) {
+    if (slot.done_callback) {
+      std::exchange(slot.done_callback, nullptr)(std::move(slot.out));
+      return;
+    }
     slot.done.store(true, std::memory_order_release);
     slot.done.notify_one();
   }

@@ -98,5 +98,100 @@ TEST(BatchQueue, CallsRacingStopEitherAnswerOrReturnNullopt) {
   }
 }
 
+TEST(BatchQueue, PostAnswersOnTheActorThreadWithoutWaiting) {
+  Actor actor("test-batch");
+  std::atomic<bool> release{false};
+  // The first item holds the actor until the test lets it go: post() must return anyway.
+  BatchQueue<int, int> queue(actor, [&](int& x) {
+    while (!release.load()) std::this_thread::yield();
+    return x * 3;
+  });
+  constexpr int kItems = 500;
+  std::vector<int> answers(kItems, 0);  // written on the actor thread only
+  std::atomic<int> answered{0};
+  std::atomic<int> off_actor{0};
+  const auto actor_id = *actor.call([] { return std::this_thread::get_id(); });
+  for (int i = 0; i < kItems; ++i) {
+    queue.post(i, [&, i](std::optional<int> r) {
+      if (std::this_thread::get_id() != actor_id) off_actor.fetch_add(1);
+      answers[static_cast<std::size_t>(i)] = r.value_or(-1);
+      answered.fetch_add(1, std::memory_order_release);
+    });
+  }
+  EXPECT_EQ(answered.load(), 0);  // every post() returned while the actor was held
+  release.store(true);
+  while (answered.load(std::memory_order_acquire) < kItems) std::this_thread::yield();
+  EXPECT_EQ(off_actor.load(), 0);
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(answers[static_cast<std::size_t>(i)], i * 3);
+}
+
+TEST(BatchQueue, PostAndCallMixKeepOneCallersOrder) {
+  Actor actor("test-batch");
+  std::vector<int> handled;
+  BatchQueue<int, int> queue(actor, [&](int& x) {
+    handled.push_back(x);
+    return x;
+  });
+  for (int i = 0; i < 300; ++i) {
+    if (i % 3 == 0) {
+      ASSERT_EQ(queue.call(i), i);
+    } else {
+      queue.post(i, [](std::optional<int>) {});
+    }
+  }
+  const std::vector<int> seen = *actor.call([&] { return handled; });
+  ASSERT_EQ(seen.size(), 300u);
+  for (int i = 0; i < 300; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+}
+
+TEST(BatchQueue, PostToAStoppedActorAnswersNulloptOnTheCaller) {
+  Actor actor("test-batch");
+  BatchQueue<int, int> queue(actor, [](int& x) { return x; });
+  actor.stop();
+  int calls = 0;
+  std::optional<int> got = 7;
+  queue.post(1, [&](std::optional<int> r) {
+    ++calls;
+    got = r;
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(got.has_value());
+}
+
+TEST(BatchQueue, PostsRacingStopAreEachAnsweredExactlyOnce) {
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int> callbacks{0};
+    std::atomic<int> handled{0};
+    constexpr int kPosts = 3 * 300;
+    {
+      Actor actor("test-batch");
+      BatchQueue<int, int> queue(actor, [&](int& x) {
+        handled.fetch_add(1);
+        return x;
+      });
+      std::atomic<int> with_answer{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&] {
+          for (int i = 0; i < kPosts / 3; ++i) {
+            queue.post(i, [&, i](std::optional<int> r) {
+              if (r) {
+                EXPECT_EQ(*r, i);
+                with_answer.fetch_add(1);
+              }
+              callbacks.fetch_add(1);
+            });
+          }
+        });
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(100 * round));
+      actor.stop();
+      for (auto& thread : threads) thread.join();
+      EXPECT_EQ(with_answer.load(), handled.load());
+    }
+    EXPECT_EQ(callbacks.load(), kPosts);  // none lost, none twice
+  }
+}
+
 }  // namespace
 }  // namespace cloudchain::node

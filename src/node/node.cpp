@@ -334,7 +334,7 @@ MiningStatus Node::mining() const {
 
 // --- NodeService requests ----------------------------------------------------------------
 
-std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitives::Transaction& tx) {
+std::expected<mempool::VerifiedTx, SubmitRejection> Node::check_submitted(const primitives::Transaction& tx) const {
   if (!m_actor) return std::unexpected(SubmitRejection{"shutting_down", "the node is not running", false});
   // The signature is verified here, on the caller's (API) thread, so admission scales with
   // the cores: the actor only does the pool's bookkeeping (docs/mempool.md). m_info is
@@ -344,10 +344,26 @@ std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitive
     m_log->debug("tx refused: {}: {}", mempool::to_string(verified.error().code), verified.error().detail);
     return std::unexpected(rejection_of(verified.error()));
   }
+  return std::move(*verified);
+}
+
+std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitives::Transaction& tx) {
+  auto verified = check_submitted(tx);
+  if (!verified) return std::unexpected(std::move(verified.error()));
   // Batched: the actor admits every transaction queued meanwhile in one task.
   auto result = m_admission->call(std::move(*verified));
   if (!result) return std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false});
   return std::move(*result);
+}
+
+void Node::submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) {
+  auto verified = check_submitted(tx);
+  if (!verified) return done(std::unexpected(std::move(verified.error())));
+  // The caller goes on at once; the actor's batch answers `done`.
+  m_admission->post(std::move(*verified), [done = std::move(done)](auto result) {
+    if (!result) return done(std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false}));
+    done(std::move(*result));
+  });
 }
 
 std::vector<primitives::Transaction> Node::mempool_list(std::size_t offset, std::size_t limit) const {

@@ -129,6 +129,9 @@ class Node final : public NodeService {
   /// transaction is posted to the actor, so concurrent callers verify in parallel; a
   /// transaction failing the check is refused without reaching the actor.
   std::expected<Hash256, SubmitRejection> submit_transaction(const primitives::Transaction& tx) override;
+  /// The same checks and answers; the signature is verified on the calling thread and
+  /// the pool's verdict reaches `done` on the actor thread (docs/node.md, "Admission").
+  void submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) override;
   /// Executable transactions in block-selection order, then the queued ones (waiting
   /// for a lower nonce) in arrival order. Empty once stopping.
   std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const override;
@@ -176,6 +179,8 @@ class Node final : public NodeService {
   // admitted, announces it to the peers.
   std::expected<Hash256, SubmitRejection> admit(mempool::VerifiedTx verified);
   util::Result<Hash256, mempool::MempoolError> admit_verified(mempool::VerifiedTx verified);
+  // submit_transaction's checks on the calling thread: running, chain id, signature.
+  std::expected<mempool::VerifiedTx, SubmitRejection> check_submitted(const primitives::Transaction& tx) const;
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
   std::expected<chain::SubmitStatus, SubmitRejection> process_block(const primitives::Block& block,
                                                                     std::string_view origin);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,6 +99,16 @@ class NodeService {
   /// Checks and admits a transaction to the mempool (and gossips it, once there is a
   /// network). Returns its txid.
   virtual std::expected<Hash256, SubmitRejection> submit_transaction(const primitives::Transaction& tx) = 0;
+
+  /// What submit_transaction_async reports, once.
+  using SubmitDone = std::function<void(std::expected<Hash256, SubmitRejection>)>;
+  /// submit_transaction without waiting for the answer: the checks that need no pool run
+  /// on the calling thread; `done` may run on another thread (the node's actor) and must
+  /// be short and not block. For callers that serve many clients on few threads (the
+  /// HTTP API). The default implementation calls submit_transaction and then `done`.
+  virtual void submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) {
+    done(submit_transaction(tx));
+  }
 
   /// Pending transactions in block-selection order, `offset` skipped, at most `limit`.
   virtual std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const = 0;
