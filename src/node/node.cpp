@@ -179,6 +179,8 @@ util::Result<void, NodeError> Node::start() {
   m_actor = std::make_unique<Actor>("chain-actor");
   m_admission = std::make_unique<AdmissionQueue>(
       *m_actor, [this](mempool::VerifiedTx& verified) { return admit(std::move(verified)); });
+  m_peer_admission = std::make_unique<PeerAdmissionQueue>(
+      *m_actor, [this](mempool::VerifiedTx& verified) { return admit_verified(std::move(verified)); });
 
   if (m_options.config.p2p.enabled) {
     m_peer_hooks = std::make_unique<PeerHooks>(*this, m_options.genesis.pow);
@@ -187,6 +189,7 @@ util::Result<void, NodeError> Node::start() {
       const std::string detail = "p2p: " + started.error().detail;
       m_network.reset();
       m_admission.reset();
+      m_peer_admission.reset();
       m_actor->stop();
       m_actor.reset();
       m_miner.reset();

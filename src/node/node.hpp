@@ -243,6 +243,9 @@ class Node final : public NodeService {
   // Transactions verified on API threads, admitted by the actor in batches.
   using AdmissionQueue = BatchQueue<mempool::VerifiedTx, std::expected<Hash256, SubmitRejection>>;
   std::unique_ptr<AdmissionQueue> m_admission;
+  // Transactions that peers relayed (verified on the network thread), the same way.
+  using PeerAdmissionQueue = BatchQueue<mempool::VerifiedTx, util::Result<Hash256, mempool::MempoolError>>;
+  std::unique_ptr<PeerAdmissionQueue> m_peer_admission;
   std::unique_ptr<consensus::Miner> m_miner;
 };
 

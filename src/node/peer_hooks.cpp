@@ -229,21 +229,21 @@ void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Ve
                   mempool::peer_misbehaved(verified.error().code)));
     return;
   }
-  auto shared = std::make_shared<std::function<void(p2p::Verdict)>>(std::move(done));
-  const bool queued = m_node.m_actor && m_node.m_actor->post([this, v = std::move(*verified), shared]() mutable {
-    auto admitted = m_node.admit_verified(std::move(v));
+  if (!m_node.m_peer_admission) return done(shutting_down());
+  // Batched with the other relayed transactions queued meanwhile: one actor task each.
+  m_node.m_peer_admission->post(std::move(*verified), [done = std::move(done)](auto admitted) {
+    if (!admitted) return done(shutting_down());
     p2p::Verdict out;
-    if (admitted) {
+    if (*admitted) {
       out.accepted = true;
     } else {
       // Only a transaction that proves its relayer misbehaved scores it: a nonce or
       // balance refusal may just mean a block or another peer got there first.
-      out = rejected(std::string(mempool::to_string(admitted.error().code)), admitted.error().detail,
-                     mempool::peer_misbehaved(admitted.error().code));
+      const auto& e = admitted->error();
+      out = rejected(std::string(mempool::to_string(e.code)), e.detail, mempool::peer_misbehaved(e.code));
     }
-    (*shared)(std::move(out));
+    done(std::move(out));
   });
-  if (!queued) (*shared)(shutting_down());
 }
 
 }  // namespace cloudchain::node
