@@ -19,6 +19,11 @@
 //   per-block figures include the checkpoints amortized); the chain thread's CPU per
 //   step per block is in the t_*_ms counters (chain::ChainTimings), with the number of
 //   checkpoints and the nodes each wrote.
+// - BM_ConnectBlockLookahead: the same blocks, all produced first, for a node with
+//   blocks queued as in a sync: a chain::Preverifier checks blocks N+1 and N+2 on idle
+//   cores while block N goes through submit_block, whose VerifiedFn takes what it
+//   vouched for. Same counters, plus prechecked (the share of transactions vouched for)
+//   and idle_priority.
 // - BM_VerifyAllCores: the raw verification rate alone.
 // CLOUDCHAIN_BENCH_SMOKE shrinks the block to 500 transactions among 2,000 accounts.
 
@@ -29,7 +34,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <expected>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -37,6 +46,7 @@
 #include <vector>
 
 #include "chain/chain.hpp"
+#include "chain/preverifier.hpp"
 #include "consensus/pow_engine.hpp"
 #include "crypto/address.hpp"
 #include "crypto/keys.hpp"
@@ -173,78 +183,102 @@ void BM_VerifyAllCores(benchmark::State& state) {
 }
 BENCHMARK(BM_VerifyAllCores)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
-void BM_ConnectBlock(benchmark::State& state) {
-  const Workload& w = workload();
-  chain::GenesisSpec spec;
-  spec.chain_id = kChainId;
-  spec.timestamp_ms = kGenesisTime;
-  spec.seal = primitives::PowSeal{kEasyBits, 0};
-  for (const auto& a : w.addresses) spec.allocations.push_back({a, 1'000'000'000});
-  chain::ChainParams params;
-  params.chain_id = kChainId;
-  params.genesis = *chain::make_genesis(spec);
-  params.rules.chain_id = kChainId;
-  consensus::PowParams pow;
-  pow.target_block_time_ms = kBlockTime;
-  pow.asert_half_life_ms = 3'600'000;
-  pow.pow_limit = *primitives::target_from_bits(kEasyBits);
-  pow.genesis_bits = kEasyBits;
-  pow.max_future_drift_ms = 60'000;
-  const auto engine = *consensus::PowEngine::create(pow, {5'000'000'000, 0});
+std::uint64_t block_time(std::size_t k) { return kGenesisTime + (k + 1) * kBlockTime; }
 
-  // Two nodes: a producer that builds and mines each block, and the measured validator
-  // that receives it, as from a peer (its state cache has not seen the block's accounts
-  // through a template of its own).
-  TempDir dir;
-  auto producer_db = *storage::Database::open(dir.path() / "producer");
-  auto producer = *chain::Chain::open(*producer_db, params, engine, chain::ChainOptions{1});
-  auto db = *storage::Database::open(dir.path() / "validator");
-  chain::ChainOptions options;
-  options.checkpoint_interval = kCheckpointInterval;
-  auto validator = *chain::Chain::open(*db, params, engine, options);
+// The two chains of a run, each on its own RocksDB database: a producer that builds and
+// mines each block, and the measured validator that receives it, as from a peer (its
+// state cache has not seen the block's accounts through a template of its own).
+class Chains {
+ public:
+  Chains() {
+    const Workload& w = workload();
+    chain::GenesisSpec spec;
+    spec.chain_id = kChainId;
+    spec.timestamp_ms = kGenesisTime;
+    spec.seal = primitives::PowSeal{kEasyBits, 0};
+    for (const auto& a : w.addresses) spec.allocations.push_back({a, 1'000'000'000});
+    m_params.chain_id = kChainId;
+    m_params.genesis = *chain::make_genesis(spec);
+    m_params.rules.chain_id = kChainId;
+    m_pow.target_block_time_ms = kBlockTime;
+    m_pow.asert_half_life_ms = 3'600'000;
+    m_pow.pow_limit = *primitives::target_from_bits(kEasyBits);
+    m_pow.genesis_bits = kEasyBits;
+    m_pow.max_future_drift_ms = 60'000;
+    m_engine = std::make_unique<consensus::PowEngine>(*consensus::PowEngine::create(m_pow, {5'000'000'000, 0}));
+    m_producer_db = *storage::Database::open(m_dir.path() / "producer");
+    m_producer = *chain::Chain::open(*m_producer_db, m_params, *m_engine, chain::ChainOptions{1});
+    m_validator_db = *storage::Database::open(m_dir.path() / "validator");
+    chain::ChainOptions options;
+    options.checkpoint_interval = kCheckpointInterval;
+    m_validator = *chain::Chain::open(*m_validator_db, m_params, *m_engine, options);
+  }
 
-  // The reference is measured before and after the blocks, and the higher rate is used:
-  // another process taking a core during one of the two measurements would otherwise
-  // shrink the reference and flatter the ratio.
-  const Rate verify_before = verify_rate_all_cores();
-  double submit_s = 0;
-  double submit_cpu = 0;
-  std::size_t txs = 0;
-  std::size_t blocks = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    const auto& candidates = w.blocks[blocks];
+  chain::Chain& validator() { return *m_validator; }
+
+  // Block k of the workload on the producer's tip, mined and connected there; an error
+  // message when the producer cannot.
+  std::expected<primitives::Block, std::string> produce(std::size_t k) {
+    const auto& candidates = workload().blocks[k];
     std::vector<const primitives::Transaction*> ptrs;
     for (const auto& tx : candidates) ptrs.push_back(&tx);
-    const std::uint64_t now = kGenesisTime + (blocks + 1) * kBlockTime;
-    auto tpl = producer->build_block_template(w.addresses[0], ptrs, now);
+    auto tpl = m_producer->build_block_template(workload().addresses[0], ptrs, block_time(k));
     if (!tpl || tpl->block.txs.size() != candidates.size()) {
-      state.SkipWithError("template did not take every transaction");
-      return;
+      return std::unexpected("template did not take every transaction");
     }
     primitives::Block b = std::move(tpl->block);
     auto& seal = std::get<primitives::PowSeal>(b.header.seal);
     const crypto::PowHasher hasher(primitives::pow_preimage(b.header), primitives::kPowNonceOffset);
-    seal.nonce = *hasher.search(0, std::uint64_t{1} << 32, pow.pow_limit);
-    if (!producer->submit_block(b, now, [](const util::Hash256&) { return true; })) {
-      state.SkipWithError("producer refused its own block");
-      return;
+    seal.nonce = *hasher.search(0, std::uint64_t{1} << 32, m_pow.pow_limit);
+    if (!m_producer->submit_block(b, block_time(k), [](const util::Hash256&) { return true; })) {
+      return std::unexpected("producer refused its own block");
     }
-    state.ResumeTiming();
+    return b;
+  }
 
+ private:
+  TempDir m_dir;
+  chain::ChainParams m_params;
+  consensus::PowParams m_pow;
+  std::unique_ptr<consensus::PowEngine> m_engine;
+  std::unique_ptr<storage::Database> m_producer_db;
+  std::unique_ptr<chain::Chain> m_producer;
+  std::unique_ptr<storage::Database> m_validator_db;
+  std::unique_ptr<chain::Chain> m_validator;
+};
+
+// Block k through the validator's submit_block, timed (wall and process CPU) into the
+// totals; an error message unless it connected.
+struct Submissions {
+  double wall_s = 0;
+  double cpu_s = 0;
+  std::size_t txs = 0;
+  std::size_t blocks = 0;
+
+  std::optional<std::string> submit(chain::Chain& validator, const primitives::Block& b, std::size_t k,
+                                    const std::function<void()>& before = {},
+                                    const chain::Chain::VerifiedFn& is_verified = {}) {
     const double cpu0 = process_cpu_seconds();
     const auto t0 = Clock::now();
-    auto r = validator->submit_block(b, now);
-    submit_s += seconds_since(t0);
-    submit_cpu += process_cpu_seconds() - cpu0;
+    if (before) before();
+    auto r = validator.submit_block(b, block_time(k), is_verified);
+    wall_s += seconds_since(t0);
+    cpu_s += process_cpu_seconds() - cpu0;
     if (!r || r->status != chain::SubmitStatus::kConnected) {
-      state.SkipWithError(("submit failed: " + (r ? std::string("not connected") : r.error().detail)).c_str());
-      return;
+      return "submit failed: " + (r ? std::string("not connected") : r.error().detail);
     }
     txs += b.txs.size();
     ++blocks;
+    return std::nullopt;
   }
-  const double tx_per_s = static_cast<double>(txs) / submit_s;
+};
+
+// The counters both block benchmarks report (see the top of this file). The reference
+// is measured before and after the blocks, and the higher rate is used: another process
+// taking a core during one of the two measurements would otherwise shrink the reference
+// and flatter the ratio.
+void report(benchmark::State& state, const Submissions& s, const Rate& verify_before, const chain::Chain& validator) {
+  const double tx_per_s = static_cast<double>(s.txs) / s.wall_s;
   const Rate verify_after = verify_rate_all_cores();
   const Rate& verify = verify_after.per_s > verify_before.per_s ? verify_after : verify_before;
   state.counters["tx_per_s"] = tx_per_s;
@@ -252,10 +286,10 @@ void BM_ConnectBlock(benchmark::State& state) {
   state.counters["ratio"] = tx_per_s / verify.per_s;
   // The share of a block's CPU that is signature checking: the wall ratio could reach
   // it only if the rest were as parallel as the signatures.
-  const double cpu_per_tx = submit_cpu / static_cast<double>(txs);
+  const double cpu_per_tx = s.cpu_s / static_cast<double>(s.txs);
   // The chain thread's CPU by step, per block (checkpoints included, amortized).
-  const chain::ChainTimings& t = validator->timings();
-  const double per_block_ms = 1e-6 / static_cast<double>(blocks);
+  const chain::ChainTimings& t = validator.timings();
+  const double per_block_ms = 1e-6 / static_cast<double>(s.blocks);
   state.counters["checkpoints"] = static_cast<double>(t.checkpoints);
   state.counters["t_state_ms"] = static_cast<double>(t.state_ns) * per_block_ms;
   state.counters["t_sigwait_ms"] = static_cast<double>(t.signatures_ns) * per_block_ms;
@@ -268,9 +302,80 @@ void BM_ConnectBlock(benchmark::State& state) {
   state.counters["cpu_us_per_tx"] = 1e6 * cpu_per_tx;
   state.counters["verify_cpu_us"] = 1e6 * verify.cpu_per_tx;
   state.counters["cpu_ratio"] = verify.cpu_per_tx / cpu_per_tx;
-  state.counters["block_ms"] = 1000 * submit_s / static_cast<double>(blocks);
+  state.counters["block_ms"] = 1000 * s.wall_s / static_cast<double>(s.blocks);
+}
+
+void BM_ConnectBlock(benchmark::State& state) {
+  Chains chains;
+  const Rate verify_before = verify_rate_all_cores();
+  Submissions s;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto b = chains.produce(s.blocks);
+    if (!b) {
+      state.SkipWithError(b.error().c_str());
+      return;
+    }
+    state.ResumeTiming();
+    if (auto failed = s.submit(chains.validator(), *b, s.blocks)) {
+      state.SkipWithError(failed->c_str());
+      return;
+    }
+  }
+  report(state, s, verify_before, chains.validator());
 }
 BENCHMARK(BM_ConnectBlock)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(static_cast<benchmark::IterationCount>(bench_blocks()))
+    ->UseRealTime();
+
+// As BM_ConnectBlock, for a node with blocks queued, as in a sync: when block N is
+// submitted, blocks N+1 and N+2 already wait in a chain::Preverifier (one idle-priority
+// thread per core), whose look-ahead checks submit_block's VerifiedFn takes; the
+// submission moves the look-ahead past N first, as Node::process_block does. Every block
+// is produced before the timing starts, so the producer's work never lends the
+// look-ahead cores the validator would not have; block 0 finds nothing checked ahead.
+// Extra counters: prechecked (the share of transactions the look-ahead vouched for) and
+// idle_priority (whether its threads got the idle scheduling class).
+void BM_ConnectBlockLookahead(benchmark::State& state) {
+  constexpr std::size_t kAhead = 2;
+  Chains chains;
+  std::vector<std::shared_ptr<const primitives::Block>> blocks;
+  for (std::size_t k = 0; k < bench_blocks(); ++k) {
+    auto b = chains.produce(k);
+    if (!b) {
+      state.SkipWithError(b.error().c_str());
+      return;
+    }
+    blocks.push_back(std::make_shared<const primitives::Block>(std::move(*b)));
+  }
+  chain::Preverifier look_ahead(0, kChainId);
+  const Rate verify_before = verify_rate_all_cores();
+  Submissions s;
+  std::size_t queued = 1;
+  std::size_t prechecked = 0;
+  const chain::Chain::VerifiedFn is_verified = [&](const util::Hash256& txid) {
+    const bool vouched = look_ahead.take(txid);
+    prechecked += vouched ? 1 : 0;
+    return vouched;
+  };
+  for (auto _ : state) {
+    const primitives::Block& b = *blocks[s.blocks];
+    const auto before = [&] {
+      for (; queued < std::min(blocks.size(), s.blocks + 1 + kAhead); ++queued) look_ahead.enqueue(blocks[queued]);
+      look_ahead.forget_below(b.header.height + 1);
+    };
+    if (auto failed = s.submit(chains.validator(), b, s.blocks, before, is_verified)) {
+      state.SkipWithError(failed->c_str());
+      return;
+    }
+  }
+  look_ahead.stop();  // nothing left to look ahead at; the reference gets the cores
+  report(state, s, verify_before, chains.validator());
+  state.counters["prechecked"] = static_cast<double>(prechecked) / static_cast<double>(s.txs);
+  state.counters["idle_priority"] = look_ahead.idle_priority() ? 1 : 0;
+}
+BENCHMARK(BM_ConnectBlockLookahead)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(static_cast<benchmark::IterationCount>(bench_blocks()))
     ->UseRealTime();

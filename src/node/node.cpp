@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "chain/preverifier.hpp"
 #include "mempool/account_view.hpp"
 #include "node/chain_setup.hpp"
 #include "state/overlay.hpp"
@@ -110,7 +111,8 @@ Node::Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::uniq
       m_db(std::move(db)),
       m_engine(std::move(engine)),
       m_chain(std::move(chain)),
-      m_mempool(std::make_unique<mempool::Mempool>(m_info.chain_id, m_options.config.mempool)) {
+      m_mempool(std::make_unique<mempool::Mempool>(m_info.chain_id, m_options.config.mempool)),
+      m_preverifier(std::make_unique<chain::Preverifier>(0, m_info.chain_id)) {
   publish_tip();
   publish_mempool_stats();
 }
@@ -269,8 +271,10 @@ void Node::stop(const std::function<void()>& after_miner_stopped) {
     m_actor->stop();
   }
   // The actor thread is gone: this thread owns the chain and the pool again. (A miner
-  // restarted by a task that raced with step 1 is joined here.)
+  // restarted by a task that raced with step 1 is joined here.) Nothing consumes
+  // look-ahead checks any more.
   m_miner.reset();
+  m_preverifier->stop();
   m_mining_enabled = false;
   m_hashrate = 0;
   // 4. Save the pool for the next start.
@@ -523,8 +527,12 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
                                                                         std::string_view origin) {
   const Hash256 hash = primitives::block_hash(block.header);
   auto old_tip = m_chain->tip();
-  auto outcome =
-      m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) { return m_mempool->is_verified(txid); });
+  // The chain is at this height now: the look-ahead checks move on to the blocks above it
+  // (what they vouched for in this block so far is taken below; the rest the chain checks).
+  m_preverifier->forget_below(block.header.height + 1);
+  auto outcome = m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) {
+    return m_mempool->is_verified(txid) || m_preverifier->take(txid);
+  });
   if (!outcome) {
     m_log->warn("{} block {} at height {} rejected: {}: {}", origin, short_hash(hash), block.header.height,
                 chain::to_string(outcome.error().code), outcome.error().detail);

@@ -56,6 +56,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace cloudchain::chain {
+class Preverifier;
+}
+
 namespace cloudchain::node {
 
 inline constexpr std::string_view kVersion = "0.1.0";
@@ -229,6 +233,12 @@ class Node final : public NodeService {
   bool m_started = false;
   bool m_stopped = false;
   std::atomic<bool> m_stopping{false};  // set first thing in stop(): the actor starts no miner after it
+
+  // Look-ahead signature checks of blocks from peers waiting for the actor (docs/chain.md
+  // "Look-ahead signature checks"): PeerHooks enqueues, process_block consumes. Created
+  // with the node (hardware_concurrency idle-priority threads), stopped in stop() once
+  // the actor drained; any thread.
+  std::unique_ptr<chain::Preverifier> m_preverifier;
 
   // The P2P side (null when p2p.enabled is false). Declared before the actor: actor
   // tasks post to the network, so it is destroyed after the actor's thread is gone; it

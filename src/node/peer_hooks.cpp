@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "chain/error.hpp"
+#include "chain/preverifier.hpp"
 #include "mempool/mempool.hpp"
 #include "node/node.hpp"
 #include "p2p/messages.hpp"
@@ -207,8 +208,12 @@ std::expected<util::Uint256, p2p::Verdict> PeerHooks::check_headers(
 
 void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Verdict)> done) {
   auto shared = std::make_shared<std::function<void(p2p::Verdict)>>(std::move(done));
-  const bool queued = m_node.m_actor && m_node.m_actor->post([this, block = std::move(block), shared] {
-    auto status = m_node.process_block(block, "peer");
+  // One copy of the block, shared by the look-ahead checks and the actor's task: while
+  // the blocks queued before it are connected, idle cores check its signatures.
+  auto shared_block = std::make_shared<const primitives::Block>(std::move(block));
+  m_node.m_preverifier->enqueue(shared_block);
+  const bool queued = m_node.m_actor && m_node.m_actor->post([this, shared_block, shared] {
+    auto status = m_node.process_block(*shared_block, "peer");
     p2p::Verdict v;
     if (status) {
       v.accepted = true;

@@ -9,10 +9,12 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <sstream>
 #include <thread>
 
+#include "crypto/sha256_compress.hpp"
 #include "node/chain_setup.hpp"
 #include "node/node.hpp"
 #include "node/test_util.hpp"
@@ -278,6 +280,62 @@ TEST_F(PeerHooksOnNodes, BlocksFromPeers) {
   EXPECT_FALSE(again.accepted);
   EXPECT_FALSE(again.sender_at_fault);
   EXPECT_EQ(again.code, "duplicate");
+}
+
+// Blocks with transactions handed over all at once, as sync does: the later ones wait at
+// the actor while the look-ahead checks their signatures. A copy of one with a bad
+// signature (its header redone to match) is refused as usual, and the real block after it
+// is accepted although its look-ahead checks were consumed or dropped by the bad copy.
+TEST_F(PeerHooksOnNodes, BlocksWithTransactionsFromPeersInARow) {
+  std::uint64_t nonce = 0;
+  for (int batch = 0; batch < 2; ++batch) {
+    util::Hash256 last;
+    for (int i = 0; i < 10; ++i, ++nonce) {
+      const auto id = node_a->submit_transaction(transfer(nonce));
+      ASSERT_TRUE(id.has_value()) << id.error().detail;
+      last = *id;
+    }
+    node_a->set_mining(true);
+    ASSERT_TRUE(wait_until([&] {
+      auto location = node_a->database().tx_location(last);
+      return location && location->has_value();
+    })) << log_a.text();
+    node_a->set_mining(false);
+    ASSERT_TRUE(wait_until([&] { return !node_a->mining().enabled; }));
+  }
+  std::this_thread::sleep_for(200ms);  // a found block may still be in flight
+  const auto blocks = active_blocks(*node_a);
+  const auto with_txs = std::find_if(blocks.begin(), blocks.end(), [](const auto& b) { return !b.txs.empty(); });
+  ASSERT_NE(with_txs, blocks.end());
+  primitives::Block bad = *with_txs;
+  bad.txs.back().signature[9] ^= 1;
+  bad.header.tx_root = primitives::tx_root(bad);
+  auto& seal = std::get<primitives::PowSeal>(bad.header.seal);
+  const crypto::PowHasher hasher(primitives::pow_preimage(bad.header), primitives::kPowNonceOffset);
+  seal.nonce = *hasher.search(0, std::uint64_t{1} << 32, *primitives::target_from_bits(seal.bits));
+
+  std::vector<primitives::Block> order;
+  for (auto it = blocks.begin(); it != blocks.end(); ++it) {
+    if (it == with_txs) order.push_back(bad);
+    order.push_back(*it);
+  }
+  std::vector<std::promise<p2p::Verdict>> verdicts(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    hooks_b->submit_block(order[i], [&verdicts, i](p2p::Verdict v) { verdicts[i].set_value(std::move(v)); });
+  }
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const p2p::Verdict v = verdicts[i].get_future().get();
+    if (primitives::block_hash(order[i].header) == primitives::block_hash(bad.header)) {
+      EXPECT_FALSE(v.accepted);
+      EXPECT_EQ(v.code, "tx_invalid");
+      EXPECT_TRUE(v.detail.starts_with("tx " + std::to_string(bad.txs.size() - 1) + ": tx_invalid_signature"))
+          << v.detail;
+      EXPECT_TRUE(v.hash_invalid);
+    } else {
+      EXPECT_TRUE(v.accepted) << "block " << i << ": " << v.code << ": " << v.detail;
+    }
+  }
+  EXPECT_EQ(node_b->tip().hash, node_a->tip().hash);
 }
 
 TEST_F(PeerHooksOnNodes, TransactionsFromPeers) {
