@@ -122,6 +122,7 @@ int run_node(const RunFlags& flags, const CLI::App& app, const Io& io, const Hoo
   options.genesis = *genesis;
   options.config = *config;
   options.logger = log;
+  options.reindex = flags.reindex;
   auto opened = node::Node::open(std::move(options));
   if (!opened) {
     log->critical("cannot open the node: {}", opened.error().detail);

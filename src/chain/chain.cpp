@@ -142,6 +142,13 @@ util::Result<void, ChainError> Chain::load() {
   for (Entry* e = tip_entry; e != nullptr; e = e->parent) m_active[e->height()] = e;
   if (m_active[0] != genesis) return util::fail(ChainError::kCorrupt, "the tip does not descend from genesis");
 
+  if (!m_options.load_state) {
+    // For a reindex: it rebuilds the state from genesis and moves the checkpoint there.
+    m_state_loaded = false;
+    m_checkpoint = genesis;
+    publish_tip();
+    return {};
+  }
   if (auto r = replay_from_checkpoint(); !r) return r;
   m_leaves.reset(tip_entry->header.state_root);
   publish_tip();

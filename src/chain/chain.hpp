@@ -146,6 +146,13 @@ struct ChainOptions {
   std::size_t leaf_cache_bytes = std::size_t{64} << 20;
   /// Whether the destructor writes a checkpoint (false: tests that simulate a crash).
   bool checkpoint_on_close = true;
+  /// false: open() loads the block index and the tip but not the tip's state (no replay
+  /// of the state diffs above the checkpoint, no state read), for a reindex() that
+  /// follows. A damaged diff or checkpoint tree makes a normal open fail; it cannot then
+  /// stop the reindex that repairs it. Until reindex() succeeds the state is not
+  /// loaded: submit_block and build_block_template fail with kStateUnavailable and no
+  /// checkpoint is written (at close neither).
+  bool load_state = true;
 };
 
 class Chain {
@@ -281,6 +288,7 @@ class Chain {
   const ChainOptions m_options;
   // The last state checkpoint: an active block whose whole tree is in the database.
   Entry* m_checkpoint = nullptr;
+  bool m_state_loaded = true;  // false from an open without load_state until reindex() succeeds
   // m_layers[i]: the new tree nodes of the active block at height checkpoint + 1 + i,
   // kept in memory until the next checkpoint; shared (immutable) with published tips.
   Layers m_layers;

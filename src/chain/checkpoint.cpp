@@ -99,7 +99,7 @@ void Chain::checkpointed(Entry& at, const std::vector<std::pair<Hash256, const s
 }
 
 util::Result<void, ChainError> Chain::checkpoint() {
-  if (m_layers.empty()) return {};
+  if (m_layers.empty() || !m_state_loaded) return {};
   if (auto c = checkpoint_at(*m_active.back()); !c) return c;
   publish_tip();
   return {};
@@ -158,7 +158,8 @@ util::Result<void, ChainError> Chain::replay_from_checkpoint() {
     if (!s) {
       return util::fail(
           s.error().code == BlockError::kStateUnavailable ? ChainError::kStateUnavailable : ChainError::kCorrupt,
-          "replay after the state checkpoint: " + s.error().detail);
+          "replay after the state checkpoint: " + s.error().detail +
+              " (a reindex rebuilds the state from the stored blocks: cloudchaind --reindex)");
     }
     m_layer_bytes.push_back(state::node_memory(*s->nodes));
     m_layers.push_back(std::move(s->nodes));

@@ -221,6 +221,50 @@ TEST(Checkpoint, ABadDiffAfterTheCheckpointIsCorruption) {
   EXPECT_EQ(h.tip(), hash_of(blocks.back()));
 }
 
+// A damaged diff stops a normal open; an open without the state (for a reindex) still
+// works, refuses blocks and writes no checkpoint until the reindex repairs the state.
+TEST(Checkpoint, AReindexRepairsWhatStopsANormalOpen) {
+  Harness h;
+  h.options.checkpoint_interval = 100;
+  h.options.checkpoint_on_close = false;
+  h.reopen();
+  const auto blocks = extend_by(h, 3, 0);
+  const auto tip = h->tip();
+  auto batch = h.db->batch();
+  batch.put_undo(hash_of(blocks[1]), util::Bytes{2, 0, 0});
+  ASSERT_TRUE(h.db->write(std::move(batch)));
+  h.chain.reset();
+  auto normal = Chain::open(*h.db, h.params, h.engine, h.options);
+  ASSERT_FALSE(normal);
+  EXPECT_NE(normal.error().detail.find("--reindex"), std::string::npos) << normal.error().detail;
+
+  ChainOptions for_reindex = h.options;
+  for_reindex.load_state = false;
+  for_reindex.checkpoint_on_close = true;  // and still no checkpoint at close
+  {
+    auto c = Chain::open(*h.db, h.params, h.engine, for_reindex);
+    ASSERT_TRUE(c) << c.error().detail;
+    EXPECT_EQ((*c)->tip()->hash, tip->hash);
+    const Block next = h.maker.make(tip->hash);
+    auto refused = (*c)->submit_block(next, next.header.timestamp_ms + 1000);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, BlockError::kStateUnavailable);
+  }
+  EXPECT_EQ((**h.db->state_checkpoint()).height, 0u);  // closing wrote none
+  {
+    auto c = Chain::open(*h.db, h.params, h.engine, for_reindex);
+    ASSERT_TRUE(c) << c.error().detail;
+    auto r = (*c)->reindex();
+    ASSERT_TRUE(r) << r.error().detail;
+    EXPECT_EQ(*r, 3u);
+  }
+  // Repaired: a normal open replays nothing damaged, and the state is the same.
+  h.reopen();
+  EXPECT_EQ(h.tip(), tip->hash);
+  EXPECT_EQ(h.account(address(32)).balance, 10u);
+  extend_by(h, 1, 3);
+}
+
 TEST(Checkpoint, ACheckpointOffTheActiveChainIsCorruption) {
   Harness h;
   const Block a1 = h.extend(h.params.genesis.hash);

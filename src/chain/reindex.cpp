@@ -103,6 +103,7 @@ util::Result<std::uint64_t, ChainError> Chain::reindex() {
     }
   }
   m_leaves.reset(m_active.back()->header.state_root);
+  m_state_loaded = true;
   publish_tip();
   return m_active.back()->height();
 }

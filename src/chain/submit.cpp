@@ -49,6 +49,9 @@ bool is_rule_failure(BlockError e) { return e != BlockError::kStateUnavailable &
 
 util::Result<SubmitOutcome, BlockError> Chain::submit_block(const primitives::Block& block, std::uint64_t now_ms,
                                                             const VerifiedFn& is_verified) {
+  if (!m_state_loaded) {
+    return util::fail(BlockError::kStateUnavailable, "the chain was opened for a reindex that has not completed");
+  }
   const primitives::BlockHeader& header = block.header;
   const Hash256 hash = primitives::block_hash(header);
   Entry* existing = find(hash);

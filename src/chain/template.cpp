@@ -12,6 +12,9 @@ namespace cloudchain::chain {
 util::Result<TemplateResult, ChainError> Chain::build_block_template(
     const crypto::Address& beneficiary, std::span<const primitives::Transaction* const> candidates,
     std::uint64_t now_ms) const {
+  if (!m_state_loaded) {
+    return util::fail(ChainError::kStateUnavailable, "the chain was opened for a reindex that has not completed");
+  }
   const Entry& tip = *m_active.back();
   auto engine_header = m_engine.next_header_template(header_context(tip, now_ms));
   if (!engine_header) return util::fail(ChainError::kEngineFailure, engine_header.error().detail);

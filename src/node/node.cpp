@@ -80,6 +80,7 @@ util::Result<std::unique_ptr<Node>, NodeError> Node::open(NodeOptions options) {
   if (!engine) return util::fail(NodeError::kConfig, engine.error().detail);
   chain::ChainOptions chain_options;
   chain_options.verify_threads = options.verify_threads;
+  chain_options.load_state = !options.reindex;
   auto chain = chain::Chain::open(**db, *params, **engine, chain_options);
   if (!chain) {
     const chain::ChainError code = chain.error().code;
@@ -155,6 +156,7 @@ util::Result<std::uint64_t, NodeError> Node::reindex() {
   const double secs = std::max(1e-3, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   m_log->info("reindex: 100% done, {} blocks in {:.2f} s ({:.0f} blocks/s), tip at height {}", *result + 1, secs,
               static_cast<double>(*result + 1) / secs, *result);
+  m_reindexed = true;
   publish_tip();
   return *result;
 }
@@ -163,6 +165,9 @@ util::Result<void, NodeError> Node::start() {
   {
     std::lock_guard lock(m_lifecycle_mutex);
     if (m_started) return util::fail(NodeError::kAlreadyStarted, "start() is called once");
+    if (m_options.reindex && !m_reindexed) {
+      return util::fail(NodeError::kChain, "opened for a reindex, which has not completed: the state is not loaded");
+    }
     m_started = true;
   }
   // Still the only thread: the pool is loaded before anyone can submit.

@@ -75,6 +75,10 @@ struct NodeOptions {
   std::function<std::uint64_t()> clock_ms;
   /// Signature-checking threads of the chain (0: one per core).
   unsigned verify_threads = 0;
+  /// reindex() follows open(): the chain is opened without loading its state
+  /// (chain::ChainOptions::load_state), so a damaged state cannot stop the reindex that
+  /// rebuilds it. start() fails until reindex() has succeeded.
+  bool reindex = false;
 };
 
 /// One failure of Node::open or reindex.
@@ -231,6 +235,7 @@ class Node final : public NodeService {
 
   std::mutex m_lifecycle_mutex;  // guards m_started, m_stopped
   bool m_started = false;
+  bool m_reindexed = false;  // reindex() succeeded (start() needs it after an open for a reindex)
   bool m_stopped = false;
   std::atomic<bool> m_stopping{false};  // set first thing in stop(): the actor starts no miner after it
 

@@ -386,8 +386,14 @@ TEST_F(StoppedNodeTest, ReindexKeepsTheTip) {
   const Hash256 hash = node->tip().hash;
   node.reset();
 
-  auto opened = Node::open(options_for(home.path(), genesis, false, log.logger));
+  NodeOptions for_reindex = options_for(home.path(), genesis, false, log.logger);
+  for_reindex.reindex = true;  // opened without loading the state, as cloudchaind --reindex does
+  auto opened = Node::open(std::move(for_reindex));
   ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  EXPECT_EQ((*opened)->tip().hash, hash);
+  auto early = (*opened)->start();  // the state is not loaded yet
+  ASSERT_FALSE(early.has_value());
+  EXPECT_EQ(early.error().code, NodeError::kChain);
   auto rebuilt = (*opened)->reindex();
   ASSERT_TRUE(rebuilt.has_value()) << rebuilt.error().detail;
   EXPECT_EQ(*rebuilt, height);
