@@ -152,7 +152,7 @@ void Tendermint::schedule(TimeoutKind kind, std::vector<Action>& out) {
 // The double-sign guard: at most one vote per (height, round, type), whatever the rules
 // above it do. A refusal is counted (it would be a bug in the rules).
 void Tendermint::cast(VoteType type, const Hash256& value, std::vector<Action>& out) {
-  if (!m_own_index) return;
+  if (!m_own_index || !m_own_key) return;  // m_own_index implies m_own_key
   const auto [it, inserted] = m_cast.try_emplace({m_round, type}, value);
   if (!inserted) {
     if (it->second != value) ++m_guard_refusals;
