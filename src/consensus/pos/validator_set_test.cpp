@@ -140,6 +140,27 @@ TEST(ProposerSchedule, ProportionalToPowerOverManyHeights) {
   }
 }
 
+TEST(ProposerSchedule, EachCycleOfTotalPowerSlotsIsExact) {
+  std::mt19937_64 rng(99);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<std::uint64_t> powers;
+    const std::size_t n = 1 + rng() % 8;
+    for (std::size_t i = 0; i < n; ++i) powers.push_back(1 + rng() % 50);
+    const auto set = make_set(powers, 0);
+    ProposerSchedule s(set);
+    const std::uint64_t t = set.total_power();
+    std::vector<std::uint64_t> count(n, 0);
+    std::vector<std::size_t> first_cycle;
+    for (std::uint64_t h = 0; h < t; ++h) {
+      first_cycle.push_back(*s.proposer_index(h, 0));
+      ++count[first_cycle.back()];
+    }
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(count[i], set.validators()[i].power) << trial;
+    // The state is back to all zeros: the next cycle repeats the first.
+    for (std::uint64_t h = 0; h < t; ++h) ASSERT_EQ(*s.proposer_index(t + h, 0), first_cycle[h]) << trial;
+  }
+}
+
 TEST(ProposerSchedule, SameInputsSameProposerInAnyQueryOrder) {
   const auto set = make_set({5, 1, 9, 2, 7, 3});
   ProposerSchedule sequential(set);
