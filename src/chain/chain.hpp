@@ -199,7 +199,10 @@ class Chain {
   /// an interrupted reindex leaves the old tip and can be run again. Returns the height
   /// of the rebuilt tip. Errors: kCorrupt (a stored block fails a state rule or its
   /// state root), kStateUnavailable, kStorage.
-  util::Result<std::uint64_t, ChainError> reindex();
+  /// `progress(done, total)` (may be empty) is called on this thread after each block
+  /// re-applied, `total` being the rebuilt chain's blocks above genesis.
+  using ReindexProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+  util::Result<std::uint64_t, ChainError> reindex(const ReindexProgress& progress = {});
 
   /// Writes a state checkpoint at the tip now (nothing when the tip is the checkpoint):
   /// every tree node of the tip's state not yet in the database, and the checkpoint

@@ -408,9 +408,14 @@ TEST(Checkpoint, ReindexRebuildsAndCheckpointsAtTheEnd) {
   h.reopen();
   extend_by(h, 6, 0);
   const auto before = h->tip();
-  auto r = h->reindex();
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> progress;
+  auto r = h->reindex([&](std::uint64_t done, std::uint64_t total) { progress.emplace_back(done, total); });
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(*r, 6u);
+  ASSERT_EQ(progress.size(), 6u);  // once per block above genesis, in order
+  for (std::size_t i = 0; i < progress.size(); ++i) {
+    EXPECT_EQ(progress[i], std::make_pair(std::uint64_t{i + 1}, std::uint64_t{6}));
+  }
   EXPECT_EQ(h.tip(), before->hash);
   EXPECT_EQ(h->checkpoint_height(), 6u);
   EXPECT_EQ(h->unflushed_blocks(), 0u);

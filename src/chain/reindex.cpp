@@ -10,7 +10,7 @@
 
 namespace cloudchain::chain {
 
-util::Result<std::uint64_t, ChainError> Chain::reindex() {
+util::Result<std::uint64_t, ChainError> Chain::reindex(const ReindexProgress& progress) {
   // The best chain: most work among blocks whose body is stored and which, with all
   // their ancestors, are not known invalid. Visiting by height lets each block inherit
   // its parent's verdict. Among equals the active chain's block wins, then the first
@@ -101,6 +101,7 @@ util::Result<std::uint64_t, ChainError> Chain::reindex() {
       m_active.push_back(&e);
       publish_tip();
     }
+    if (progress) progress(h, target.size() - 1);
   }
   m_leaves.reset(m_active.back()->header.state_root);
   m_state_loaded = true;

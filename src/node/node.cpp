@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <thread>
 #include <unordered_set>
@@ -129,19 +130,33 @@ util::Result<std::uint64_t, NodeError> Node::reindex() {
   }
   const std::uint64_t old_height = m_chain->tip()->height;
   m_log->info("reindex: rebuilding state and indexes from the stored blocks (tip was at height {})", old_height);
-  // Chain::reindex reports nothing until it returns; a heartbeat says it is alive.
+  // Progress every 5 s: blocks done of the total, the rate and the time left.
   std::mutex heartbeat_mutex;
   std::condition_variable heartbeat_cv;
   bool done = false;
+  std::atomic<std::uint64_t> done_blocks{0};
+  std::atomic<std::uint64_t> total_blocks{0};
   const auto start = std::chrono::steady_clock::now();
   std::thread heartbeat([&] {
     std::unique_lock lock(heartbeat_mutex);
     while (!heartbeat_cv.wait_for(lock, 5s, [&] { return done; })) {
-      const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      m_log->info("reindex: still running after {:.0f} s", secs);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const auto n = done_blocks.load();
+      const auto total = total_blocks.load();
+      if (total == 0) {
+        m_log->info("reindex: preparing after {:.0f} s", secs);
+        continue;
+      }
+      const double rate = static_cast<double>(n) / std::max(secs, 1e-3);
+      const double eta = rate > 0 ? static_cast<double>(total - n) / rate : 0.0;
+      m_log->info("reindex: {:.1f}% ({} of {} blocks, {:.0f} blocks/s, about {:.0f} s left)",
+                  100.0 * static_cast<double>(n) / static_cast<double>(total), n, total, rate, eta);
     }
   });
-  auto result = m_chain->reindex();
+  auto result = m_chain->reindex([&](std::uint64_t n, std::uint64_t total) {
+    done_blocks.store(n, std::memory_order_relaxed);
+    total_blocks.store(total, std::memory_order_relaxed);
+  });
   {
     std::lock_guard lock(heartbeat_mutex);
     done = true;
