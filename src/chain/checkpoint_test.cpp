@@ -265,6 +265,42 @@ TEST(Checkpoint, AReindexRepairsWhatStopsANormalOpen) {
   extend_by(h, 1, 3);
 }
 
+// A block connected before whose stored diff is damaged is executed again when its
+// branch comes back, and its diff rewritten (review finding: the damage blocked the reorg).
+TEST(Checkpoint, ADamagedDiffDoesNotBlockAReorgBack) {
+  Harness h;
+  const Hash256 fork = h.tip();
+  std::vector<Block> a;
+  a.push_back(h.extend(fork, {transfer(1, 0, address(20), 100)}));
+  a.push_back(h.extend(hash_of(a.back()), {transfer(1, 1, address(20), 100)}));
+  // b is heavier: a1, a2 leave the active chain, valid, with their diffs.
+  std::vector<Block> b;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    b.push_back(h.maker.make(b.empty() ? fork : hash_of(b.back()), {transfer(2, i, address(21), 7)}));
+    ASSERT_TRUE(h.submit(b.back()));
+  }
+  ASSERT_EQ(h.tip(), hash_of(b.back()));
+  const util::Bytes good = **h.db->undo(hash_of(a[1]));
+  auto batch = h.db->batch();
+  batch.put_undo(hash_of(a[1]), util::Bytes{2, 0, 0});
+  ASSERT_TRUE(h.db->write(std::move(batch)));
+
+  // a comes back (a3, a4 make it heavier): a2's diff cannot be replayed, so a2 runs again.
+  a.push_back(h.maker.make(hash_of(a.back()), {transfer(1, 2, address(20), 100)}));
+  a.push_back(h.maker.make(hash_of(a.back()), {transfer(1, 3, address(20), 100)}));
+  ASSERT_TRUE(h.submit(a[2]));
+  auto r = h.submit(a[3]);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->status, SubmitStatus::kReorg);
+  EXPECT_EQ(h.tip(), hash_of(a[3]));
+  EXPECT_EQ(h.account(address(20)).balance, 400u);
+  EXPECT_EQ(h.account(address(21)).balance, 0u);
+  EXPECT_EQ(**h.db->undo(hash_of(a[1])), good);  // the diff is whole again
+  h.reopen();
+  EXPECT_EQ(h.tip(), hash_of(a[3]));
+  EXPECT_EQ(h.account(address(20)).balance, 400u);
+}
+
 TEST(Checkpoint, ACheckpointOffTheActiveChainIsCorruption) {
   Harness h;
   const Block a1 = h.extend(h.params.genesis.hash);

@@ -287,12 +287,18 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
         &e == &candidate ? util::Result<primitives::Block, BlockError>(submitted) : load_block(e);
     if (!block) return fail_local(block.error());
     const state::LayeredNodeStore store(m_nodes, layers);
+    std::optional<Step> redone;
     if (e.has(storage::kStatusValid)) {
       auto s = step(e, store, true);
-      if (!s) return fail_local(s.error());
-      layer_bytes.push_back(state::node_memory(*s->nodes));
-      layers.push_back(std::move(s->nodes));
-      replayed[i] = std::move(s->changes);
+      // A damaged or missing diff (kStorage) does not stop the reorg: the block passed
+      // every rule before, so it is executed again below, which also rewrites its diff.
+      if (!s && s.error().code != BlockError::kStorage) return fail_local(s.error());
+      if (s) redone = std::move(*s);
+    }
+    if (redone) {
+      layer_bytes.push_back(state::node_memory(*redone->nodes));
+      layers.push_back(std::move(redone->nodes));
+      replayed[i] = std::move(redone->changes);
     } else {
       const Hash256& parent_root = e.parent->header.state_root;
       auto r = connect_block(store, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()), &m_leaves);
