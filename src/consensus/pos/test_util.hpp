@@ -3,6 +3,10 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 #include <vector>
 
 #include "consensus/pos/validator_set.hpp"
@@ -27,5 +31,25 @@ inline ValidatorSet make_set(const std::vector<std::uint64_t>& powers, std::uint
   if (!set) std::abort();
   return *set;
 }
+
+/// A fresh empty directory under the system temporary directory, removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "cloudchain-pos-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+  }
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+};
 
 }  // namespace cloudchain::consensus::pos::test
