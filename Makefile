@@ -1,5 +1,6 @@
 # cloudchain — one entry point for building, testing, fuzzing and benchmarking.
-#   make test        install packages, build, run unit tests, fuzz smoke, bench smoke, lint
+#   make test        install packages, build, run unit tests, TSan tests, fuzz smoke, bench smoke, lint
+#   make tsan        the multi-threaded tests (node, API, P2P) under ThreadSanitizer (clang-19)
 #   make run         install packages, build, start a 4-node PoW devnet on loopback with light load
 #   make vectors     print the protocol test vectors
 #   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
@@ -9,6 +10,10 @@
 #   make bench-propagation  block propagation latency across 4 real nodes (not part of make test)
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
+# The tests whose code runs on several threads: the node's actor and queues, the API's
+# deferred answers, the P2P network (docs/testing.md).
+TSAN_TESTS ?= node_test api_test p2p_net_test
 FUZZ_SECONDS ?= 300
 SMOKE_FUZZ_SECONDS ?= 5
 JOBS ?= $(shell nproc)
@@ -17,7 +22,7 @@ export BUILD FUZZ_BUILD
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test unit fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api bench-propagation bench-sync lint format run vectors clean
+.PHONY: all deps configure build test unit tsan fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api bench-propagation bench-sync lint format run vectors clean
 
 all: build
 
@@ -65,8 +70,16 @@ lint: build
 format:
 	git ls-files -- '*.cpp' '*.hpp' | xargs clang-format-19 -i
 
+tsan:
+	CC=clang-19 CXX=clang++-19 cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCLOUDCHAIN_BENCH=OFF -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
+	TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+	  scripts/run-tsan.sh $(TSAN_BUILD) $(TSAN_TESTS)
+
 test: deps
 	$(MAKE) unit
+	$(MAKE) tsan
 	$(MAKE) fuzz-smoke
 	$(MAKE) bench-smoke
 	$(MAKE) lint
@@ -78,4 +91,4 @@ vectors: build
 	$(BUILD)/apps/cloudchain-vectors
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)
