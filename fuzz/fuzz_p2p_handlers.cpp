@@ -2,7 +2,7 @@
 //
 // One Network, with a ToyNode holding a short chain (so getheaders, getdata and the
 // sync planner find something), lives for the whole run. Each input is one message, as
-// for fuzz_p2p_message (byte 0 picks the type, the rest is the payload; the same seed
+// for fuzz_p2p_message (byte 0 picks the type mod 17, the rest is the payload; the same seed
 // corpus works): a fresh scripted peer connects, completes the handshake and sends the
 // input as ONE well-formed frame (right magic, length and checksum), so that it passes
 // the frame decoder and reaches the message decoder and, when it decodes, its handler.
@@ -92,7 +92,7 @@ void announce(p2p::test::RawPeer& peer, const p2p::TxMsg& msg) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   Host& h = host();
-  const auto type = static_cast<std::uint16_t>(data[0] % 15);
+  const auto type = static_cast<std::uint16_t>(data[0] % 17);
   const util::ByteSpan payload(data + 1, size - 1);
   const p2p::Magic magic = p2p::magic_for(h.node.genesis_hash());
   {

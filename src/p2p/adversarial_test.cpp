@@ -1,6 +1,7 @@
 // A scripted bad peer (RawPeer) against a real Network: each kind of bad input is
 // dropped (and banned where docs/p2p.md says), while an honest peer connected before it
-// stays connected and answered. Then timeouts (handshake, slow-loris, pong) and a flood.
+// stays connected and answered; consensus messages are ignored, unscored. Then timeouts
+// (handshake, slow-loris, pong) and a flood.
 
 #include <gtest/gtest.h>
 
@@ -47,6 +48,34 @@ bool answers_ping(RawPeer& p, std::uint64_t nonce, std::chrono::milliseconds tim
     if (!m) return false;
     if (std::get<Pong>(*m).nonce == nonce) return true;
   }
+}
+
+// A validator key (fixed secret) for consensus messages; the network checks no signature.
+crypto::PrivateKey validator_key() {
+  util::ByteArray<32> secret{};
+  secret.fill(0x03);
+  return *crypto::PrivateKey::from_bytes(secret);
+}
+
+primitives::Vote signed_vote(std::uint32_t round) {
+  primitives::Vote v;
+  v.chain_id = kChainId;
+  v.type = primitives::VoteType::kPrevote;
+  v.height = 1;
+  v.round = round;
+  v.block_hash.fill(0xb1);
+  primitives::sign(v, validator_key());
+  return v;
+}
+
+primitives::Proposal signed_proposal(std::uint32_t round) {
+  primitives::Proposal p;
+  p.chain_id = kChainId;
+  p.height = 1;
+  p.round = round;
+  p.block_hash.fill(0xb1);
+  primitives::sign(p, validator_key());
+  return p;
 }
 
 Bytes header_bytes(const Magic& magic, std::uint16_t type, std::uint32_t length, std::array<std::uint8_t, 4> sum) {
@@ -136,6 +165,25 @@ std::vector<BadInput> bad_inputs() {
          return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kInv), payload);
        },
        "p2p_malformed_message"},
+      {"vote_of_unknown_type",
+       [](const Magic& m) {
+         Bytes payload = primitives::encode(signed_vote(0));
+         payload[4] = 3;  // vote.type
+         return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kVote), payload);
+       },
+       "p2p_malformed_message"},
+      {"nil_proposal",
+       [](const Magic& m) {
+         primitives::Proposal p = signed_proposal(0);
+         p.block_hash = Hash256{};
+         return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kProposal), primitives::encode(p));
+       },
+       "p2p_malformed_message"},
+      {"oversize_vote",
+       [](const Magic& m) {
+         return header_bytes(m, static_cast<std::uint16_t>(MessageType::kVote), primitives::kVoteSize + 1, {});
+       },
+       "p2p_oversize_frame"},
       {"junk_block_with_valid_checksum",
        [](const Magic& m) {
          const Bytes junk(1 << 20, 0x5a);
@@ -233,6 +281,48 @@ TEST(Adversarial, AnUnrequestedTransactionScores) {
   EXPECT_TRUE(answers_ping(peer, 1));
   ASSERT_TRUE(wait_until([&] { return !host.net->peers().empty() && host.net->peers()[0].score == 20; }));
   EXPECT_TRUE(host.node.txs().empty());
+}
+
+// --- consensus messages ---------------------------------------------------------------
+
+TEST(Adversarial, ConsensusMessagesAreIgnoredNotScoredNorRelayed) {
+  // Until issue 5 wires the consensus engine, well-formed proposals and votes (even with
+  // a bad signature: nothing checks it yet) are dropped: the sender stays connected and
+  // unscored, and nothing reaches the other peers or the node.
+  Host host;
+  RawPeer other(host.port(), host.genesis());
+  ASSERT_TRUE(other.handshake());
+  RawPeer peer(host.port(), host.genesis());
+  ASSERT_TRUE(peer.handshake());
+  primitives::Vote forged = signed_vote(1);
+  forged.signature[40] ^= 1;
+  for (std::uint32_t round = 0; round < 3; ++round) {
+    ASSERT_TRUE(peer.send(ProposalMsg{signed_proposal(round)}));
+    ASSERT_TRUE(peer.send(VoteMsg{signed_vote(round)}));
+  }
+  ASSERT_TRUE(peer.send(VoteMsg{forged}));
+  // The node handles a peer's frames in order: the pong comes after all of them.
+  EXPECT_TRUE(answers_ping(peer, 11));
+  ASSERT_TRUE(wait_until([&] { return host.net->peers().size() == 2; }));
+  for (const auto& p : host.net->peers()) {
+    EXPECT_TRUE(p.ready);
+    EXPECT_EQ(p.score, 0U);
+  }
+  EXPECT_TRUE(host.net->bans().empty());
+  EXPECT_EQ(host.node.submitted_blocks(), 0U);
+  EXPECT_TRUE(host.node.txs().empty());
+  // Not relayed: the other peer sees no proposal, vote or announcement of them.
+  other.auto_pong = true;
+  const auto deadline = std::chrono::steady_clock::now() + 500ms;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto m = other.read(100ms);
+    if (!m) continue;
+    EXPECT_FALSE(std::holds_alternative<ProposalMsg>(*m) || std::holds_alternative<VoteMsg>(*m) ||
+                 std::holds_alternative<Inv>(*m))
+        << to_string(type_of(*m));
+  }
+  EXPECT_TRUE(answers_ping(other, 12));
+  EXPECT_TRUE(answers_ping(peer, 13));
 }
 
 // --- timeouts -------------------------------------------------------------------------

@@ -164,7 +164,7 @@ TEST(FrameDecoder, WrongMagicFailsOnTheFirstWrongByte) {
 }
 
 TEST(FrameDecoder, UnknownTypeFailsOnTheHeader) {
-  for (const std::uint16_t type : {std::uint16_t{0}, std::uint16_t{14}, std::uint16_t{0xffff}}) {
+  for (const std::uint16_t type : {std::uint16_t{0}, std::uint16_t{16}, std::uint16_t{0xffff}}) {
     FrameDecoder dec(kMagic);
     dec.feed(header_only(type, 0));
     EXPECT_EQ(error_after(dec), P2pError::kUnknownMessage) << type;

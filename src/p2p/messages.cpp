@@ -9,11 +9,13 @@
 //   getheaders = locator:list(hash, 64) stop:hash
 //   headers    = list(header, 2000)
 //   block      = block (section 7)        tx      = tx (section 5)
+//   proposal   = proposal (section 8)     vote    = vote (section 8)
 //
 // Decoding is two passes: the codec's strict structural parse, then check_fields() for
 // the rules the codec has no code for (ports, inventory kinds, user agent characters).
 #include "p2p/messages.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <type_traits>
@@ -33,7 +35,7 @@ constexpr std::uint32_t kListPayload(std::size_t max, std::size_t item) {
 }
 
 // Indexed by MessageType - 1.
-constexpr std::array<std::uint32_t, 13> kMaxPayload = {
+constexpr std::array<std::uint32_t, 15> kMaxPayload = {
     256,                                                    // version
     0,                                                      // verack
     8,                                                      // ping
@@ -47,6 +49,8 @@ constexpr std::array<std::uint32_t, 13> kMaxPayload = {
     kListPayload(kMaxHeaders, primitives::kPosHeaderSize),  // headers
     static_cast<std::uint32_t>(primitives::kMaxBlockSize),  // block
     static_cast<std::uint32_t>(kMaxTxSize),                 // tx
+    static_cast<std::uint32_t>(primitives::kProposalSize),  // proposal: exactly one
+    static_cast<std::uint32_t>(primitives::kVoteSize),      // vote: exactly one
 };
 
 template <typename S, typename Str>
@@ -109,7 +113,8 @@ void getheaders_io(S& s, G& g) {
   s.array(g.stop, "getheaders.stop");
 }
 
-/// The layout of every message except block and tx (which are primitives' own codecs).
+/// The layout of every message except block, tx, proposal and vote (primitives' own
+/// codecs).
 template <typename S, typename M>
 void payload_io(S& s, M& m) {
   using T = std::remove_const_t<M>;
@@ -133,6 +138,8 @@ void payload_io(S& s, M& m) {
 
 Bytes encode_one(const BlockMsg& m) { return primitives::encode(m.block); }
 Bytes encode_one(const TxMsg& m) { return primitives::encode(m.tx); }
+Bytes encode_one(const ProposalMsg& m) { return primitives::encode(m.proposal); }
+Bytes encode_one(const VoteMsg& m) { return primitives::encode(m.vote); }
 template <typename M>
 Bytes encode_one(const M& m) {
   return primitives::encode_with(m, [](auto& s, const M& v) { payload_io(s, v); });
@@ -191,6 +198,14 @@ util::Result<M, CodecError> decode_struct(ByteSpan payload) {
     auto tx = primitives::decode_transaction(payload);
     if (!tx) return std::unexpected(tx.error());
     return TxMsg{std::move(*tx)};
+  } else if constexpr (std::is_same_v<M, ProposalMsg>) {
+    auto p = primitives::decode_proposal(payload);
+    if (!p) return std::unexpected(p.error());
+    return ProposalMsg{*p};
+  } else if constexpr (std::is_same_v<M, VoteMsg>) {
+    auto v = primitives::decode_vote(payload);
+    if (!v) return std::unexpected(v.error());
+    return VoteMsg{*v};
   } else {
     return primitives::decode_with<M>(payload, [](auto& s, M& v) { payload_io(s, v); }, "message");
   }
@@ -249,6 +264,19 @@ std::optional<std::string> over_limits(const Headers& m) {
   if (m.headers.size() > kMaxHeaders) return fmt::format("{} headers", m.headers.size());
   return std::nullopt;
 }
+std::optional<std::string> over_limits(const ProposalMsg& m) {
+  const primitives::Proposal& p = m.proposal;
+  if (std::ranges::all_of(p.block_hash, [](std::uint8_t b) { return b == 0; })) return "a nil block hash";
+  if (!primitives::valid_round_ok(p.valid_round, p.round)) {
+    return fmt::format("valid_round {} in round {}", p.valid_round, p.round);
+  }
+  return std::nullopt;
+}
+std::optional<std::string> over_limits(const VoteMsg& m) {
+  const auto raw = static_cast<std::uint8_t>(m.vote.type);
+  if (!primitives::vote_type_from_u8(raw)) return fmt::format("vote type {}", raw);
+  return std::nullopt;
+}
 template <typename M>
 std::optional<std::string> over_limits(const M& /*m*/) {
   return std::nullopt;
@@ -288,6 +316,8 @@ std::string_view to_string(MessageType t) {
     case MessageType::kHeaders: return "headers";
     case MessageType::kBlock: return "block";
     case MessageType::kTx: return "tx";
+    case MessageType::kProposal: return "proposal";
+    case MessageType::kVote: return "vote";
   }
   return "unknown";
 }

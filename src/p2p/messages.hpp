@@ -6,6 +6,12 @@
 // bounded by the type's limit before anything is allocated. Hence
 // encode_payload(decode_message(t, b)) == b for every accepted b.
 //
+// The consensus messages `proposal` and `vote` carry one primitives::Proposal or
+// primitives::Vote (protocol section 8) and nothing else: their limits are those exact
+// sizes, and the primitives decoders' rules (vote type, nil proposal, valid_round) are
+// kMalformedMessage here. A proposal names its block by hash; the block itself travels
+// as a `block` message. Signatures are not checked by the decoder.
+//
 //   Message m = Ping{42};
 //   util::Bytes frame = encode_frame(magic, m);          // header + payload
 //   auto decoded = decode_message(MessageType::kPing, payload);
@@ -24,6 +30,7 @@
 #include "p2p/error.hpp"
 #include "primitives/block.hpp"
 #include "primitives/header.hpp"
+#include "primitives/proposal.hpp"
 #include "primitives/transaction.hpp"
 #include "primitives/vote.hpp"
 #include "util/bytes.hpp"
@@ -50,6 +57,8 @@ enum class MessageType : std::uint16_t {
   kHeaders = 11,
   kBlock = 12,
   kTx = 13,
+  kProposal = 14,
+  kVote = 15,
 };
 std::string_view to_string(MessageType t);
 
@@ -140,9 +149,19 @@ struct TxMsg {
   primitives::Transaction tx;
   friend bool operator==(const TxMsg&, const TxMsg&) = default;
 };
+/// A BFT proposal (protocol section 8); the block it names comes as a BlockMsg.
+struct ProposalMsg {
+  primitives::Proposal proposal;
+  friend bool operator==(const ProposalMsg&, const ProposalMsg&) = default;
+};
+/// One prevote or precommit (protocol section 8).
+struct VoteMsg {
+  primitives::Vote vote;
+  friend bool operator==(const VoteMsg&, const VoteMsg&) = default;
+};
 
 using Message = std::variant<Version, Verack, Ping, Pong, GetAddr, Addr, Inv, GetData, NotFound, GetHeaders, Headers,
-                             BlockMsg, TxMsg>;
+                             BlockMsg, TxMsg, ProposalMsg, VoteMsg>;
 
 /// The alternative order of Message is MessageType - 1.
 MessageType type_of(const Message& m);

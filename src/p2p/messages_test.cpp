@@ -68,8 +68,14 @@ TEST(Messages, TypeNamesAndLimits) {
   EXPECT_EQ(*max_payload(type_u16(MessageType::kHeaders)), 4u + 2000u * 241u);
   EXPECT_EQ(*max_payload(type_u16(MessageType::kBlock)), primitives::kMaxBlockSize);
   EXPECT_EQ(*max_payload(type_u16(MessageType::kTx)), kMaxTxSize);
+  EXPECT_EQ(*max_payload(type_u16(MessageType::kProposal)), 149u);
+  EXPECT_EQ(*max_payload(type_u16(MessageType::kVote)), 146u);
+  EXPECT_EQ(to_string(MessageType::kProposal), "proposal");
+  EXPECT_EQ(to_string(MessageType::kVote), "vote");
+  EXPECT_EQ(type_u16(MessageType::kProposal), 14);
+  EXPECT_EQ(type_u16(MessageType::kVote), 15);
   EXPECT_FALSE(max_payload(0).has_value());
-  EXPECT_FALSE(max_payload(14).has_value());
+  EXPECT_FALSE(max_payload(16).has_value());
 }
 
 TEST(Messages, FullListsFitTheirLimitExactly) {
@@ -106,7 +112,7 @@ TEST(Messages, LargestTransactionFitsTheTxLimitExactly) {
 
 TEST(Messages, UnknownTypeIsRejected) {
   expect_error(decode_message(0, {}), P2pError::kUnknownMessage);
-  expect_error(decode_message(14, {}), P2pError::kUnknownMessage);
+  expect_error(decode_message(16, {}), P2pError::kUnknownMessage);
   expect_error(decode_message(0xffff, {}), P2pError::kUnknownMessage);
 }
 
@@ -217,6 +223,15 @@ TEST(MessagesDeathTest, EncodingAMessageOurDecoderWouldRefuseAborts) {
   GetHeaders gh;
   gh.locator.resize(kMaxLocator + 1);
   EXPECT_DEATH(encode_payload(gh), "locator of 65");
+  ProposalMsg proposal{primitives::vectors::sample_proposal()};
+  proposal.proposal.block_hash = Hash256{};
+  EXPECT_DEATH(encode_payload(proposal), "proposal message our decoder would refuse: a nil block hash");
+  proposal = ProposalMsg{primitives::vectors::sample_proposal()};
+  proposal.proposal.valid_round = 0;  // round 0
+  EXPECT_DEATH(encode_payload(proposal), "valid_round 0 in round 0");
+  VoteMsg vote{primitives::vectors::sample_vote()};
+  vote.vote.type = static_cast<primitives::VoteType>(7);
+  EXPECT_DEATH(encode_payload(vote), "vote message our decoder would refuse: vote type 7");
 }
 
 TEST(Messages, AnyProtocolVersionDecodes) {
@@ -239,6 +254,56 @@ TEST(Messages, BadHeaderBlockAndTxAreMalformed) {
   Bytes tx = primitives::encode(primitives::vectors::sample_transfer());
   tx[5] = 99;  // tx.kind
   expect_error(decode(MessageType::kTx, tx), P2pError::kMalformedMessage, "codec_unknown_tx_kind");
+}
+
+// --- consensus messages (protocol section 8) -------------------------------------------
+
+TEST(Messages, ProposalAndVoteCarryExactlyOneObject) {
+  const ProposalMsg proposal{primitives::vectors::sample_proposal()};
+  const VoteMsg vote{primitives::vectors::sample_vote()};
+  EXPECT_EQ(encode_payload(proposal), primitives::encode(proposal.proposal));
+  EXPECT_EQ(encode_payload(vote), primitives::encode(vote.vote));
+  // The limit is the exact size: one byte more is oversize, one less malformed.
+  const std::pair<MessageType, Bytes> cases[] = {{MessageType::kProposal, encode_payload(proposal)},
+                                                 {MessageType::kVote, encode_payload(vote)}};
+  for (const auto& [type, payload] : cases) {
+    EXPECT_EQ(payload.size(), *max_payload(type_u16(type))) << to_string(type);
+    expect_error(decode(type, with_trailing_byte(payload)), P2pError::kOversizeFrame, to_string(type));
+    expect_error(decode(type, Bytes(payload.begin(), payload.end() - 1)), P2pError::kMalformedMessage,
+                 "codec_truncated");
+    expect_error(decode(type, {}), P2pError::kMalformedMessage, "codec_truncated");
+  }
+  // The other's bytes are not accepted: the sizes differ.
+  expect_error(decode(MessageType::kVote, encode_payload(proposal)), P2pError::kOversizeFrame);
+  expect_error(decode(MessageType::kProposal, encode_payload(vote)), P2pError::kMalformedMessage);
+}
+
+TEST(Messages, BadProposalAndVoteAreMalformed) {
+  primitives::Proposal p = primitives::vectors::sample_proposal();
+  p.block_hash = Hash256{};
+  expect_error(decode(MessageType::kProposal, primitives::encode(p)), P2pError::kMalformedMessage,
+               "proposal.block_hash (codec_nil_proposal)");
+  p = primitives::vectors::sample_polka_proposal();
+  p.valid_round = static_cast<std::int32_t>(p.round);
+  expect_error(decode(MessageType::kProposal, primitives::encode(p)), P2pError::kMalformedMessage,
+               "proposal.valid_round (codec_bad_valid_round)");
+  p.valid_round = -2;
+  expect_error(decode(MessageType::kProposal, primitives::encode(p)), P2pError::kMalformedMessage,
+               "codec_bad_valid_round");
+
+  Bytes vote = primitives::encode(primitives::vectors::sample_vote());
+  vote[4] = 3;  // vote.type
+  expect_error(decode(MessageType::kVote, vote), P2pError::kMalformedMessage, "vote.type (codec_unknown_vote_type)");
+}
+
+TEST(Messages, SignaturesAreNotTheDecodersJob) {
+  // A bad signature decodes: verifying it is the consensus engine's job (and costs).
+  primitives::Proposal p = primitives::vectors::sample_proposal();
+  p.signature.fill(0);
+  EXPECT_EQ(*decode(MessageType::kProposal, primitives::encode(p)), Message{ProposalMsg{p}});
+  primitives::Vote v = primitives::vectors::sample_vote();
+  v.signature.fill(0xff);
+  EXPECT_EQ(*decode(MessageType::kVote, primitives::encode(v)), Message{VoteMsg{v}});
 }
 
 }  // namespace

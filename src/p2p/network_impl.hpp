@@ -154,6 +154,8 @@ struct Network::Impl final : ConnectionOwner {
   void handle(Peer& p, Headers headers);
   void handle(Peer& p, BlockMsg block);
   void handle(Peer& p, TxMsg tx);
+  void handle(Peer& p, const ProposalMsg& proposal);  // ignored until issue 5
+  void handle(Peer& p, const VoteMsg& vote);          // ignored until issue 5
   void serve_getdata(Peer& p);
   void announce(const InvItem& item, std::uint64_t except_peer);
   void expire_tx_requests(SteadyClock::time_point now);

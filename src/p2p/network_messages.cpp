@@ -158,6 +158,14 @@ void Network::Impl::handle(Peer& p, Headers headers) { sync_headers(p, std::move
 
 void Network::Impl::handle(Peer& p, BlockMsg block) { sync_block(p, std::move(block.block)); }
 
+// --- consensus messages ---------------------------------------------------------------
+
+// Ignored (no score, no relay) until the consensus engine exists; issue 5 wires them:
+// verify the signature, hand them to the engine, gossip what it accepts. A PoS peer sends
+// them in good faith, so they must not count against it meanwhile.
+void Network::Impl::handle(Peer& /*p*/, const ProposalMsg& /*proposal*/) {}
+void Network::Impl::handle(Peer& /*p*/, const VoteMsg& /*vote*/) {}
+
 // --- addresses ------------------------------------------------------------------------
 
 void Network::Impl::handle(Peer& p, const GetAddr& /*getaddr*/) {

@@ -68,6 +68,8 @@ std::vector<Message> sample_messages() {
       Headers{{block.header}},
       BlockMsg{block},
       TxMsg{block.txs[0]},
+      ProposalMsg{pv::sample_proposal()},
+      VoteMsg{pv::sample_vote()},
   };
 }
 

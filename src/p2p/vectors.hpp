@@ -1,7 +1,7 @@
 #pragma once
 // Protocol test vectors of the P2P layer (docs/protocol.md, section 10): one sample
 // message of each type, built from the primitives vectors (the sample block, its
-// header and the sample transfer), and the frames that carry them.
+// header, the sample transfer, proposal and vote), and the frames that carry them.
 //
 // Same text format as primitives/vectors.hpp (fenced `vectors` blocks of `name: value`);
 // every name starts with "p2p.". p2p_test checks that docs/protocol.md lists exactly

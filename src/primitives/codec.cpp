@@ -17,6 +17,8 @@ std::string_view to_string(CodecError e) {
     case CodecError::kCompactZero: return "codec_compact_zero";
     case CodecError::kCompactOverflow: return "codec_compact_overflow";
     case CodecError::kCompactNotNormalized: return "codec_compact_not_normalized";
+    case CodecError::kNilProposal: return "codec_nil_proposal";
+    case CodecError::kBadValidRound: return "codec_bad_valid_round";
   }
   return "codec_unknown";
 }

@@ -49,6 +49,8 @@ enum class CodecError {
   kCompactZero,           // compact bits: the target is not zero
   kCompactOverflow,       // compact bits: the target fits in 256 bits
   kCompactNotNormalized,  // compact bits: re-encoding the target gives the same bits
+  kNilProposal,           // proposal block_hash: not all zero (a proposal names a block)
+  kBadValidRound,         // proposal valid_round: -1 (none) or in [0, round)
 };
 std::string_view to_string(CodecError e);
 

@@ -133,12 +133,12 @@ TEST(Codec, SizerMatchesWriter) {
 
 TEST(Codec, ErrorNamesAreDistinct) {
   std::set<std::string> names;
-  for (int i = 0; i <= static_cast<int>(CodecError::kCompactNotNormalized); ++i) {
+  for (int i = 0; i <= static_cast<int>(CodecError::kBadValidRound); ++i) {
     const auto name = to_string(static_cast<CodecError>(i));
     EXPECT_NE(name, "codec_unknown");
     names.emplace(name);
   }
-  EXPECT_EQ(names.size(), static_cast<std::size_t>(CodecError::kCompactNotNormalized) + 1);
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(CodecError::kBadValidRound) + 1);
 }
 
 }  // namespace

@@ -93,11 +93,32 @@ Vote sample_vote() {
   return vote;
 }
 
+Proposal sample_proposal() {
+  Proposal proposal;
+  proposal.chain_id = kChainId;
+  proposal.height = 1;
+  proposal.round = 0;
+  proposal.block_hash = block_hash(sample_pow_block().header);
+  proposal.valid_round = kNoValidRound;
+  sign(proposal, validator());
+  return proposal;
+}
+
+Proposal sample_polka_proposal() {
+  Proposal proposal = sample_proposal();
+  proposal.round = 2;
+  proposal.valid_round = 1;
+  sign(proposal, validator());
+  return proposal;
+}
+
 std::vector<Group> all_groups() {
   const Transaction transfer = sample_transfer();
   const Transaction anchor = sample_anchor();
   const Block block = sample_pow_block();
   const Vote vote = sample_vote();
+  const Proposal proposal = sample_proposal();
+  const Proposal polka = sample_polka_proposal();
   const auto& seal = std::get<PowSeal>(block.header.seal);
 
   std::vector<Group> groups;
@@ -157,6 +178,18 @@ std::vector<Group> all_groups() {
               {"vote.validator.pubkey", hex(validator().public_key())},
               {"vote.precommit.encoding", hex(encode(vote))},
               {"vote.precommit.sighash", hex(signing_hash(vote))},
+          },
+  });
+  groups.push_back(Group{
+      .title = "Proposal (section 8)",
+      .description = "The validator (secret 0x03 x 32) proposes the block above at chain id 1, height 1: in round 0\n"
+                     "with no valid round (-1), and again in round 2 with valid_round 1.",
+      .vectors =
+          {
+              {"proposal.round0.encoding", hex(encode(proposal))},
+              {"proposal.round0.sighash", hex(signing_hash(proposal))},
+              {"proposal.round2.encoding", hex(encode(polka))},
+              {"proposal.round2.sighash", hex(signing_hash(polka))},
           },
   });
   return groups;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "primitives/block.hpp"
+#include "primitives/proposal.hpp"
 
 namespace cloudchain::primitives::vectors {
 
@@ -39,12 +40,14 @@ crypto::PrivateKey alice();
 crypto::PrivateKey bob();
 crypto::PrivateKey validator();
 
-Transaction sample_transfer();  // alice -> bob, nonce 0
-Transaction sample_anchor();    // alice anchors SHA-256("hello, cloudchain\n"), nonce 1
-Block sample_pow_block();       // height 1, the two transactions, nonce mined for bits 0x207fffff
-Vote sample_vote();             // validator precommits sample_pow_block at height 1, round 0
+Transaction sample_transfer();     // alice -> bob, nonce 0
+Transaction sample_anchor();       // alice anchors SHA-256("hello, cloudchain\n"), nonce 1
+Block sample_pow_block();          // height 1, the two transactions, nonce mined for bits 0x207fffff
+Vote sample_vote();                // validator precommits sample_pow_block at height 1, round 0
+Proposal sample_proposal();        // validator proposes sample_pow_block at height 1, round 0, no valid round
+Proposal sample_polka_proposal();  // the same block re-proposed in round 2 with valid_round 1
 
-/// All groups, in document order: tx, header, block, vote.
+/// All groups, in document order: tx, header, block, vote, proposal.
 std::vector<Group> all_groups();
 
 /// Renders `vectors` in the text format above (no fence lines).

@@ -18,7 +18,7 @@ std::string read_protocol_md() {
 }
 
 bool is_primitives_name(std::string_view name) {
-  for (std::string_view prefix : {"tx.", "header.", "block.", "vote."}) {
+  for (std::string_view prefix : {"tx.", "header.", "block.", "vote.", "proposal."}) {
     if (name.starts_with(prefix)) return true;
   }
   return false;
@@ -65,6 +65,11 @@ TEST(Vectors, SampleObjectsAreValid) {
   const Vote vote = sample_vote();
   EXPECT_TRUE(verify_vote(vote));
   EXPECT_EQ(vote.block_hash, block_hash(block.header));
+  for (const Proposal& proposal : {sample_proposal(), sample_polka_proposal()}) {
+    EXPECT_TRUE(verify_proposal(proposal));
+    EXPECT_EQ(proposal.block_hash, block_hash(block.header));
+    EXPECT_EQ(*decode_proposal(encode(proposal)), proposal);
+  }
 }
 
 TEST(Vectors, RenderThenParseRoundTrips) {
