@@ -37,13 +37,15 @@ util::Result<bool, StateError> apply_epoch(StateOverlay& overlay, const PosRules
   for (const PublicKey& key : *keys) {
     auto record = overlay.validator(key);
     if (!record) return std::unexpected(record.error());
-    if (!*record) return util::fail(StateError::kCorruptRecord, "candidate " + util::to_hex(key) + " has no validator");
-    auto account = overlay.account((*record)->account);
+    const std::optional<ValidatorRecord>& found = *record;
+    if (!found) return util::fail(StateError::kCorruptRecord, "candidate " + util::to_hex(key) + " has no validator");
+    const ValidatorRecord validator = *found;
+    auto account = overlay.account(validator.account);
     if (!account) return std::unexpected(account.error());
     if (account->stake == 0 || account->validator != key) {
       return util::fail(StateError::kCorruptRecord, "candidate " + util::to_hex(key) + " has no stake bonded to it");
     }
-    contenders.push_back({key, account->stake, (*record)->account, (*record)->jailed_until_height});
+    contenders.push_back({key, account->stake, validator.account, validator.jailed_until_height});
   }
   std::vector<ActiveValidator> selected = select_validators(std::move(contenders), rules, height);
   if (selected.empty()) return false;
