@@ -158,6 +158,13 @@ void read_pos(JsonObject& root, std::string_view network, PosGenesis& pos) {
 
 util::Result<void, ConfigError> check_pos(const Genesis& g, std::string_view file) {
   if (!g.pos) return config_fail(ConfigError::kMissingKey, file, "pos", "required when consensus is \"pos\"");
+  // A PoS file has no pow object, so a parsed genesis has these all zero; one built in
+  // code must too, or it would not render and parse back to itself.
+  const consensus::PowParams& w = g.pow;
+  if (w.target_block_time_ms != 0 || w.asert_half_life_ms != 0 || w.pow_limit != util::Hash256{} ||
+      w.genesis_bits != 0 || w.max_future_drift_ms != 0) {
+    return config_fail(ConfigError::kInconsistent, file, "pow", "a \"pos\" chain has no PoW parameters");
+  }
   const PosGenesis& p = *g.pos;
   if (p.validators.empty()) {
     return config_fail(ConfigError::kOutOfRange, file, "pos.validators", "expected at least one validator");

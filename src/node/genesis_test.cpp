@@ -367,6 +367,12 @@ TEST(PosGenesis, Inconsistencies) {
   // sample() allocates 1.8e19: with the stakes (9000) the supply passes 2^64 - 1 by one.
   expect_pos_error([](Json& d) { d["alloc"][0]["amount"] = "446744073709542616"; }, ConfigError::kInconsistent,
                    "pos.validators", "allocations and validator stakes");
+  // PoW parameters on a PoS chain built in code.
+  Genesis with_pow = pos_sample();
+  with_pow.pow = sample().pow;
+  auto p = check_genesis(with_pow, kFile);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ConfigError::kInconsistent);
   // A pos object on a PoW chain built in code.
   Genesis g = sample();
   g.pos = pos_sample().pos;
