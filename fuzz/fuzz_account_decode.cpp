@@ -1,6 +1,7 @@
 // State records (docs/protocol.md, section 9.1): strict decoding of accounts, validator
-// records and used-evidence records never crashes, and every accepted encoding
-// re-encodes to exactly the input (canonical form: one encoding per record).
+// records, used-evidence records, the candidate list and the active set never crashes,
+// and every accepted encoding re-encodes to exactly the input (canonical form: one
+// encoding per record).
 
 #include <cstddef>
 #include <cstdint>
@@ -26,5 +27,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto validator = decode_validator(in)) check(encode_validator(*validator) == input);
   if (auto height = decode_used_evidence(in)) check(encode_used_evidence(*height) == input);
+  if (auto keys = decode_candidates(in)) {
+    check(encode_candidates(*keys) == input);
+    check(!keys->empty() && keys->size() <= kMaxCandidates);
+    for (std::size_t i = 1; i < keys->size(); ++i) check((*keys)[i - 1] < (*keys)[i]);
+  }
+  if (auto set = decode_active_set(in)) {
+    check(encode_active_set(*set) == input);
+    check(!set->validators.empty() && set->validators.size() <= kMaxActiveValidators);
+    for (std::size_t i = 0; i < set->validators.size(); ++i) {
+      check(set->validators[i].power > 0);
+      if (i > 0) check(set->validators[i - 1].key < set->validators[i].key);
+    }
+  }
   return 0;
 }

@@ -103,7 +103,7 @@ primitives::Block TestNode::mine(std::vector<primitives::Transaction> txs) {
   const auto beneficiary = crypto::address_of((genesis ? m_keys.alice : m_keys.miner).public_key());
 
   state::StateOverlay overlay(m_db->state_nodes(), parent_root);
-  const state::ChainRules rules{kChainId, 10, 0, 0};
+  const state::ChainRules rules{kChainId, 10, 0, 0, std::nullopt};
   std::uint64_t fees = 0;
   for (const auto& tx : txs) fees += must(state::apply_transaction(overlay, tx, rules, height), "apply");
   must(state::credit(overlay, beneficiary, (genesis ? kGenesisAllocation : kReward) + fees), "credit");

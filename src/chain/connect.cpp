@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "state/epoch.hpp"
 #include "state/tree.hpp"
 
 #include "primitives/codec.hpp"
@@ -28,6 +29,14 @@ util::Result<void, BlockError> credit_beneficiary(state::StateOverlay& overlay, 
     return util::fail(BlockError::kStateUnavailable, "beneficiary: " + r.error().detail);
   }
   return util::fail(BlockError::kRewardOverflow, "beneficiary balance: " + r.error().detail);
+}
+
+util::Result<void, BlockError> apply_epoch_step(state::StateOverlay& overlay, const state::ChainRules& rules,
+                                                std::uint64_t height) {
+  if (!rules.pos) return {};
+  auto r = state::apply_epoch(overlay, *rules.pos, height);
+  if (!r) return util::fail(BlockError::kStateUnavailable, "epoch step: " + r.error().detail);
+  return {};
 }
 
 util::Result<ConnectResult, BlockError> connect_block(const state::NodeStore& store, const Hash256& parent_root,
@@ -57,6 +66,7 @@ util::Result<ConnectResult, BlockError> connect_block(const state::NodeStore& st
   if (auto c = credit_beneficiary(overlay, block.header.beneficiary, reward, fees); !c) {
     return std::unexpected(c.error());
   }
+  if (auto e = apply_epoch_step(overlay, rules, height); !e) return std::unexpected(e.error());
   std::vector<state::TreeUpdate> updates = overlay.changes();
   state::NodeBuffer buffer(store);
   state::StateTree tree(buffer);

@@ -7,6 +7,9 @@
 //      fails makes the block invalid (kTxRule, "tx <index>: <rule>: <detail>");
 //   3. reward + the sum of fees, overflow-checked (kRewardOverflow), credited to the
 //      beneficiary (kRewardOverflow if the balance would overflow);
+//   3b. PoS chains only (rules.pos set): the epoch step (state::apply_epoch), which at a
+//      height that is a multiple of epoch_blocks replaces the active validator set; a
+//      PoW chain skips it, so its state roots are unchanged by it;
 //   4. commit: the new root must equal header.state_root (kStateRootMismatch).
 // A state read failure is kStateUnavailable (local, not the block's fault).
 //
@@ -93,6 +96,11 @@ util::Result<state::NodeMap, state::StateError> apply_updates(const state::NodeS
 /// with the block template). Errors: kRewardOverflow, kStateUnavailable.
 util::Result<void, BlockError> credit_beneficiary(state::StateOverlay& overlay, const crypto::Address& beneficiary,
                                                   std::uint64_t reward, std::uint64_t fees);
+
+/// Step 3b of connect_block (shared with the block template): the epoch step when
+/// rules.pos is set, nothing otherwise. Errors: kStateUnavailable.
+util::Result<void, BlockError> apply_epoch_step(state::StateOverlay& overlay, const state::ChainRules& rules,
+                                                std::uint64_t height);
 
 struct UndoRecord {
   Hash256 parent_state_root{};

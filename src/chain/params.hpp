@@ -6,9 +6,14 @@
 // The genesis block is built deterministically from a GenesisSpec:
 //   header = {version 1, chain_id, height 0, parent 0, timestamp_ms,
 //             tx_root = RFC 6962 root of no txids (SHA-256 of ""),
-//             state_root = root of the allocations applied to an empty tree,
-//             beneficiary 0, seal = spec.seal (PoW: genesis bits, nonce 0)}
-//   txs = none
+//             state_root = root of the genesis state (below) built on an empty tree,
+//             beneficiary 0, seal = spec.seal (PoW: genesis bits, nonce 0;
+//             PoS: round 0, last_commit_hash = commit_hash(empty commit), zero signature)}
+//   txs = none; PoS: last_commit = {round 0, no signatures}
+// The genesis state: each allocation's balance; then (PoS) each validator's payout
+// account gets the stake bonded to the validator's key (account.stake, account.validator,
+// the validator record {payout, 0}, the key in the candidate list), and the epoch step
+// of height 0 (state::apply_epoch) writes the first active set, effective from height 1.
 // Every node building it from the same spec gets the same hash. The genesis block is
 // exempt from the seal check (its nonce is not mined).
 //
@@ -16,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "chain/error.hpp"
@@ -34,11 +40,20 @@ struct GenesisAllocation {
   std::uint64_t balance = 0;
 };
 
+/// Stake bonded at genesis (PoS).
+struct GenesisValidator {
+  crypto::PublicKey key{};  // consensus key
+  std::uint64_t stake = 0;
+  crypto::Address payout{};  // the account that holds the stake
+};
+
 struct GenesisSpec {
   std::uint32_t chain_id = 0;
   std::uint64_t timestamp_ms = 0;
-  primitives::Seal seal;                       // PoW: PowSeal{genesis_bits, 0}
+  primitives::Seal seal;                       // PoW: PowSeal{genesis_bits, 0}; PoS: PosSeal{}
   std::vector<GenesisAllocation> allocations;  // distinct addresses, balances > 0
+  std::vector<GenesisValidator> validators;    // PoS only: distinct keys and payouts, stakes > 0
+  std::optional<state::PosRules> pos;          // set exactly on a PoS chain (with a PosSeal)
 };
 
 struct GenesisBlock {
@@ -47,8 +62,12 @@ struct GenesisBlock {
   util::Hash256 hash{};                        // primitives::block_hash(block.header)
 };
 
-/// Builds the genesis block. Errors (kBadParams, the detail naming the allocation):
-/// chain id 0, a zero balance, an address allocated twice, a sum of balances above u64.
+/// Builds the genesis block. Errors (kBadParams, the detail naming the allocation or
+/// validator): chain id 0, a zero balance, an address allocated twice, a sum of balances
+/// and stakes above u64; validators without pos or pos without validators, a seal that
+/// is not the consensus's, more than state::kMaxCandidates validators, an invalid key, a
+/// key listed twice, a payout account listed twice (an account bonds one key), a zero
+/// stake, no validator selected by the epoch step (all below min_stake).
 util::Result<GenesisBlock, ChainError> make_genesis(const GenesisSpec& spec);
 
 struct ChainParams {

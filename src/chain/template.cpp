@@ -65,6 +65,9 @@ util::Result<TemplateResult, ChainError> Chain::build_block_template(
         c.error().code == BlockError::kStateUnavailable ? ChainError::kStateUnavailable : ChainError::kRewardOverflow,
         c.error().detail);
   }
+  if (auto e = apply_epoch_step(overlay, m_params.rules, h.height); !e) {
+    return util::fail(ChainError::kStateUnavailable, e.error().detail);
+  }
   auto commit = overlay.commit();
   if (!commit) return util::fail(ChainError::kStateUnavailable, commit.error().detail);
   h.state_root = commit->root;

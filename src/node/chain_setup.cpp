@@ -9,24 +9,38 @@ util::Result<chain::ChainParams, ConfigError> make_chain_params(const Genesis& g
   chain::GenesisSpec spec;
   spec.chain_id = genesis.chain_id;
   spec.timestamp_ms = genesis.genesis_time_ms;
-  spec.seal = primitives::PowSeal{genesis.pow.genesis_bits, 0};
+  const state::ChainRules rules = genesis.chain_rules();
+  if (genesis.pos) {
+    spec.seal = primitives::PosSeal{};
+    spec.pos = rules.pos;
+    spec.validators.reserve(genesis.pos->validators.size());
+    for (const GenesisValidator& v : genesis.pos->validators) {
+      spec.validators.push_back({v.consensus_key, v.stake, v.payout});
+    }
+  } else {
+    spec.seal = primitives::PowSeal{genesis.pow.genesis_bits, 0};
+  }
   spec.allocations.reserve(genesis.alloc.size());
   for (const GenesisAlloc& a : genesis.alloc) spec.allocations.push_back({a.address, a.amount});
   auto block = chain::make_genesis(spec);
   if (!block) {
-    return config_fail(ConfigError::kInconsistent, "genesis.json", "alloc",
+    return config_fail(ConfigError::kInconsistent, "genesis.json", genesis.pos ? "pos.validators" : "alloc",
                        "the chain refuses the genesis: " + block.error().detail);
   }
   chain::ChainParams params;
   params.chain_id = genesis.chain_id;
   params.genesis = std::move(*block);
-  params.rules = genesis.chain_rules();
+  params.rules = rules;
   params.max_block_txs = genesis.limits.max_block_txs;
   params.max_block_bytes = genesis.limits.max_block_bytes;
   return params;
 }
 
 util::Result<std::unique_ptr<chain::ConsensusEngine>, ConfigError> make_engine(const Genesis& genesis) {
+  if (genesis.consensus == "pos") {
+    return config_fail(ConfigError::kBadValue, "genesis.json", "consensus",
+                       "this node does not run \"pos\" chains yet (the PoS engine is not built)");
+  }
   auto engine = consensus::PowEngine::create(genesis.pow, genesis.reward);
   if (!engine) {
     return config_fail(ConfigError::kInconsistent, "genesis.json", "pow",

@@ -16,13 +16,16 @@
 namespace cloudchain::node {
 
 /// The chain parameters of `genesis`: its genesis block (timestamp, PoW seal with the
-/// genesis bits, allocations), state rules and block limits. Errors: kInconsistent when
-/// chain::make_genesis refuses the allocations (check_genesis already rules that out).
+/// genesis bits or a PoS seal, allocations, and on PoS the bonded validators and the
+/// first active set: chain::make_genesis), state rules and block limits. Errors:
+/// kInconsistent when chain::make_genesis refuses the allocations or validators
+/// (check_genesis already rules that out).
 util::Result<chain::ChainParams, ConfigError> make_chain_params(const Genesis& genesis);
 
 /// The consensus engine genesis.consensus names ("pow": consensus::PowEngine with the
 /// genesis PoW parameters and reward schedule). Errors: kInconsistent when the engine
-/// refuses the parameters (check_genesis already rules that out).
+/// refuses the parameters (check_genesis already rules that out); kBadValue for "pos",
+/// whose engine is not built yet.
 util::Result<std::unique_ptr<chain::ConsensusEngine>, ConfigError> make_engine(const Genesis& genesis);
 
 /// Decimal digits of `value` (cumulative work as the API shows it).

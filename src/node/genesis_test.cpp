@@ -5,8 +5,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "node/chain_setup.hpp"
 #include "node/test_util.hpp"
 #include "primitives/header.hpp"
+#include "state/overlay.hpp"
 #include "util/hex.hpp"
 #include "util/uint256.hpp"
 
@@ -148,7 +150,10 @@ TEST(Genesis, WrongTypes) {
 
 TEST(Genesis, BadValues) {
   expect_error([](Json& d) { d["network"] = "CC"; }, ConfigError::kBadValue, "network");
-  expect_error([](Json& d) { d["consensus"] = "pos"; }, ConfigError::kBadValue, "consensus", "got 'pos'");
+  expect_error([](Json& d) { d["consensus"] = "poa"; }, ConfigError::kBadValue, "consensus",
+               "\"pow\" or \"pos\", got 'poa'");
+  // A "pos" chain needs its "pos" object (and then has no "pow").
+  expect_error([](Json& d) { d["consensus"] = "pos"; }, ConfigError::kMissingKey, "pos", "required field is missing");
   expect_error([](Json& d) { d["pow"]["genesis_bits"] = "1e00abc"; }, ConfigError::kBadValue, "pow.genesis_bits",
                "8 lower-case hex digits");
   expect_error([](Json& d) { d["pow"]["genesis_bits"] = "1E00ABCC"; }, ConfigError::kBadValue, "pow.genesis_bits");
@@ -204,6 +209,217 @@ TEST(Genesis, ChainRules) {
   EXPECT_EQ(rules.unbonding_delay_blocks, g.staking.unbonding_delay_blocks);
   EXPECT_EQ(rules.slash_bps, g.staking.slash_bps);
   EXPECT_EQ(rules.jail_blocks, g.staking.jail_blocks);
+}
+
+// --- Proof of Stake -------------------------------------------------------------------
+
+Genesis pos_sample() {
+  Genesis g = sample();
+  g.consensus = "pos";
+  g.pow = consensus::PowParams{};
+  PosGenesis p;
+  p.validators = {{test::key_of(11).public_key(), 5000, test::address_of(21)},
+                  {test::key_of(12).public_key(), 3000, test::address_of(22)},
+                  {test::key_of(13).public_key(), 1000, test::address_of(1)}};
+  p.epoch_blocks = 100;
+  p.max_validators = 2;
+  p.min_stake = 1000;
+  p.block_time_ms = 1000;
+  p.bft = consensus::pos::BftParams{3000, 500, 1000, 500, 1000, 500};
+  g.pos = p;
+  return g;
+}
+
+Json pos_json() { return Json::parse(render_genesis(pos_sample())); }
+
+template <typename Edit>
+void expect_pos_error(Edit edit, ConfigError code, std::string_view field, std::string_view words = "") {
+  Json doc = pos_json();
+  edit(doc);
+  auto r = parse_genesis(doc.dump(), kFile);
+  ASSERT_FALSE(r.has_value()) << doc.dump();
+  EXPECT_EQ(r.error().code, code) << to_string(r.error().code) << ": " << r.error().detail;
+  const std::string prefix = std::string(kFile) + ": " + std::string(field) + ": ";
+  EXPECT_TRUE(r.error().detail.starts_with(prefix)) << r.error().detail << "\nexpected prefix: " << prefix;
+  EXPECT_NE(r.error().detail.find(words), std::string::npos) << r.error().detail << "\nexpected: " << words;
+}
+
+TEST(PosGenesis, RenderParseRoundTrip) {
+  const Genesis g = pos_sample();
+  ASSERT_TRUE(check_genesis(g, kFile).has_value()) << check_genesis(g, kFile).error().detail;
+  auto r = parse_genesis(render_genesis(g), kFile);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  EXPECT_TRUE(*r == g);
+  EXPECT_EQ(render_genesis(*r), render_genesis(g));
+  EXPECT_FALSE(*r == sample());
+}
+
+TEST(PosGenesis, DocumentedFieldOrder) {
+  const std::string text = render_genesis(pos_sample());
+  const auto pos = [&](std::string_view key) { return text.find("\"" + std::string(key) + "\""); };
+  EXPECT_EQ(pos("pow"), std::string::npos);
+  const auto pos_object = text.find("\"pos\": {");
+  ASSERT_NE(pos_object, std::string::npos);
+  EXPECT_LT(pos("genesis_time_ms"), pos_object);
+  EXPECT_LT(pos_object, pos("reward"));
+  EXPECT_LT(pos("validators"), pos("epoch_blocks"));
+  EXPECT_LT(pos("consensus_key"), pos("stake"));
+  EXPECT_LT(pos("stake"), pos("payout"));
+  EXPECT_LT(pos("block_time_ms"), pos("timeout_propose_ms"));
+  EXPECT_LT(pos("timeout_precommit_ms"), pos("timeout_precommit_delta_ms"));
+  EXPECT_NE(text.find("\"min_stake\": \"1000\""), std::string::npos);
+  EXPECT_NE(text.find("\"stake\": \"5000\""), std::string::npos);
+  // A PoW file has no pos object: PoW files are as before.
+  EXPECT_EQ(render_genesis(sample()).find("\"pos\""), std::string::npos);
+}
+
+TEST(PosGenesis, EveryFieldIsRequired) {
+  expect_pos_error([](Json& d) { d.erase("pos"); }, ConfigError::kMissingKey, "pos", "required field is missing");
+  for (const char* key : {"validators", "epoch_blocks", "max_validators", "min_stake", "block_time_ms",
+                          "timeout_propose_ms", "timeout_propose_delta_ms", "timeout_prevote_ms",
+                          "timeout_prevote_delta_ms", "timeout_precommit_ms", "timeout_precommit_delta_ms"}) {
+    expect_pos_error([&](Json& d) { d["pos"].erase(key); }, ConfigError::kMissingKey, std::string("pos.") + key);
+  }
+  for (const char* key : {"consensus_key", "stake", "payout"}) {
+    expect_pos_error([&](Json& d) { d["pos"]["validators"][1].erase(key); }, ConfigError::kMissingKey,
+                     std::string("pos.validators[1].") + key);
+  }
+}
+
+TEST(PosGenesis, UnknownFields) {
+  expect_pos_error([](Json& d) { d["pos"]["x"] = 1; }, ConfigError::kUnknownKey, "pos.x", "unknown field");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][0]["x"] = 1; }, ConfigError::kUnknownKey,
+                   "pos.validators[0].x");
+  // The other engine's object is unknown.
+  expect_pos_error([](Json& d) { d["pow"] = sample_json()["pow"]; }, ConfigError::kUnknownKey, "pow");
+  expect_error([](Json& d) { d["pos"] = pos_json()["pos"]; }, ConfigError::kUnknownKey, "pos");
+}
+
+TEST(PosGenesis, WrongTypes) {
+  expect_pos_error([](Json& d) { d["pos"] = 1; }, ConfigError::kWrongType, "pos", "expected an object");
+  expect_pos_error([](Json& d) { d["pos"]["validators"] = Json::object(); }, ConfigError::kWrongType, "pos.validators",
+                   "expected an array");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][0] = "x"; }, ConfigError::kWrongType, "pos.validators[0]");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][0]["stake"] = 5000; }, ConfigError::kWrongType,
+                   "pos.validators[0].stake", "expected a decimal string");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][0]["consensus_key"] = 2; }, ConfigError::kWrongType,
+                   "pos.validators[0].consensus_key");
+  expect_pos_error([](Json& d) { d["pos"]["min_stake"] = 1000; }, ConfigError::kWrongType, "pos.min_stake");
+  expect_pos_error([](Json& d) { d["pos"]["epoch_blocks"] = "100"; }, ConfigError::kWrongType, "pos.epoch_blocks");
+  expect_pos_error([](Json& d) { d["pos"]["timeout_prevote_ms"] = 1.5; }, ConfigError::kWrongType,
+                   "pos.timeout_prevote_ms");
+}
+
+TEST(PosGenesis, BadValues) {
+  const std::string key = util::to_hex(test::key_of(11).public_key());
+  expect_pos_error([&](Json& d) { d["pos"]["validators"][0]["consensus_key"] = key.substr(2); }, ConfigError::kBadValue,
+                   "pos.validators[0].consensus_key", "66 lower-case hex digits");
+  std::string upper = key;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  expect_pos_error([&](Json& d) { d["pos"]["validators"][0]["consensus_key"] = upper; }, ConfigError::kBadValue,
+                   "pos.validators[0].consensus_key");
+  // 33 bytes, but not a point: an 04 prefix, and an x with no point on the curve.
+  expect_pos_error([&](Json& d) { d["pos"]["validators"][0]["consensus_key"] = "04" + key.substr(2); },
+                   ConfigError::kBadValue, "pos.validators[0].consensus_key", "not a valid");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][0]["consensus_key"] = "02" + std::string(64, '0'); },
+                   ConfigError::kBadValue, "pos.validators[0].consensus_key", "not a valid");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][0]["stake"] = "-1"; }, ConfigError::kBadValue,
+                   "pos.validators[0].stake");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][2]["payout"] = test::address_text(1, "cctest"); },
+                   ConfigError::kBadValue, "pos.validators[2].payout", "network 'ccdev'");
+  expect_pos_error([](Json& d) { d["pos"]["min_stake"] = "1e3"; }, ConfigError::kBadValue, "pos.min_stake");
+}
+
+TEST(PosGenesis, Ranges) {
+  expect_pos_error([](Json& d) { d["pos"]["validators"] = Json::array(); }, ConfigError::kOutOfRange, "pos.validators",
+                   "at least one validator");
+  expect_pos_error([](Json& d) { d["pos"]["epoch_blocks"] = 0; }, ConfigError::kOutOfRange, "pos.epoch_blocks");
+  expect_pos_error([](Json& d) { d["pos"]["max_validators"] = 0; }, ConfigError::kOutOfRange, "pos.max_validators");
+  expect_pos_error([](Json& d) { d["pos"]["max_validators"] = 257; }, ConfigError::kOutOfRange, "pos.max_validators");
+  expect_pos_error([](Json& d) { d["pos"]["block_time_ms"] = 0; }, ConfigError::kOutOfRange, "pos.block_time_ms");
+  for (const char* key : {"timeout_propose_ms", "timeout_prevote_ms", "timeout_precommit_ms"}) {
+    expect_pos_error([&](Json& d) { d["pos"][key] = 0; }, ConfigError::kOutOfRange, std::string("pos.") + key);
+  }
+  for (const char* key : {"timeout_propose_delta_ms", "timeout_prevote_delta_ms", "timeout_precommit_delta_ms"}) {
+    expect_pos_error([&](Json& d) { d["pos"][key] = 3'600'001; }, ConfigError::kOutOfRange, std::string("pos.") + key);
+  }
+  expect_pos_error([](Json& d) { d["pos"]["validators"][1]["stake"] = "0"; }, ConfigError::kOutOfRange,
+                   "pos.validators[1].stake", "> 0");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][2]["stake"] = "999"; }, ConfigError::kOutOfRange,
+                   "pos.validators[2].stake", ">= pos.min_stake (1000)");
+  expect_pos_error(
+      [](Json& d) {
+        Json many = Json::array();
+        for (int i = 0; i < 1001; ++i) many.push_back(d["pos"]["validators"][0]);
+        d["pos"]["validators"] = many;
+      },
+      ConfigError::kOutOfRange, "pos.validators", "at most 1000");
+}
+
+TEST(PosGenesis, Inconsistencies) {
+  expect_pos_error(
+      [](Json& d) { d["pos"]["validators"][1]["consensus_key"] = d["pos"]["validators"][0]["consensus_key"]; },
+      ConfigError::kInconsistent, "pos.validators[1].consensus_key", "listed twice");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][1]["payout"] = d["pos"]["validators"][0]["payout"]; },
+                   ConfigError::kInconsistent, "pos.validators[1].payout", "backs two validators");
+  expect_pos_error([](Json& d) { d["pos"]["validators"][1]["stake"] = std::to_string(std::uint64_t{1} << 60); },
+                   ConfigError::kInconsistent, "pos.validators[1].stake", "more than 2^60");
+  // sample() allocates 1.8e19: with the stakes (9000) the supply passes 2^64 - 1 by one.
+  expect_pos_error([](Json& d) { d["alloc"][0]["amount"] = "446744073709542616"; }, ConfigError::kInconsistent,
+                   "pos.validators", "allocations and validator stakes");
+  // PoW parameters on a PoS chain built in code.
+  Genesis with_pow = pos_sample();
+  with_pow.pow = sample().pow;
+  auto p = check_genesis(with_pow, kFile);
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, ConfigError::kInconsistent);
+  // A pos object on a PoW chain built in code.
+  Genesis g = sample();
+  g.pos = pos_sample().pos;
+  auto r = check_genesis(g, kFile);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ConfigError::kInconsistent);
+}
+
+TEST(PosGenesis, ChainRulesCarryThePosRules) {
+  const state::ChainRules rules = pos_sample().chain_rules();
+  ASSERT_TRUE(rules.pos);
+  EXPECT_EQ(*rules.pos, (state::PosRules{100, 2, 1000}));
+  EXPECT_FALSE(sample().chain_rules().pos);
+}
+
+TEST(PosGenesis, TheGenesisStateHoldsTheActiveSet) {
+  const Genesis g = pos_sample();
+  auto params = make_chain_params(g);
+  ASSERT_TRUE(params) << params.error().detail;
+  EXPECT_TRUE(std::holds_alternative<primitives::PosSeal>(params->genesis.block.header.seal));
+  EXPECT_TRUE(params->rules.pos);
+  state::MemoryNodeStore store;
+  store.put_all(params->genesis.state_nodes);
+  state::StateOverlay o(store, params->genesis.block.header.state_root);
+  // Every validator's payout account has its stake bonded to its key.
+  for (const GenesisValidator& v : g.pos->validators) {
+    const state::Account a = *o.account(v.payout);
+    EXPECT_EQ(a.stake, v.stake);
+    EXPECT_EQ(a.validator, v.consensus_key);
+    EXPECT_EQ(*o.validator(v.consensus_key), (state::ValidatorRecord{v.payout, 0}));
+  }
+  EXPECT_EQ(o.account(test::address_of(1))->balance, 1'000'000U);  // its allocation, besides the stake
+  EXPECT_EQ(o.candidates()->size(), 3U);
+  // max_validators 2: the two largest stakes, effective from height 1.
+  const auto set = *o.active_set();
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->effective_height, 1U);
+  std::vector<state::ActiveValidator> expected{{g.pos->validators[0].consensus_key, 5000, test::address_of(21)},
+                                               {g.pos->validators[1].consensus_key, 3000, test::address_of(22)}};
+  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  EXPECT_EQ(set->validators, expected);
+  // This node builds no PoS engine yet: it says so instead of running the chain as PoW.
+  auto engine = make_engine(g);
+  ASSERT_FALSE(engine);
+  EXPECT_NE(engine.error().detail.find("pos"), std::string::npos);
+  // The PoW genesis is the same block as before this change would have built (no epoch).
+  EXPECT_FALSE(make_chain_params(sample())->rules.pos);
 }
 
 TEST(Genesis, MissingFile) {

@@ -6,7 +6,7 @@
 // and reorgs until something prunes it. Node encoding (the bytes a NodeStore holds):
 //
 //   node  = 1:u8 left:hash right:hash                          inner node, 65 bytes
-//         | 2:u8 key:hash value_hash:hash value:bytes(1024)    leaf node
+//         | 2:u8 key:hash value_hash:hash value:bytes(65536)   leaf node
 //
 //   address(inner) = H_cloudchain/smt-node(left || right)
 //   address(leaf)  = H_cloudchain/smt-leaf(key || value_hash)
@@ -37,9 +37,10 @@ using util::Bytes;
 using util::ByteSpan;
 using util::Hash256;
 
-/// Values are small records (an account is at most 74 bytes); the bound keeps a
-/// corrupt length from allocating.
-inline constexpr std::size_t kMaxValueSize = 1024;
+/// Values are records: an account is at most 74 bytes, the largest record is the PoS
+/// candidate list (at most 4 + 1000 * 33 = 33004 bytes). The bound keeps a corrupt
+/// length from allocating.
+inline constexpr std::size_t kMaxValueSize = 65536;
 
 enum class StateError {
   kUnsortedBatch,  // update: batch keys are strictly ascending (sorted, unique)

@@ -63,6 +63,60 @@ util::Result<std::optional<std::uint64_t>, StateError> StateOverlay::used_eviden
   return record;
 }
 
+util::Result<void, StateError> StateOverlay::load_candidates() {
+  if (m_candidates) return {};
+  auto record = decode_record<std::vector<PublicKey>>(read(candidates_key()), decode_candidates);
+  if (!record) return std::unexpected(record.error());
+  Candidates loaded;
+  if (*record) loaded.keys.insert((*record)->begin(), (*record)->end());
+  m_candidates = std::move(loaded);
+  return {};
+}
+
+util::Result<std::vector<PublicKey>, StateError> StateOverlay::candidates() {
+  if (auto loaded = load_candidates(); !loaded) return std::unexpected(loaded.error());
+  return std::vector<PublicKey>(m_candidates->keys.begin(), m_candidates->keys.end());
+}
+
+util::Result<bool, StateError> StateOverlay::is_candidate(const PublicKey& key) {
+  if (auto loaded = load_candidates(); !loaded) return std::unexpected(loaded.error());
+  return m_candidates->keys.contains(key);
+}
+
+util::Result<std::size_t, StateError> StateOverlay::candidate_count() {
+  if (auto loaded = load_candidates(); !loaded) return std::unexpected(loaded.error());
+  return m_candidates->keys.size();
+}
+
+util::Result<void, StateError> StateOverlay::add_candidate(const PublicKey& key) {
+  if (auto loaded = load_candidates(); !loaded) return loaded;
+  if (!m_candidates->keys.insert(key).second) return {};
+  m_journal.emplace_back(CandidateUndo{key, true, m_candidates->dirty});
+  m_candidates->dirty = true;
+  return {};
+}
+
+util::Result<void, StateError> StateOverlay::remove_candidate(const PublicKey& key) {
+  if (auto loaded = load_candidates(); !loaded) return loaded;
+  if (m_candidates->keys.erase(key) == 0) return {};
+  m_journal.emplace_back(CandidateUndo{key, false, m_candidates->dirty});
+  m_candidates->dirty = true;
+  return {};
+}
+
+util::Result<std::optional<ActiveSet>, StateError> StateOverlay::active_set() {
+  if (m_active_set) return m_active_set->value;
+  auto record = decode_record<ActiveSet>(read(active_set_key()), decode_active_set);
+  if (!record) return record;
+  m_active_set = Slot<std::optional<ActiveSet>>{*record, false};
+  return record;
+}
+
+void StateOverlay::set_active_set(const ActiveSet& set) {
+  m_journal.emplace_back(ActiveSetUndo{m_active_set});
+  m_active_set = Slot<std::optional<ActiveSet>>{set, true};
+}
+
 void StateOverlay::set_account(const Address& address, const Account& account) { write(m_accounts, address, account); }
 
 void StateOverlay::set_validator(const PublicKey& key, const ValidatorRecord& record) {
@@ -78,19 +132,30 @@ void StateOverlay::rollback(std::size_t mark) {
     std::visit(
         [this](auto& undo) {
           using U = std::decay_t<decltype(undo)>;
-          auto& cache = [this]() -> auto& {
-            if constexpr (std::is_same_v<U, Undo<Address, Account>>) {
-              return m_accounts;
-            } else if constexpr (std::is_same_v<U, Undo<PublicKey, std::optional<ValidatorRecord>>>) {
-              return m_validators;
+          if constexpr (std::is_same_v<U, CandidateUndo>) {
+            if (undo.added) {
+              m_candidates->keys.erase(undo.key);
             } else {
-              return m_used_evidence;
+              m_candidates->keys.insert(undo.key);
             }
-          }();
-          if (undo.previous) {
-            cache.insert_or_assign(undo.key, std::move(*undo.previous));
+            m_candidates->dirty = undo.was_dirty;
+          } else if constexpr (std::is_same_v<U, ActiveSetUndo>) {
+            m_active_set = std::move(undo.previous);
           } else {
-            cache.erase(undo.key);
+            auto& cache = [this]() -> auto& {
+              if constexpr (std::is_same_v<U, Undo<Address, Account>>) {
+                return m_accounts;
+              } else if constexpr (std::is_same_v<U, Undo<PublicKey, std::optional<ValidatorRecord>>>) {
+                return m_validators;
+              } else {
+                return m_used_evidence;
+              }
+            }();
+            if (undo.previous) {
+              cache.insert_or_assign(undo.key, std::move(*undo.previous));
+            } else {
+              cache.erase(undo.key);
+            }
           }
         },
         m_journal.back());
@@ -111,6 +176,14 @@ std::vector<TreeUpdate> StateOverlay::changes() const {
   }
   for (const auto& [id, slot] : m_used_evidence) {
     if (slot.dirty && slot.value) batch.push_back({used_evidence_key(id), used_evidence_value(*slot.value)});
+  }
+  if (m_candidates && m_candidates->dirty) {
+    // An empty list is absent from the tree, like the zero account.
+    const std::vector<PublicKey> keys(m_candidates->keys.begin(), m_candidates->keys.end());
+    batch.push_back({candidates_key(), keys.empty() ? std::nullopt : std::optional<TreeValue>{candidates_value(keys)}});
+  }
+  if (m_active_set && m_active_set->dirty && m_active_set->value) {
+    batch.push_back({active_set_key(), active_set_value(*m_active_set->value)});
   }
   std::sort(batch.begin(), batch.end(), [](const TreeUpdate& a, const TreeUpdate& b) { return a.key < b.key; });
   return batch;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -61,9 +62,24 @@ class StateOverlay {
   /// The height at which an evidence id was used, or nullopt. Errors: as account().
   util::Result<std::optional<std::uint64_t>, StateError> used_evidence(const Hash256& evidence_id);
 
+  /// The candidate keys, ascending (empty when the record is absent). Errors: as account().
+  util::Result<std::vector<PublicKey>, StateError> candidates();
+  /// Whether `key` is a candidate, and how many there are. Errors: as account().
+  util::Result<bool, StateError> is_candidate(const PublicKey& key);
+  util::Result<std::size_t, StateError> candidate_count();
+  /// Adds `key` to the candidates (nothing when it is one) or removes it (nothing when it
+  /// is not). No bound is checked here: the rules check kMaxCandidates. Journaled per key,
+  /// so a rolled-back transaction costs O(log n), not a copy of the list. Errors: as
+  /// account() (reading the record the first time).
+  util::Result<void, StateError> add_candidate(const PublicKey& key);
+  util::Result<void, StateError> remove_candidate(const PublicKey& key);
+  /// The active set record, or nullopt (a PoW chain has none). Errors: as account().
+  util::Result<std::optional<ActiveSet>, StateError> active_set();
+
   void set_account(const Address& address, const Account& account);
   void set_validator(const PublicKey& key, const ValidatorRecord& record);
   void set_used_evidence(const Hash256& evidence_id, std::uint64_t height);
+  void set_active_set(const ActiveSet& set);
 
   /// A mark to roll back to. Marks nest: rolling back to an earlier mark undoes later ones.
   std::size_t checkpoint() const { return m_journal.size(); }
@@ -75,7 +91,7 @@ class StateOverlay {
   util::Result<CommitResult, StateError> commit() const;
 
   /// The tree updates commit() applies: every written record, keys ascending (a zero
-  /// account is a deletion). Writes that restore a record's old value are included.
+  /// account and an empty candidate list are deletions). Writes that restore a record's old value are included.
   std::vector<TreeUpdate> changes() const;
 
  private:
@@ -89,11 +105,26 @@ class StateOverlay {
     K key;
     std::optional<Slot<V>> previous;  // nullopt: the record was not cached
   };
+  struct Candidates {
+    std::set<PublicKey> keys;
+    bool dirty = false;
+  };
+  struct CandidateUndo {
+    PublicKey key;
+    bool added = false;  // the write added `key` (else it removed it)
+    bool was_dirty = false;
+  };
+  struct ActiveSetUndo {
+    std::optional<Slot<std::optional<ActiveSet>>> previous;  // nullopt: the record was not cached
+  };
   using Journal = std::variant<Undo<Address, Account>, Undo<PublicKey, std::optional<ValidatorRecord>>,
-                               Undo<Hash256, std::optional<std::uint64_t>>>;
+                               Undo<Hash256, std::optional<std::uint64_t>>, CandidateUndo, ActiveSetUndo>;
 
   template <typename K, typename V>
   void write(std::map<K, Slot<V>>& cache, const K& key, V value);
+
+  // Reads the candidates record into m_candidates once.
+  util::Result<void, StateError> load_candidates();
 
   // The tree value of `key`, through the cache when there is one.
   util::Result<std::optional<TreeValue>, StateError> read(const Hash256& key) const;
@@ -105,6 +136,8 @@ class StateOverlay {
   std::map<Address, Slot<Account>> m_accounts;
   std::map<PublicKey, Slot<std::optional<ValidatorRecord>>> m_validators;
   std::map<Hash256, Slot<std::optional<std::uint64_t>>> m_used_evidence;
+  std::optional<Candidates> m_candidates;                      // nullopt: not read yet
+  std::optional<Slot<std::optional<ActiveSet>>> m_active_set;  // nullopt: not read yet
   std::vector<Journal> m_journal;
 };
 

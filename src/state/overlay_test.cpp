@@ -99,6 +99,47 @@ TEST(StateOverlay, RollbackUndoesWritesAfterTheMark) {
   EXPECT_EQ(o.commit()->root, root_one);
 }
 
+TEST(StateOverlay, CandidatesAndTheActiveSetRollBackAndCommit) {
+  MemoryNodeStore store;
+  StateOverlay o(store, kEmptyHash);
+  const PublicKey k1{0x02, 1};
+  const PublicKey k2{0x02, 2};
+  ASSERT_TRUE(o.add_candidate(k2));
+  ASSERT_TRUE(o.add_candidate(k1));
+  ASSERT_TRUE(o.add_candidate(k1));  // already there: nothing
+  const ActiveSet set{5, {{k1, 10, kA}}};
+  o.set_active_set(set);
+  const Hash256 root_two = o.commit()->root;
+  const auto mark = o.checkpoint();
+  ASSERT_TRUE(o.remove_candidate(k1));
+  ASSERT_TRUE(o.remove_candidate(PublicKey{0x02, 9}));  // not there: nothing
+  ASSERT_TRUE(o.add_candidate(PublicKey{0x03}));
+  o.set_active_set(ActiveSet{6, {{k2, 1, kB}}});
+  EXPECT_EQ(*o.candidates(), (std::vector<PublicKey>{k2, PublicKey{0x03}}));
+  o.rollback(mark);
+  EXPECT_EQ(*o.candidates(), (std::vector<PublicKey>{k1, k2}));
+  EXPECT_EQ(*o.active_set(), set);
+  EXPECT_EQ(o.commit()->root, root_two);
+
+  // Committed: both records read back; removing every candidate deletes the record.
+  auto c = o.commit();
+  store.put_all(c->new_nodes);
+  StateOverlay next(store, c->root);
+  EXPECT_EQ(*next.candidates(), (std::vector<PublicKey>{k1, k2}));
+  EXPECT_EQ(*next.active_set(), set);
+  ASSERT_TRUE(next.remove_candidate(k1));
+  ASSERT_TRUE(next.remove_candidate(k2));
+  StateOverlay only_set(store, kEmptyHash);
+  only_set.set_active_set(set);
+  EXPECT_EQ(next.commit()->root, only_set.commit()->root);
+  // A rolled-back first write leaves the record untouched (not written back).
+  StateOverlay clean(store, c->root);
+  const auto start = clean.checkpoint();
+  ASSERT_TRUE(clean.add_candidate(PublicKey{0x03}));
+  clean.rollback(start);
+  EXPECT_TRUE(clean.changes().empty());
+}
+
 TEST(StateOverlay, CorruptRecordsAreReported) {
   MemoryNodeStore store;
   StateTree tree(store);

@@ -145,9 +145,115 @@ TEST(StateEvidenceId, NamesTheOffenceNotTheVotePair) {
   EXPECT_NE(ab, evidence_id({prevote, b}));
 }
 
+PublicKey pk(std::uint8_t first, std::uint8_t second) { return PublicKey{0x02, first, second}; }
+
+Bytes u32_le(std::uint32_t v) {
+  return Bytes{static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v >> 16),
+               static_cast<std::uint8_t>(v >> 24)};
+}
+
+Bytes cat(std::initializer_list<ByteSpan> parts) {
+  Bytes out;
+  for (ByteSpan p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+TEST(StateCandidatesCodec, LayoutIsCountThenSortedKeys) {
+  const std::vector<PublicKey> keys{pk(1, 0), pk(1, 1), pk(9, 0)};
+  const Bytes enc = encode_candidates(keys);
+  EXPECT_EQ(enc, cat({u32_le(3), keys[0], keys[1], keys[2]}));
+  EXPECT_EQ(*decode_candidates(enc), keys);
+  EXPECT_EQ(candidates_value(keys).value, enc);
+}
+
+TEST(StateCandidatesCodec, RejectsEveryMalformedForm) {
+  const std::vector<PublicKey> keys{pk(1, 0), pk(2, 0)};
+  const Bytes enc = encode_candidates(keys);
+  const auto code = [](ByteSpan b) { return decode_candidates(b).error().code; };
+  EXPECT_EQ(code(ByteSpan(enc).first(3)), RecordError::kTruncated);               // inside the count
+  EXPECT_EQ(code(ByteSpan(enc).first(enc.size() - 1)), RecordError::kTruncated);  // inside a key
+  Bytes longer = enc;
+  longer.push_back(0);
+  EXPECT_EQ(code(longer), RecordError::kTrailingBytes);
+  EXPECT_EQ(code(u32_le(0)), RecordError::kEmptyList);  // an empty list is never stored
+  // 1001 keys: rejected from the count, before reading (or allocating) anything.
+  EXPECT_EQ(code(u32_le(1001)), RecordError::kListTooLong);
+  EXPECT_EQ(code(cat({u32_le(2), keys[1], keys[0]})), RecordError::kUnsortedKeys);
+  EXPECT_EQ(code(cat({u32_le(2), keys[0], keys[0]})), RecordError::kUnsortedKeys);  // a repeat
+  // The bound itself is accepted.
+  std::vector<PublicKey> full;
+  for (std::size_t i = 0; i < kMaxCandidates; ++i)
+    full.push_back(pk(static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)));
+  const Bytes max = encode_candidates(full);
+  EXPECT_EQ(max.size(), 4 + kMaxCandidates * 33);
+  EXPECT_LE(max.size(), kMaxValueSize);
+  EXPECT_EQ(*decode_candidates(max), full);
+}
+
+ActiveSet sample_active_set() { return ActiveSet{41, {{pk(1, 0), 500, Address{0xA1}}, {pk(3, 0), 7, Address{0xA3}}}}; }
+
+TEST(StateActiveSetCodec, LayoutIsHeightCountThenEntries) {
+  const ActiveSet set = sample_active_set();
+  const Bytes enc = encode_active_set(set);
+  const Bytes height{41, 0, 0, 0, 0, 0, 0, 0};
+  const Bytes p500{0xF4, 0x01, 0, 0, 0, 0, 0, 0};
+  const Bytes p7{7, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(enc, cat({height, u32_le(2), set.validators[0].key, p500, set.validators[0].payout, set.validators[1].key,
+                      p7, set.validators[1].payout}));
+  EXPECT_EQ(*decode_active_set(enc), set);
+  EXPECT_EQ(active_set_value(set).value, enc);
+}
+
+TEST(StateActiveSetCodec, RejectsEveryMalformedForm) {
+  const auto code = [](const ActiveSet& s) { return decode_active_set(encode_active_set(s)).error().code; };
+  const Bytes enc = encode_active_set(sample_active_set());
+  EXPECT_EQ(decode_active_set(ByteSpan(enc).first(7)).error().code, RecordError::kTruncated);
+  EXPECT_EQ(decode_active_set(ByteSpan(enc).first(enc.size() - 1)).error().code, RecordError::kTruncated);
+  Bytes longer = enc;
+  longer.push_back(0);
+  EXPECT_EQ(decode_active_set(longer).error().code, RecordError::kTrailingBytes);
+  EXPECT_EQ(code(ActiveSet{41, {}}), RecordError::kEmptyList);
+  const Bytes height(8, 0);
+  EXPECT_EQ(decode_active_set(cat({height, u32_le(257)})).error().code, RecordError::kListTooLong);
+  ActiveSet unsorted = sample_active_set();
+  std::swap(unsorted.validators[0], unsorted.validators[1]);
+  EXPECT_EQ(code(unsorted), RecordError::kUnsortedKeys);
+  ActiveSet repeated = sample_active_set();
+  repeated.validators[1].key = repeated.validators[0].key;
+  EXPECT_EQ(code(repeated), RecordError::kUnsortedKeys);
+  ActiveSet zero = sample_active_set();
+  zero.validators[1].power = 0;
+  EXPECT_EQ(code(zero), RecordError::kZeroPower);
+  ActiveSet overflow = sample_active_set();
+  overflow.validators[1].power = UINT64_MAX - 499;
+  EXPECT_EQ(code(overflow), RecordError::kPowerOverflow);
+  overflow.validators[1].power = UINT64_MAX - 500;  // the sum is exactly 2^64 - 1
+  EXPECT_TRUE(decode_active_set(encode_active_set(overflow)));
+  // The bound itself is accepted.
+  ActiveSet full{1, {}};
+  for (std::size_t i = 0; i < kMaxActiveValidators; ++i)
+    full.validators.push_back({pk(0, static_cast<std::uint8_t>(i)), 1, Address{}});
+  EXPECT_EQ(*decode_active_set(encode_active_set(full)), full);
+}
+
+TEST(StateRecordKeys, ThePosRecordsHaveFixedKeys) {
+  EXPECT_EQ(candidates_key(), record_key(RecordKind::kCandidates, {}));
+  EXPECT_EQ(active_set_key(), record_key(RecordKind::kActiveSet, {}));
+  EXPECT_NE(candidates_key(), active_set_key());
+  // Same bytes, other kind: other value hash.
+  const ActiveSet set = sample_active_set();
+  const std::vector<PublicKey> keys{pk(1, 0)};
+  EXPECT_NE(candidates_value(keys).value_hash, active_set_value(set).value_hash);
+}
+
 TEST(StateRecordError, NamesAreStable) {
   EXPECT_EQ(to_string(RecordError::kBadValidatorFlag), "record_bad_validator_flag");
   EXPECT_EQ(to_string(RecordError::kReleaseWithoutUnbonding), "record_release_without_unbonding");
+  EXPECT_EQ(to_string(RecordError::kEmptyList), "record_empty_list");
+  EXPECT_EQ(to_string(RecordError::kListTooLong), "record_list_too_long");
+  EXPECT_EQ(to_string(RecordError::kUnsortedKeys), "record_unsorted_keys");
+  EXPECT_EQ(to_string(RecordError::kZeroPower), "record_zero_power");
+  EXPECT_EQ(to_string(RecordError::kPowerOverflow), "record_power_overflow");
 }
 
 }  // namespace

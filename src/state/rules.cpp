@@ -39,7 +39,7 @@ util::Result<void, TxRuleError> apply_transfer(StateOverlay& overlay, const prim
 }
 
 util::Result<void, TxRuleError> apply_stake(StateOverlay& overlay, const Address& sender, Account& account,
-                                            const primitives::Stake& body) {
+                                            const primitives::Stake& body, const ChainRules& rules) {
   if (account.stake > 0 && account.validator != body.validator) {
     return util::fail(TxRuleError::kValidatorMismatch, "stake.validator");
   }
@@ -48,6 +48,15 @@ util::Result<void, TxRuleError> apply_stake(StateOverlay& overlay, const Address
   const std::optional<ValidatorRecord>& existing = *record;
   if (existing && existing->account != sender) return util::fail(TxRuleError::kValidatorKeyTaken, "stake.validator");
   if (add_overflows(account.stake, body.amount)) return util::fail(TxRuleError::kStakeOverflow, "stake.amount");
+  const bool new_candidate = rules.pos.has_value() && account.stake == 0;
+  if (new_candidate) {
+    auto count = overlay.candidate_count();
+    if (!count) return unavailable(count.error());
+    if (*count >= kMaxCandidates) {
+      return util::fail(TxRuleError::kTooManyCandidates, std::to_string(*count) + " candidates");
+    }
+    if (auto added = overlay.add_candidate(body.validator); !added) return unavailable(added.error());
+  }
   account.balance -= body.amount;  // covered: rule 4 checked fee + amount
   account.stake += body.amount;
   account.validator = body.validator;
@@ -56,13 +65,16 @@ util::Result<void, TxRuleError> apply_stake(StateOverlay& overlay, const Address
   return {};
 }
 
-util::Result<void, TxRuleError> apply_unstake(Account& account, const primitives::Unstake& body,
+util::Result<void, TxRuleError> apply_unstake(StateOverlay& overlay, Account& account, const primitives::Unstake& body,
                                               const ChainRules& rules, std::uint64_t height) {
   if (body.amount == 0 || body.amount > account.stake) {
     return util::fail(TxRuleError::kInsufficientStake, "unstake.amount");
   }
   if (add_overflows(account.unbonding, body.amount)) {
     return util::fail(TxRuleError::kUnbondingOverflow, "unstake.amount");
+  }
+  if (account.stake == body.amount && rules.pos) {
+    if (auto removed = overlay.remove_candidate(*account.validator); !removed) return unavailable(removed.error());
   }
   account.stake -= body.amount;
   if (account.stake == 0) account.validator.reset();
@@ -92,7 +104,12 @@ util::Result<void, TxRuleError> apply_evidence(StateOverlay& overlay, const prim
   if (used_at) return util::fail(TxRuleError::kDuplicateEvidence, "used at height " + std::to_string(*used_at));
 
   offender->stake -= slash_amount(offender->stake, rules.slash_bps);
-  if (offender->stake == 0) offender->validator.reset();
+  if (offender->stake == 0) {
+    offender->validator.reset();
+    if (rules.pos) {
+      if (auto removed = overlay.remove_candidate(key); !removed) return unavailable(removed.error());
+    }
+  }
   validator.jailed_until_height = std::max(validator.jailed_until_height, saturating_add(height, rules.jail_blocks));
   overlay.set_account(validator.account, *offender);
   overlay.set_validator(key, validator);
@@ -129,10 +146,10 @@ util::Result<std::uint64_t, TxRuleError> apply_unchecked(StateOverlay& overlay, 
     overlay.set_account(sender, account);
     body_result = apply_transfer(overlay, *t);
   } else if (const auto* s = std::get_if<primitives::Stake>(&tx.body)) {
-    body_result = apply_stake(overlay, sender, account, *s);
+    body_result = apply_stake(overlay, sender, account, *s, rules);
     if (body_result) overlay.set_account(sender, account);
   } else if (const auto* u = std::get_if<primitives::Unstake>(&tx.body)) {
-    body_result = apply_unstake(account, *u, rules, height);
+    body_result = apply_unstake(overlay, account, *u, rules, height);
     if (body_result) overlay.set_account(sender, account);
   } else if (const auto* e = std::get_if<primitives::Evidence>(&tx.body)) {
     overlay.set_account(sender, account);
@@ -162,6 +179,7 @@ std::string_view to_string(TxRuleError e) {
     case TxRuleError::kUnbondingOverflow: return "tx_unbonding_overflow";
     case TxRuleError::kUnknownValidator: return "tx_unknown_validator";
     case TxRuleError::kDuplicateEvidence: return "tx_duplicate_evidence";
+    case TxRuleError::kTooManyCandidates: return "tx_too_many_candidates";
     case TxRuleError::kStateUnavailable: return "tx_state_unavailable";
   }
   return "tx_unknown_rule";

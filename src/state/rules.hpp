@@ -19,7 +19,10 @@
 //                record is absent or names this account; balance -= amount; stake +=
 //                amount (overflow-checked); validator = key; the validator record is
 //                created ({account, jailed_until_height = 0}) when absent.
-//      unstake   0 < amount <= stake; stake -= amount (the key is dropped at 0);
+//                PoS only (rules.pos set): when the stake was 0, the candidate list has
+//                room (fewer than kMaxCandidates keys), and the key joins it.
+//      unstake   0 < amount <= stake; stake -= amount (the key is dropped at 0, and
+//                leaves the candidate list on PoS);
 //                unbonding += amount (overflow-checked); unbonding_release_height =
 //                height + unbonding_delay_blocks (saturating). One unbonding slot:
 //                a later unstake moves the whole slot's release height.
@@ -27,12 +30,17 @@
 //      evidence  the key's validator record exists and its account has stake > 0
 //                bonded to that key; the evidence id was not used; slash =
 //                floor(stake * min(slash_bps, 10000) / 10000) is burned (and the key
-//                dropped if stake reaches 0); jailed_until_height = max(current,
+//                dropped if stake reaches 0, leaving the candidate list on PoS);
+//                jailed_until_height = max(current,
 //                height + jail_blocks) (saturating); the evidence id is marked used.
+//
+// The candidate list (records.hpp, record kind 4) is kept only when rules.pos is set: a
+// PoW chain stores no candidates, so its state roots are those of the rules without it.
 //
 // All rules are pure functions of (state, transaction, rules, height); no clock, no I/O.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "primitives/transaction.hpp"
@@ -40,11 +48,20 @@
 
 namespace cloudchain::state {
 
+/// The consensus parameters of a Proof-of-Stake chain (genesis `pos`; state/epoch.hpp).
+struct PosRules {
+  std::uint64_t epoch_blocks = 1;    // the active set changes at heights that are multiples of it (>= 1)
+  std::uint32_t max_validators = 1;  // at most this many active validators (1..kMaxActiveValidators)
+  std::uint64_t min_stake = 0;       // an active validator has at least this stake
+  friend bool operator==(const PosRules&, const PosRules&) = default;
+};
+
 struct ChainRules {
   std::uint32_t chain_id = 0;
   std::uint64_t unbonding_delay_blocks = 0;
   std::uint32_t slash_bps = 0;  // basis points of stake burned per evidence; above 10000 means 10000
   std::uint64_t jail_blocks = 0;
+  std::optional<PosRules> pos;  // set on a PoS chain only: candidates are kept, epochs change the set
 };
 
 enum class TxRuleError {
@@ -62,6 +79,7 @@ enum class TxRuleError {
   kUnbondingOverflow,    // unstake: unbonding + amount fits in u64
   kUnknownValidator,     // evidence: the key is bonded (record, its account's key, stake > 0)
   kDuplicateEvidence,    // evidence: the offence (evidence id) was not punished before
+  kTooManyCandidates,    // stake (PoS): a new candidate needs room: fewer than kMaxCandidates (1000) keys
   kStateUnavailable,     // not a rule: the state could not be read (missing or corrupt node)
 };
 std::string_view to_string(TxRuleError e);

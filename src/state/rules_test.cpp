@@ -15,7 +15,14 @@ namespace {
 using primitives::Transaction;
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-constexpr ChainRules kRules{.chain_id = 7, .unbonding_delay_blocks = 100, .slash_bps = 500, .jail_blocks = 50};
+constexpr ChainRules kRules{
+    .chain_id = 7, .unbonding_delay_blocks = 100, .slash_bps = 500, .jail_blocks = 50, .pos = std::nullopt};
+// The same chain under PoS: the candidate list is kept.
+constexpr ChainRules kPosRules{.chain_id = 7,
+                               .unbonding_delay_blocks = 100,
+                               .slash_bps = 500,
+                               .jail_blocks = 50,
+                               .pos = PosRules{.epoch_blocks = 10, .max_validators = 4, .min_stake = 1}};
 
 PublicKey key_of(std::uint8_t seed) {
   util::ByteArray<32> secret{};
@@ -84,9 +91,10 @@ class StateRulesTest : public ::testing::Test {
   }
 
   // Applies one transaction to the committed state and commits it.
-  util::Result<std::uint64_t, TxRuleError> apply_one(const Transaction& tx, std::uint64_t height) {
+  util::Result<std::uint64_t, TxRuleError> apply_one(const Transaction& tx, std::uint64_t height,
+                                                     const ChainRules& rules = kRules) {
     StateOverlay o = overlay();
-    auto r = apply_transaction(o, tx, kRules, height);
+    auto r = apply_transaction(o, tx, rules, height);
     if (r) commit_from(o);
     return r;
   }
@@ -99,6 +107,11 @@ class StateRulesTest : public ::testing::Test {
   static void expect_error(const util::Result<std::uint64_t, TxRuleError>& r, TxRuleError code) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, code) << to_string(r.error().code) << ": " << r.error().detail;
+  }
+
+  std::vector<PublicKey> candidates() {
+    StateOverlay o = overlay();
+    return *o.candidates();
   }
 
   MemoryNodeStore store;
@@ -355,7 +368,8 @@ TEST_F(StateRulesTest, RejectsEvidenceAgainstAnUnknownValidator) {
 TEST_F(StateRulesTest, FullSlashDropsTheValidatorKey) {
   alice_stakes(1000);
   StateOverlay o = overlay();
-  constexpr ChainRules kAll{.chain_id = 7, .unbonding_delay_blocks = 1, .slash_bps = 10000, .jail_blocks = 1};
+  constexpr ChainRules kAll{
+      .chain_id = 7, .unbonding_delay_blocks = 1, .slash_bps = 10000, .jail_blocks = 1, .pos = std::nullopt};
   ASSERT_TRUE(apply_transaction(o, tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), kAll, 2));
   const Account a = *o.account(kAliceAddr);
   EXPECT_EQ(a.stake, 0U);
@@ -369,6 +383,104 @@ TEST_F(StateRulesTest, RebondingKeepsTheJail) {
   ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Stake{10, kValKey}), 3));
   StateOverlay o = overlay();
   EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 52U);
+}
+
+TEST_F(StateRulesTest, PosStakeMakesACandidateOnce) {
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1000, kValKey}), 1, kPosRules));
+  EXPECT_EQ(candidates(), std::vector<PublicKey>{kValKey});
+  // More stake to the same key: still one candidate.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Stake{1000, kValKey}), 2, kPosRules));
+  EXPECT_EQ(candidates(), std::vector<PublicKey>{kValKey});
+}
+
+TEST_F(StateRulesTest, PowKeepsNoCandidates) {
+  const Hash256 start = root;
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1000, kValKey}), 1));
+  EXPECT_TRUE(candidates().empty());
+  StateOverlay o = overlay();
+  EXPECT_FALSE(*o.active_set());
+  auto raw = tree_get(store, root, candidates_key());
+  ASSERT_TRUE(raw);
+  EXPECT_FALSE(*raw);
+  // The PoS rules give another root only by the candidates record.
+  root = start;
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1000, kValKey}), 1, kPosRules));
+  auto pos_raw = tree_get(store, root, candidates_key());
+  ASSERT_TRUE(pos_raw && *pos_raw);
+}
+
+TEST_F(StateRulesTest, PosUnstakeToZeroRemovesTheCandidate) {
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1000, kValKey}), 1, kPosRules));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Unstake{400}), 2, kPosRules));
+  EXPECT_EQ(candidates(), std::vector<PublicKey>{kValKey});  // stake 600 left
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Unstake{600}), 3, kPosRules));
+  EXPECT_TRUE(candidates().empty());
+  // An empty list is no record at all.
+  auto raw = tree_get(store, root, candidates_key());
+  ASSERT_TRUE(raw);
+  EXPECT_FALSE(*raw);
+  // Bonding again (to another key) makes a candidate of that key.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 3, 0, primitives::Stake{10, kValKey2}), 4, kPosRules));
+  EXPECT_EQ(candidates(), std::vector<PublicKey>{kValKey2});
+}
+
+TEST_F(StateRulesTest, PosSlashToZeroRemovesTheCandidate) {
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1000, kValKey}), 1, kPosRules));
+  // A partial slash (5%) keeps the candidate.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), 2, kPosRules));
+  EXPECT_EQ(candidates(), std::vector<PublicKey>{kValKey});
+  ChainRules all = kPosRules;
+  all.slash_bps = 10000;
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, evidence_against(kValKey, 6)), 3, all));
+  EXPECT_EQ(account(kAliceAddr).stake, 0U);
+  EXPECT_TRUE(candidates().empty());
+}
+
+TEST_F(StateRulesTest, PosRefusesTheCandidateAboveTheBound) {
+  ASSERT_TRUE(apply_one(transfer(kAlice, 0, 0, kBobAddr, 5000), 1));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, primitives::Stake{1000, kValKey}), 1, kPosRules));
+  StateOverlay fill = overlay();
+  for (std::size_t i = 1; i < kMaxCandidates; ++i) {
+    PublicKey k{0x03, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    ASSERT_TRUE(fill.add_candidate(k));
+  }
+  commit_from(fill);
+  ASSERT_EQ(candidates().size(), kMaxCandidates);
+  const Hash256 full = root;
+  expect_error(apply_one(tx_from(kBob, 0, 0, primitives::Stake{1000, kValKey2}), 2, kPosRules),
+               TxRuleError::kTooManyCandidates);
+  EXPECT_EQ(root, full);
+  EXPECT_EQ(account(kBobAddr).balance, 5000U);  // the rejected stake left nothing
+  // An existing candidate may still add stake, and PoW has no bound.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Stake{1, kValKey}), 2, kPosRules));
+  ASSERT_TRUE(apply_one(tx_from(kBob, 0, 0, primitives::Stake{1000, kValKey2}), 3, kRules));
+  // Once one leaves, there is room again.
+  ASSERT_TRUE(apply_one(tx_from(kBob, 1, 0, primitives::Unstake{1000}), 4, kRules));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 3, 0, primitives::Unstake{1001}), 4, kPosRules));
+  ASSERT_TRUE(apply_one(tx_from(kBob, 2, 0, primitives::Stake{1000, kValKey2}), 5, kPosRules));
+  EXPECT_TRUE(*overlay().is_candidate(kValKey2));
+}
+
+TEST_F(StateRulesTest, PosCandidatesAreStoredSortedWhateverTheOrderOfStakes) {
+  std::vector<PublicKey> keys;
+  for (std::uint8_t seed = 10; seed < 16; ++seed) keys.push_back(key_of(seed));
+  // Fund six stakers and let them stake in the order of their seeds (not of their keys).
+  std::vector<PublicKey> stakers;
+  for (std::uint8_t seed = 20; seed < 26; ++seed) stakers.push_back(key_of(seed));
+  StateOverlay fund = overlay();
+  for (const PublicKey& s : stakers) ASSERT_TRUE(credit(fund, crypto::address_of(s), 100));
+  commit_from(fund);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(apply_one(tx_from(stakers[i], 0, 0, primitives::Stake{10, keys[i]}), 1, kPosRules));
+  }
+  std::vector<PublicKey> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  ASSERT_NE(sorted, keys);  // the test means something
+  EXPECT_EQ(candidates(), sorted);
+  auto raw = tree_get(store, root, candidates_key());
+  ASSERT_TRUE(raw && *raw);
+  EXPECT_EQ((*raw)->value, encode_candidates(sorted));
+  EXPECT_EQ(**raw, candidates_value(sorted));
 }
 
 TEST_F(StateRulesTest, CreditAddsAndChecksOverflow) {

@@ -96,6 +96,37 @@ std::vector<primitives::vectors::Group> all_groups() {
   vs.push_back({"state.absent.key", util::to_hex(account_key(address_absent()))});
   vs.push_back({"state.proof.absent", util::to_hex(encode_proof(non_inclusion))});
 
+  // The PoS records over the same state: account_c's key is the one candidate and the one
+  // active validator.
+  const std::vector<PublicKey> candidates{validator};
+  const ActiveSet active{1, {{validator, account_c().stake, address_c()}}};
+  std::vector<TreeUpdate> pos_batch = batch;
+  pos_batch.push_back({candidates_key(), candidates_value(candidates)});
+  pos_batch.push_back({active_set_key(), active_set_value(active)});
+  std::sort(pos_batch.begin(), pos_batch.end(), [](const TreeUpdate& x, const TreeUpdate& y) { return x.key < y.key; });
+  const Hash256 pos_root = *must(tree.update(kEmptyHash, pos_batch));
+  const StateProof active_proof = *must(tree.prove(pos_root, active_set_key()));
+  std::vector<Vector> pos;
+  const TreeValue cand_value = candidates_value(candidates);
+  const TreeValue active_value = active_set_value(active);
+  pos.push_back({"state.candidates.key", util::to_hex(candidates_key())});
+  pos.push_back({"state.candidates.encoding", util::to_hex(cand_value.value)});
+  pos.push_back({"state.candidates.value_hash", util::to_hex(cand_value.value_hash)});
+  pos.push_back({"state.active_set.key", util::to_hex(active_set_key())});
+  pos.push_back({"state.active_set.encoding", util::to_hex(active_value.value)});
+  pos.push_back({"state.active_set.value_hash", util::to_hex(active_value.value_hash)});
+  pos.push_back({"state.pos.root", util::to_hex(pos_root)});
+  pos.push_back({"state.proof.active_set", util::to_hex(encode_proof(active_proof))});
+
+  primitives::vectors::Group pos_group;
+  pos_group.title = "PoS state records (section 9)";
+  pos_group.description =
+      "- The state above plus the two PoS records: the candidate list holds validator_c's key, and the\n"
+      "  active set {effective_height 1, [(validator_c's key, power 500, payout account_c)]}.\n"
+      "- `state.pos.root` is the root of those six records; `state.proof.active_set` proves the active\n"
+      "  set record in it (what a light client checks to learn the validators of a height).";
+  pos_group.vectors = std::move(pos);
+
   primitives::vectors::Group group;
   group.title = "State (section 9)";
   group.description =
@@ -106,7 +137,7 @@ std::vector<primitives::vectors::Group> all_groups() {
       "- The state holds exactly these four records. `state.proof.account_b` proves account_b\n"
       "  (inclusion); `state.proof.absent` proves that address 0x44 x 20 has no account.";
   group.vectors = std::move(vs);
-  return {group};
+  return {group, pos_group};
 }
 
 }  // namespace cloudchain::state::vectors

@@ -63,5 +63,29 @@ TEST(StateVectors, PrintedProofsVerifyAgainstThePrintedRoot) {
   EXPECT_TRUE(verify_proof(root, absent, std::nullopt, *non_inclusion));
 }
 
+// A light client's check: the active set record printed in the document is in the
+// printed PoS root, and decodes to the documented validator.
+TEST(StateVectors, PrintedActiveSetProofVerifiesAgainstThePosRoot) {
+  const auto doc = state_vectors_in_doc();
+  ASSERT_TRUE(doc.contains("state.pos.root") && doc.contains("state.proof.active_set") &&
+              doc.contains("state.active_set.encoding") && doc.contains("state.active_set.value_hash"));
+  const Hash256 root = *util::from_hex_array<32>(doc.at("state.pos.root"));
+  const Hash256 key = *util::from_hex_array<32>(doc.at("state.active_set.key"));
+  EXPECT_EQ(key, active_set_key());
+  const Hash256 value_hash = *util::from_hex_array<32>(doc.at("state.active_set.value_hash"));
+  auto proof = decode_proof(*util::from_hex(doc.at("state.proof.active_set")));
+  ASSERT_TRUE(proof);
+  EXPECT_TRUE(verify_proof(root, key, value_hash, *proof));
+  auto set = decode_active_set(*util::from_hex(doc.at("state.active_set.encoding")));
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->effective_height, 1U);
+  ASSERT_EQ(set->validators.size(), 1U);
+  EXPECT_EQ(set->validators[0].payout, address_c());
+  EXPECT_EQ(set->validators[0].power, account_c().stake);
+  auto candidates = decode_candidates(*util::from_hex(doc.at("state.candidates.encoding")));
+  ASSERT_TRUE(candidates);
+  EXPECT_EQ(*candidates, std::vector<PublicKey>{set->validators[0].key});
+}
+
 }  // namespace
 }  // namespace cloudchain::state::vectors
