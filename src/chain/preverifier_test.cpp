@@ -106,24 +106,35 @@ TEST(Preverifier, QueueIsBoundedByTransactions) {
   const auto txs = signed_txs(1000);
   Preverifier::Options limits;
   limits.max_queued_txs = txs.size();
-  Preverifier pre(1, kChainId, limits);
   auto too_big = txs;
   too_big.push_back(transfer(1, 999, address(21), 1));
-  std::vector<primitives::Transaction> others;  // txids not in `txs`
-  for (std::uint32_t k = 1; k <= 16; ++k) others.push_back(transfer(k, 0, address(22), 1));
+  // As many transactions as the first block, with other txids: they fit only once the
+  // whole first block was handed out to the worker (~1000 verifications) or forgotten.
+  std::vector<primitives::Transaction> others;
+  for (std::uint32_t k = 1; k <= 1000; ++k) others.push_back(transfer(k % 16 + 1, k / 16, address(22), 1));
   const auto first = block_at(1, txs);
   const auto more = block_at(2, others);
-  EXPECT_FALSE(pre.enqueue(block_at(1, too_big)));
-  EXPECT_FALSE(pre.enqueue(nullptr));
-  ASSERT_TRUE(pre.enqueue(first));
-  // The first block's last chunk is handed out only after its earlier 984 transactions
-  // were checked, so the queue is still full here.
-  EXPECT_FALSE(pre.enqueue(more));
-  // Forgetting the first block frees its room at once.
-  pre.forget_below(2);
-  EXPECT_TRUE(pre.enqueue(more));
-  pre.wait_idle();
-  for (const auto& tx : others) EXPECT_TRUE(pre.take(primitives::txid(tx)));
+  {
+    Preverifier pre(1, kChainId, limits);
+    EXPECT_FALSE(pre.enqueue(block_at(1, too_big)));  // over the bound by itself
+    EXPECT_FALSE(pre.enqueue(nullptr));
+  }
+  // A full queue refuses. The worker hands out the first block 16 transactions at a time
+  // meanwhile, so a refusal needs the second enqueue to come before it checked ~984 of
+  // them (tens of ms): retried a few times so a descheduled test thread cannot fail it.
+  bool refused = false;
+  for (int attempt = 0; attempt < 5 && !refused; ++attempt) {
+    Preverifier pre(1, kChainId, limits);
+    ASSERT_TRUE(pre.enqueue(first));
+    refused = !pre.enqueue(more);
+    if (!refused) continue;
+    // Forgetting the first block frees its room at once.
+    pre.forget_below(2);
+    EXPECT_TRUE(pre.enqueue(more));
+    pre.wait_idle();
+    for (const auto& tx : others) EXPECT_TRUE(pre.take(primitives::txid(tx)));
+  }
+  EXPECT_TRUE(refused);
 }
 
 TEST(Preverifier, ForgetsBlocksBelowTheFloor) {
