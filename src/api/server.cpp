@@ -194,7 +194,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.origin = view(msg[http::field::origin]);
     req.access_control_request_method = view(msg[http::field::access_control_request_method]);
     Response r = handle(m_shared->ctx, req);
-    if (r.deferred) return defer(std::move(r.deferred), msg.keep_alive());
+    if (r.deferred) return defer(r.deferred, msg.keep_alive());
     send(std::move(r), msg.keep_alive(), false);
   }
 
@@ -202,7 +202,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // meanwhile (so a stopping server destroys it with the io_context); the reply holds
   // only a weak reference and posts the answer to the session's strand, where the
   // request's number tells a late answer (after the timeout's 503) from the current one.
-  void defer(std::function<void(Reply)> deferred, bool keep_alive) {
+  void defer(const std::function<void(Reply)>& deferred, bool keep_alive) {
     const std::uint64_t request = ++m_deferred;
     m_awaiting = true;
     m_timer.expires_after(config().deferred_timeout);

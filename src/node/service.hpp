@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/address.hpp"
@@ -107,7 +108,8 @@ class NodeService {
   /// be short and not block. For callers that serve many clients on few threads (the
   /// HTTP API). The default implementation calls submit_transaction and then `done`.
   virtual void submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) {
-    done(submit_transaction(tx));
+    const SubmitDone answer = std::move(done);  // an override keeps it past the call
+    answer(submit_transaction(tx));
   }
 
   /// Pending transactions in block-selection order, `offset` skipped, at most `limit`.
