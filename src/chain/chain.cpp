@@ -180,7 +180,7 @@ bool Chain::is_active(const Entry& entry) const {
   return entry.height() < m_active.size() && m_active[entry.height()] == &entry;
 }
 
-HeaderContext Chain::header_context(const Entry& parent, std::uint64_t now_ms) const {
+util::Result<HeaderContext, BlockError> Chain::header_context(const Entry& parent, std::uint64_t now_ms) const {
   HeaderContext ctx;
   ctx.parent = parent.header;
   ctx.parent_hash = parent.hash;
@@ -191,7 +191,62 @@ HeaderContext Chain::header_context(const Entry& parent, std::uint64_t now_ms) c
   std::reverse(ctx.recent_timestamps_ms.begin(), ctx.recent_timestamps_ms.end());
   ctx.genesis = m_params.genesis.block.header;
   ctx.now_ms = now_ms;
+  if (m_engine.needs_validator_sets()) {
+    auto set = active_set_after(parent);
+    if (!set) return std::unexpected(set.error());
+    ctx.validators = std::move(*set);
+    if (parent.parent != nullptr) {
+      auto before = active_set_after(*parent.parent);
+      if (!before) return std::unexpected(before.error());
+      ctx.parent_validators = std::move(*before);
+    }
+  }
   return ctx;
+}
+
+util::Result<state::ActiveSet, BlockError> Chain::active_set_after(const Entry& block) const {
+  const std::string name = "block " + util::to_hex(block.hash) + " at height " + std::to_string(block.height());
+  if (!is_active(block)) {
+    return util::fail(BlockError::kStateUnavailable,
+                      "the validator set after " + name + " is not known: the block is off the active chain");
+  }
+  const Entry& tip = *m_active.back();
+  // The record changes only at epoch boundaries (state::apply_epoch), and each change is
+  // in that block's stored diff: the first boundary above `block` whose diff changed the
+  // record holds the value after `block` as its old value; without one the tip's record
+  // is still the one after `block`.
+  const std::uint64_t epoch = m_params.rules.pos ? m_params.rules.pos->epoch_blocks : 0;
+  if (epoch > 0) {
+    for (std::uint64_t b = (block.height() / epoch + 1) * epoch; b <= tip.height(); b += epoch) {
+      auto undo = load_undo(*m_active[b]);
+      if (!undo) return std::unexpected(undo.error());
+      const Hash256 key = state::active_set_key();
+      auto it = std::ranges::find_if(undo->changes, [&key](const StateChange& c) { return c.key == key; });
+      if (it == undo->changes.end()) continue;
+      const std::optional<state::TreeValue>& old = it->old_value;
+      if (!old) return util::fail(BlockError::kStateUnavailable, "the state after " + name + " has no active set");
+      auto set = state::decode_active_set(old->value);
+      if (!set) {
+        return util::fail(BlockError::kStateUnavailable,
+                          "the active set after " + name + ": " + std::string(state::to_string(set.error().code)));
+      }
+      return std::move(*set);
+    }
+  }
+  const state::LayeredNodeStore store = tip_store();
+  auto value = state::tree_get(store, tip.header.state_root, state::active_set_key());
+  if (!value) {
+    return util::fail(BlockError::kStateUnavailable,
+                      "the active set at the tip: " + std::string(state::to_string(value.error().code)));
+  }
+  const std::optional<state::TreeValue>& found = *value;
+  if (!found) return util::fail(BlockError::kStateUnavailable, "the state after " + name + " has no active set");
+  auto set = state::decode_active_set(found->value);
+  if (!set) {
+    return util::fail(BlockError::kStateUnavailable,
+                      "the active set at the tip: " + std::string(state::to_string(set.error().code)));
+  }
+  return std::move(*set);
 }
 
 std::optional<BlockView> Chain::lookup(const Hash256& hash) const {

@@ -10,8 +10,8 @@
 // BlockError): already known (kDuplicate, kKnownInvalid); parent known (kUnknownParent)
 // and not invalid (kInvalidAncestor); context-free body (limits, then
 // primitives::check_block_body); header in context (version, chain id, height, then
-// the engine: seal, timestamp, difficulty); every signature (primitives::check_transaction,
-// in parallel on all cores, skipping transactions `is_verified` vouches for). A block
+// the engine: seal, timestamp, difficulty; PoS: proposer, then the last commit); every signature
+// (primitives::check_transaction, in parallel on all cores, skipping transactions `is_verified` vouches for). A block
 // that passes is stored with its index entry (status have_body) in one batch. Then fork
 // choice: the most cumulative work wins, the first seen among equals. Connecting a block
 // applies its transactions in order to the parent's state, credits reward + fees to the
@@ -244,7 +244,15 @@ class Chain {
   Entry& insert(const Hash256& hash, const storage::BlockIndexEntry& stored);
   void erase_new(Entry& entry);
   bool is_active(const Entry& entry) const;
-  HeaderContext header_context(const Entry& parent, std::uint64_t now_ms) const;
+  // The context of a header on `parent`; with the validator sets when the engine asks
+  // (state reads). Errors: those of active_set_after.
+  util::Result<HeaderContext, BlockError> header_context(const Entry& parent, std::uint64_t now_ms) const;
+  // The active set record (PoS) in the state after `block`, which must be on the active
+  // chain: read from the tip's state, or from the stored diff of the first epoch boundary
+  // above `block` that changed it. Errors (local, never the sender's fault):
+  // kStateUnavailable (`block` off the active chain, the record missing, unreadable or
+  // corrupt), kStorage (a diff unreadable).
+  util::Result<state::ActiveSet, BlockError> active_set_after(const Entry& block) const;
   // submit_block()
   util::Result<Uint256, BlockError> check_block(const primitives::Block& block, const Entry& parent,
                                                 std::uint64_t now_ms, const VerifiedFn& is_verified);

@@ -5,7 +5,14 @@
 // knows seals, difficulty, block time and rewards.
 //
 // The chain calls an engine only for non-genesis blocks: the genesis block is fixed by
-// the genesis file and exempt from seal checks.
+// the genesis file and exempt from seal checks. For each submitted block it calls, in
+// order, check_header, check_last_commit (the one hook that sees the body), then work.
+//
+// Validator sets (PoS): an engine whose needs_validator_sets() is true gets, in every
+// HeaderContext, the active set record (state record kind 5) of the parent's state (the
+// validators of the header's height) and of the grandparent's state (the validators of
+// the parent's height, who signed the header's last_commit). Other engines get neither
+// and cost the chain no state read.
 //
 // Contract for implementations: pure functions of their arguments and the engine's own
 // fixed parameters (no I/O, no clock: `now_ms` is a parameter), deterministic, and safe
@@ -14,10 +21,13 @@
 // a BlockError, never an assert or an exception.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "chain/error.hpp"
+#include "primitives/block.hpp"
 #include "primitives/header.hpp"
+#include "state/records.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
 #include "util/uint256.hpp"
@@ -37,6 +47,14 @@ struct HeaderContext {
   std::vector<std::uint64_t> recent_timestamps_ms;
   primitives::BlockHeader genesis;  // the chain's block 0 (PoW: the ASERT anchor)
   std::uint64_t now_ms = 0;         // the local clock, Unix milliseconds
+  /// Only when the engine's needs_validator_sets() (else nullopt): the active set in the
+  /// state of the parent, i.e. the validators of the parent's height + 1 (always present
+  /// on a PoS chain: its genesis state holds one).
+  std::optional<state::ActiveSet> validators{};
+  /// Only when the engine's needs_validator_sets() and the parent is not genesis: the
+  /// active set in the state of the parent's parent, i.e. the validators of the parent's
+  /// height, whose precommits for the parent make up the header's block's last_commit.
+  std::optional<state::ActiveSet> parent_validators{};
 };
 
 class ConsensusEngine {
@@ -47,10 +65,29 @@ class ConsensusEngine {
   /// seal kind, seal validity (PoW: bits canonical and within the limit, hash below the
   /// target), timestamp (above the median time past, not too far past now_ms), and the
   /// expected difficulty. The chain checks version, chain id, height and parent link
-  /// itself. Errors: kWrongSealKind, kBadBits, kBitsNotExpected, kHighHash, kTimeTooOld,
-  /// kTimeTooNew, kEngineFailure (the engine's own parameters are unusable).
+  /// itself. PoS: seal kind, round bound, timestamp above the parent's and not too far
+  /// past now_ms, the scheduled proposer (beneficiary, signature). Errors:
+  /// kWrongSealKind, kBadBits, kBitsNotExpected, kHighHash, kTimeTooOld, kTimeTooNew,
+  /// kRoundTooHigh, kWrongProposer, kBadProposerSignature, kEngineFailure (the engine's
+  /// own parameters, or the validator sets it was given, are unusable).
   virtual util::Result<void, BlockError> check_header(const primitives::BlockHeader& header,
                                                       const HeaderContext& ctx) const = 0;
+
+  /// Whether the chain must fill HeaderContext::validators and parent_validators (state
+  /// reads; PoS). Fixed for the engine's life.
+  virtual bool needs_validator_sets() const { return false; }
+
+  /// The rules of a block that need its body as well as its context, called after
+  /// check_header passed, with the same context (PoS: last_commit proves the parent
+  /// final). The default, for engines with none: accept. Errors (PoS):
+  /// kMissingLastCommit, kUnexpectedCommitSigs, kCommitNotSorted,
+  /// kCommitSignerNotValidator, kBadCommitSignature, kCommitPowerTooLow, kEngineFailure.
+  virtual util::Result<void, BlockError> check_last_commit(const primitives::Block& block,
+                                                           const HeaderContext& ctx) const {
+    (void)block;
+    (void)ctx;
+    return {};
+  }
 
   /// The work a valid header adds to its chain (PoW: expected hashes for its target).
   /// Errors: kWrongSealKind, kBadBits.

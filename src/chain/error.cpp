@@ -32,6 +32,13 @@ std::string_view to_string(BlockError e) {
     case BlockError::kTxRule: return "tx_rule";
     case BlockError::kRewardOverflow: return "reward_overflow";
     case BlockError::kStateRootMismatch: return "state_root_mismatch";
+    case BlockError::kRoundTooHigh: return "round_too_high";
+    case BlockError::kWrongProposer: return "wrong_proposer";
+    case BlockError::kBadProposerSignature: return "bad_proposer_signature";
+    case BlockError::kUnexpectedCommitSigs: return "unexpected_commit_sigs";
+    case BlockError::kCommitSignerNotValidator: return "commit_signer_not_validator";
+    case BlockError::kBadCommitSignature: return "bad_commit_signature";
+    case BlockError::kCommitPowerTooLow: return "commit_power_too_low";
     case BlockError::kStateUnavailable: return "state_unavailable";
     case BlockError::kStorage: return "storage";
   }

@@ -35,17 +35,24 @@ enum class BlockError {
   kCommitNotSorted,       // PoS: commit validators strictly ascending
 
   // --- header in context -----------------------------------------------------------
-  kBadVersion,       // header.version = primitives::kHeaderVersion
-  kWrongChain,       // header.chain_id = the chain's id
-  kBadHeight,        // header.height = parent height + 1
-  kWrongSealKind,    // the seal is the engine's kind (PoW chain: PoW seal)
-  kBadBits,          // PoW: bits canonical with 1 <= target <= pow_limit
-  kBitsNotExpected,  // PoW: bits = the ASERT bits for this parent
-  kHighHash,         // PoW: block hash <= target(bits)
-  kTimeTooOld,       // timestamp > median time past of the last 11 blocks
-  kTimeTooNew,       // timestamp <= now + max future drift (not the sender's fault: may become valid)
-  kWorkOverflow,     // cumulative work < 2^256 (a local arithmetic limit)
-  kEngineFailure,    // local: the consensus engine's parameters are unusable
+  kBadVersion,                // header.version = primitives::kHeaderVersion
+  kWrongChain,                // header.chain_id = the chain's id
+  kBadHeight,                 // header.height = parent height + 1
+  kWrongSealKind,             // the seal is the engine's kind (PoW chain: PoW seal)
+  kBadBits,                   // PoW: bits canonical with 1 <= target <= pow_limit
+  kBitsNotExpected,           // PoW: bits = the ASERT bits for this parent
+  kHighHash,                  // PoW: block hash <= target(bits)
+  kTimeTooOld,                // timestamp > median time past of the last 11 blocks (PoS: > the parent's)
+  kTimeTooNew,                // timestamp <= now + max future drift (not the sender's fault: may become valid)
+  kRoundTooHigh,              // PoS: seal.round <= consensus::kMaxPosRound (bounds the proposer computation)
+  kWrongProposer,             // PoS: beneficiary = payout of the proposer of (height, seal.round)
+  kBadProposerSignature,      // PoS: seal.proposer_sig verifies with that proposer's key
+  kUnexpectedCommitSigs,      // PoS: height 1's last_commit is empty, round 0 (genesis needs no commit)
+  kCommitSignerNotValidator,  // PoS: every commit_sig is by a validator of the parent's height
+  kBadCommitSignature,        // PoS: every commit_sig signs commit_vote(header, round, sig)
+  kCommitPowerTooLow,         // PoS: commit signers hold > 2/3 of the parent height's power
+  kWorkOverflow,              // cumulative work < 2^256 (a local arithmetic limit)
+  kEngineFailure,             // local: the consensus engine's parameters are unusable
 
   // --- transactions and state ------------------------------------------------------
   kTxInvalid,          // every tx passes primitives::check_transaction (signature included)
@@ -54,7 +61,8 @@ enum class BlockError {
   kStateRootMismatch,  // header.state_root = the root after the txs and the reward
 
   // --- local failures --------------------------------------------------------------
-  kStateUnavailable,  // local: the parent's state could be read (missing or corrupt tree node)
+  kStateUnavailable,  // local: the parent's state could be read (missing or corrupt tree node; PoS: the
+                      // validator sets of a parent off the active chain are not known)
   kStorage,           // local: the database read or write succeeded
 };
 std::string_view to_string(BlockError e);

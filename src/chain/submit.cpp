@@ -129,7 +129,10 @@ util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& bl
     return util::fail(BlockError::kBadHeight,
                       "height " + std::to_string(header.height) + ", parent height " + std::to_string(parent.height()));
   }
-  if (auto h = m_engine.check_header(header, header_context(parent, now_ms)); !h) return std::unexpected(h.error());
+  auto ctx = header_context(parent, now_ms);
+  if (!ctx) return std::unexpected(ctx.error());
+  if (auto h = m_engine.check_header(header, *ctx); !h) return std::unexpected(h.error());
+  if (auto c = m_engine.check_last_commit(block, *ctx); !c) return std::unexpected(c.error());
   auto work = m_engine.work(header);
   if (!work) return std::unexpected(work.error());
   auto total = Uint256::checked_add(parent.work, *work);

@@ -16,7 +16,12 @@ util::Result<TemplateResult, ChainError> Chain::build_block_template(
     return util::fail(ChainError::kStateUnavailable, "the chain was opened for a reindex that has not completed");
   }
   const Entry& tip = *m_active.back();
-  auto engine_header = m_engine.next_header_template(header_context(tip, now_ms));
+  auto ctx = header_context(tip, now_ms);
+  if (!ctx) {
+    return util::fail(ctx.error().code == BlockError::kStorage ? ChainError::kStorage : ChainError::kStateUnavailable,
+                      ctx.error().detail);
+  }
+  auto engine_header = m_engine.next_header_template(*ctx);
   if (!engine_header) return util::fail(ChainError::kEngineFailure, engine_header.error().detail);
 
   TemplateResult out;

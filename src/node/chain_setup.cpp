@@ -1,9 +1,15 @@
 #include "node/chain_setup.hpp"
 
+#include "consensus/pos_engine.hpp"
 #include "consensus/pow_engine.hpp"
 #include "util/hex.hpp"
 
 namespace cloudchain::node {
+
+namespace {
+// How far past a node's clock a PoS block's timestamp may be (60 s).
+constexpr std::uint64_t kPosMaxFutureDriftMs = 60'000;
+}  // namespace
 
 util::Result<chain::ChainParams, ConfigError> make_chain_params(const Genesis& genesis) {
   chain::GenesisSpec spec;
@@ -38,8 +44,9 @@ util::Result<chain::ChainParams, ConfigError> make_chain_params(const Genesis& g
 
 util::Result<std::unique_ptr<chain::ConsensusEngine>, ConfigError> make_engine(const Genesis& genesis) {
   if (genesis.consensus == "pos") {
-    return config_fail(ConfigError::kBadValue, "genesis.json", "consensus",
-                       "this node does not run \"pos\" chains yet (the PoS engine is not built)");
+    // genesis.json's pos object has no drift field yet: PoS chains use the devnet's PoW
+    // default (docs/consensus-pos.md, "The engine").
+    return std::make_unique<consensus::PosEngine>(consensus::PosEngineParams{kPosMaxFutureDriftMs}, genesis.reward);
   }
   auto engine = consensus::PowEngine::create(genesis.pow, genesis.reward);
   if (!engine) {

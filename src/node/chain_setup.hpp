@@ -23,9 +23,9 @@ namespace cloudchain::node {
 util::Result<chain::ChainParams, ConfigError> make_chain_params(const Genesis& genesis);
 
 /// The consensus engine genesis.consensus names ("pow": consensus::PowEngine with the
-/// genesis PoW parameters and reward schedule). Errors: kInconsistent when the engine
-/// refuses the parameters (check_genesis already rules that out); kBadValue for "pos",
-/// whose engine is not built yet.
+/// genesis PoW parameters and reward schedule; "pos": consensus::PosEngine with the
+/// reward schedule and a 60 s future drift). Errors: kInconsistent when the PoW engine
+/// refuses the parameters (check_genesis already rules that out).
 util::Result<std::unique_ptr<chain::ConsensusEngine>, ConfigError> make_engine(const Genesis& genesis);
 
 /// Decimal digits of `value` (cumulative work as the API shows it).

@@ -414,10 +414,11 @@ TEST(PosGenesis, TheGenesisStateHoldsTheActiveSet) {
                                                {g.pos->validators[1].consensus_key, 3000, test::address_of(22)}};
   std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   EXPECT_EQ(set->validators, expected);
-  // This node builds no PoS engine yet: it says so instead of running the chain as PoW.
+  // A PoS genesis gets the PoS engine, which asks the chain for the validator sets.
   auto engine = make_engine(g);
-  ASSERT_FALSE(engine);
-  EXPECT_NE(engine.error().detail.find("pos"), std::string::npos);
+  ASSERT_TRUE(engine) << engine.error().detail;
+  EXPECT_TRUE((*engine)->needs_validator_sets());
+  EXPECT_FALSE((*make_engine(sample()))->needs_validator_sets());
   // The PoW genesis is the same block as before this change would have built (no epoch).
   EXPECT_FALSE(make_chain_params(sample())->rules.pos);
 }
