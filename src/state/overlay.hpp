@@ -95,10 +95,13 @@ class StateOverlay {
   std::vector<TreeUpdate> changes() const;
 
  private:
+  // Always built with both fields ({value, dirty}). No default member initializer:
+  // clang-19 crashes ("cannot compile this scalar expression yet") on `->dirty` of an
+  // std::optional<Slot<...>> member when `dirty` has one.
   template <typename V>
   struct Slot {
     V value;
-    bool dirty = false;
+    bool dirty;
   };
   template <typename K, typename V>
   struct Undo {
