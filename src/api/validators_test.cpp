@@ -56,7 +56,7 @@ class ValidatorsTest : public ServerTest {
   // Checks the answer's proof of the active set record against the tip's state root, as
   // a client would; returns whether it verified.
   bool proof_verifies(const json& doc, std::optional<util::Hash256> value_hash) const {
-    const auto& tip = node->blocks().back();
+    const auto tip = node->blocks().back();
     EXPECT_EQ(doc.at("state_root"), util::to_hex(tip.header.state_root));
     EXPECT_EQ(doc.at("key"), util::to_hex(state::active_set_key()));
     auto proof = state::decode_proof(util::from_hex(doc.at("proof").get<std::string>()).value());
