@@ -59,6 +59,11 @@ class FakeNode {
     mine_locked();
   }
   void inflate_balances() { m_inflate = true; }
+  /// What GET /v1/validators answers (default: a PoW chain's empty lists).
+  void set_validators(Json doc) {
+    std::lock_guard lock(m_mutex);
+    m_validators = std::move(doc);
+  }
   void lie_about_best_chain() { m_wrong_best_chain = true; }
   std::vector<primitives::Transaction> submitted() const {
     std::lock_guard lock(m_mutex);
@@ -168,6 +173,7 @@ class FakeNode {
                  {"mempool", {{"size", m_mempool.size()}, {"bytes", 441}}},
                  {"mining", {{"enabled", true}, {"threads", 2}, {"hashrate", 1500000}}}});
     }
+    if (r.method == "GET" && t == "/v1/validators") return ok(m_validators);
     if (r.method == "GET" && t.starts_with("/v1/accounts/")) {
       auto a = crypto::decode_address(tail("/v1/accounts/"), kNetwork);
       if (!a) return test::problem(400, "bad_address", "not an address");
@@ -268,6 +274,10 @@ class FakeNode {
   std::vector<primitives::Transaction> m_mempool;         // guarded by m_mutex
   std::vector<primitives::Transaction> m_submitted;       // guarded by m_mutex
   std::map<crypto::Address, std::uint64_t> m_next_nonce;  // guarded by m_mutex
+  Json m_validators{{"consensus", "pow"},
+                    {"height", 0},
+                    {"validators", Json::array()},
+                    {"candidates", Json::array()}};  // guarded by m_mutex
   std::atomic<int> m_mine_after{0};
   int m_polls = 0;  // guarded by m_mutex
   std::atomic<bool> m_inflate{false};
@@ -559,6 +569,98 @@ TEST_F(CliChainCommand, TxAndBlockDisplays) {
   r = cli({"block", "99"});
   EXPECT_EQ(r.code, kExitFailure);
   EXPECT_EQ(r.err, "error: not_found: no such block\n");
+}
+
+TEST_F(CliChainCommand, StakeAndUnstakeSubmitValidSignedTransactions) {
+  const std::string validator = to_hex(key_of(7).public_key());
+  node.set_next_nonce(alice, 2);
+  auto r = cli({"stake", "--from", "alice", "--validator", validator, "--amount", "5000", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  Json out = Json::parse(r.out);
+  ASSERT_EQ(node.submitted().size(), 1U);
+  const auto staked = node.submitted()[0];  // the node already ran check_transaction on it
+  EXPECT_EQ(out["txid"], to_hex(primitives::txid(staked)));
+  EXPECT_EQ(staked.nonce, 2U);
+  EXPECT_EQ(staked.fee, 1000U);
+  EXPECT_EQ(staked.sender, key_of(1).public_key());
+  EXPECT_EQ(std::get<primitives::Stake>(staked.body), (primitives::Stake{5000, key_of(7).public_key()}));
+  EXPECT_EQ(out["validator"], validator);
+  EXPECT_EQ(out["amount"], "5000");
+  EXPECT_EQ(out["nonce"], "2");
+  EXPECT_EQ(out["from"], alice_text);
+
+  r = cli({"unstake", "--from", "alice", "--amount", "1200", "--fee", "1500"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(node.submitted().size(), 2U);
+  const auto unstaked = node.submitted()[1];
+  EXPECT_EQ(std::get<primitives::Unstake>(unstaked.body).amount, 1200U);
+  EXPECT_EQ(unstaked.nonce, 3U);
+  EXPECT_EQ(unstaked.fee, 1500U);
+  EXPECT_NE(r.out.find("txid:   " + to_hex(primitives::txid(unstaked)) + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("amount: 1,200\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fee:    1,500\n"), std::string::npos) << r.out;
+}
+
+TEST_F(CliChainCommand, StakeUsageErrorsComeBeforeAnythingIsSent) {
+  const std::string validator = to_hex(key_of(7).public_key());
+  const std::size_t requests = node.requests().size();
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"stake", "--from", "alice", "--validator", "abcd", "--amount", "1"},
+           {"stake", "--from", "alice", "--validator", "05" + validator.substr(2), "--amount", "1"},
+           {"stake", "--from", "alice", "--validator", validator, "--amount", "0"},
+           {"stake", "--from", "alice", "--amount", "1"},
+           {"unstake", "--from", "alice", "--amount", "x"},
+           {"unstake", "--from", "alice", "--amount", "0"}}) {
+    auto r = cli(args);
+    EXPECT_EQ(r.code, kExitUsage) << args[0] << " " << args.back() << ": " << r.err;
+  }
+  EXPECT_TRUE(node.submitted().empty());
+  EXPECT_EQ(node.requests().size(), requests);
+}
+
+TEST_F(CliChainCommand, ValidatorsAsTablesAndAsJson) {
+  auto r = cli({"validators"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("consensus: pow\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no validator set at the tip"), std::string::npos) << r.out;
+
+  const std::string a = to_hex(key_of(7).public_key());
+  const std::string b = to_hex(key_of(8).public_key());
+  const Json doc{{"consensus", "pos"},
+                 {"height", 42},
+                 {"effective_height", 41},
+                 {"total_power", "40000"},
+                 {"validators",
+                  {{{"key", a},
+                    {"power", "30000"},
+                    {"power_bps", 7500},
+                    {"payout", alice_text},
+                    {"stake", "30000"},
+                    {"jailed", false},
+                    {"jailed_until_height", 0}},
+                   {{"key", b},
+                    {"power", "10000"},
+                    {"power_bps", 2505},
+                    {"payout", bob_text},
+                    {"stake", "10000"},
+                    {"jailed", true},
+                    {"jailed_until_height", 99}}}},
+                 {"candidates", {{{"key", a}, {"stake", "30000"}, {"jailed", false}, {"jailed_until_height", 0}}}},
+                 {"key", "00"},
+                 {"proof", "00"}};
+  node.set_validators(doc);
+  r = cli({"validators"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("effective height: 41\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("total power:      40,000\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("validators (2)\nKEY"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(a + "  30,000  75.00%  30,000  no        " + alice_text + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(b + "  10,000  25.05%  10,000  until 99  " + bob_text + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("candidates (1)\nKEY"), std::string::npos) << r.out;
+
+  r = cli({"validators", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(Json::parse(r.out), doc);
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ int run_cli(const std::vector<std::string>& args, Io& io) {
   add_balance_command(app, ctx, action);
   add_send_command(app, ctx, action);
   add_anchor_command(app, ctx, action);
+  add_stake_commands(app, ctx, action);
+  add_validators_command(app, ctx, action);
   add_verify_command(app, ctx, action);
   add_receipt_command(app, ctx, action);
   add_tx_command(app, ctx, action);

@@ -12,7 +12,6 @@
 #include "commands.hpp"
 #include "errors.hpp"
 #include "file_digest.hpp"
-#include "output.hpp"
 #include "submit.hpp"
 #include "util/hex.hpp"
 
@@ -34,28 +33,10 @@ int run_anchor(Context& ctx, const AnchorOptions& o) {
   if (!digest) throw failure("cannot hash " + digest.error().detail);
 
   const Submitted s = sign_and_submit(ctx, o.submit, primitives::Anchor{*digest, *memo}, {});
-  const std::string txid = util::to_hex(s.txid);
-  if (ctx.json()) {
-    nlohmann::json doc{{"digest", util::to_hex(*digest)},
-                       {"txid", txid},
-                       {"from", s.from},
-                       {"memo", o.memo},
-                       {"fee", std::to_string(s.tx.fee)},
-                       {"nonce", std::to_string(s.tx.nonce)}};
-    if (const auto& in = s.included) {
-      doc["height"] = in->height;
-      doc["block_hash"] = in->block_hash;
-    }
-    print_json(ctx.io().out, doc);
-    return kExitOk;
-  }
-  Table t;
-  t.add("file", o.file).add("digest", util::to_hex(*digest)).add("txid", txid).add("from", s.from);
-  if (!o.memo.empty()) t.add("memo", o.memo);
-  t.add("fee", format_amount(s.tx.fee)).add("nonce", std::to_string(s.tx.nonce));
-  if (const auto& in = s.included) t.add("height", std::to_string(in->height)).add("block hash", in->block_hash);
-  t.print(ctx.io().out);
-  return kExitOk;
+  return report_submitted(ctx, s,
+                          {{"", {}, "file", o.file},
+                           {"digest", util::to_hex(*digest), "digest", util::to_hex(*digest)},
+                           {"memo", o.memo, o.memo.empty() ? "" : "memo", o.memo}});
 }
 
 }  // namespace

@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "amount.hpp"
 #include "args.hpp"
 #include "errors.hpp"
+#include "output.hpp"
 #include "util/hex.hpp"
 
 namespace cloudchain::cli {
@@ -91,6 +93,43 @@ Submitted sign_and_submit(Context& ctx, const SubmitOptions& o, primitives::TxBo
   throw failure("transaction " + txid_hex + " was submitted but is not in a block after " +
                 std::to_string(o.wait_timeout_s) + " s (last status: " + last_status +
                 "); check later with 'cloudchain tx " + txid_hex + "'");
+}
+
+std::uint64_t parse_positive_amount(std::string_view text, std::uint64_t fee) {
+  auto amount = parse_amount(text, "amount");
+  if (!amount) throw usage_error(amount.error().detail);
+  if (*amount == 0) throw usage_error("amount must be greater than 0");
+  if (*amount > std::numeric_limits<std::uint64_t>::max() - fee) {
+    throw usage_error("amount + fee is larger than the maximum, " +
+                      format_amount(std::numeric_limits<std::uint64_t>::max()) + " base units");
+  }
+  return *amount;
+}
+
+int report_submitted(Context& ctx, const Submitted& s, const std::vector<ReportField>& fields) {
+  const std::string txid = util::to_hex(s.txid);
+  if (ctx.json()) {
+    nlohmann::json doc{
+        {"txid", txid}, {"from", s.from}, {"fee", std::to_string(s.tx.fee)}, {"nonce", std::to_string(s.tx.nonce)}};
+    for (const auto& f : fields) {
+      if (!f.json_key.empty()) doc[f.json_key] = f.json_value;
+    }
+    if (const auto& in = s.included) {
+      doc["height"] = in->height;
+      doc["block_hash"] = in->block_hash;
+    }
+    print_json(ctx.io().out, doc);
+    return kExitOk;
+  }
+  Table t;
+  t.add("txid", txid).add("from", s.from);
+  for (const auto& f : fields) {
+    if (!f.label.empty()) t.add(f.label, f.text);
+  }
+  t.add("fee", format_amount(s.tx.fee)).add("nonce", std::to_string(s.tx.nonce));
+  if (const auto& in = s.included) t.add("height", std::to_string(in->height)).add("block hash", in->block_hash);
+  t.print(ctx.io().out);
+  return kExitOk;
 }
 
 }  // namespace cloudchain::cli

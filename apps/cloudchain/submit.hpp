@@ -1,5 +1,6 @@
 #pragma once
-// Building, signing and submitting a transaction: what `send` and `anchor` share.
+// Building, signing, submitting and reporting a transaction: what `send`, `anchor`,
+// `stake` and `unstake` share.
 //
 // Order, so that nothing is asked for or sent before every input is known good:
 //   1. parse fee and nonce (usage errors);
@@ -16,6 +17,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "context.hpp"
 #include "primitives/transaction.hpp"
@@ -60,5 +64,25 @@ struct Submitted {
 /// asked for. Throws CommandError.
 Submitted sign_and_submit(Context& ctx, const SubmitOptions& options, primitives::TxBody body,
                           const std::function<void(const std::string& network, primitives::TxBody&)>& check_body);
+
+/// A command's own field of its report: `json_key`: `json_value` in --json output, and
+/// the row `label`: `text` in the table (no field when `json_key` is empty, no row when
+/// `label` is empty).
+struct ReportField {
+  std::string json_key;
+  nlohmann::json json_value;
+  std::string label;
+  std::string text;
+};
+
+/// Prints what sign_and_submit returned and returns kExitOk. --json: an object of
+/// `fields` plus txid, from, fee, nonce (decimal strings) and, when included, height and
+/// block_hash. Otherwise a table: txid, from, the rows of `fields` in order, fee, nonce,
+/// then height and block hash when included.
+int report_submitted(Context& ctx, const Submitted& submitted, const std::vector<ReportField>& fields);
+
+/// A positive amount of base units for --amount (usage_error otherwise) that fits in u64
+/// together with `fee` (sender pays both from the balance).
+std::uint64_t parse_positive_amount(std::string_view text, std::uint64_t fee);
 
 }  // namespace cloudchain::cli

@@ -20,6 +20,7 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/mempool", get_mempool, false},
     {Method::kGet, "/v1/anchors/{digest}", list_anchors, false},
     {Method::kGet, "/v1/receipts/{txid}", get_receipt, false},
+    {Method::kGet, "/v1/validators", get_validators, false},
     {Method::kPost, "/v1/admin/mining", admin_mining, true},
     {Method::kPost, "/v1/admin/shutdown", admin_shutdown, true},
     {Method::kGet, "/v1/peers", get_peers, false},

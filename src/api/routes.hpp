@@ -2,7 +2,8 @@
 // The route handlers of docs/api.md, one small function each, grouped by resource:
 // routes_status.cpp (status, mempool), routes_blocks.cpp, routes_txs.cpp (transactions,
 // submission, receipts), routes_accounts.cpp (accounts, their history, anchors),
-// routes_admin.cpp, routes_peers.cpp. router.cpp holds the table that maps (method, path) to them.
+// routes_validators.cpp, routes_admin.cpp, routes_peers.cpp. router.cpp holds the table
+// that maps (method, path) to them.
 //
 // A handler validates its parameters, reads through the NodeService (chain reads from a
 // storage snapshot where several reads must agree), and returns the whole response.
@@ -57,6 +58,8 @@ Response get_receipt(const Context& ctx, const Request& req, const PathParams& p
 Response get_account(const Context& ctx, const Request& req, const PathParams& params);
 Response list_account_txs(const Context& ctx, const Request& req, const PathParams& params);
 Response list_anchors(const Context& ctx, const Request& req, const PathParams& params);
+// routes_validators.cpp
+Response get_validators(const Context& ctx, const Request& req, const PathParams& params);
 // routes_admin.cpp
 Response admin_mining(const Context& ctx, const Request& req, const PathParams& params);
 Response admin_shutdown(const Context& ctx, const Request& req, const PathParams& params);

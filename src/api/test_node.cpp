@@ -51,12 +51,12 @@ TempDir::~TempDir() {
 
 Keys Keys::make() { return Keys{key_from(0x01), key_from(0x02), key_from(0x03), key_from(0x04)}; }
 
-TestNode::TestNode() : m_keys(Keys::make()), m_pool(kChainId) {
+TestNode::TestNode(std::string consensus) : m_keys(Keys::make()), m_pool(kChainId) {
   m_db = must(storage::Database::open(m_dir.path() / "db"), "open database");
   m_info.version = "0.1.0-test";
   m_info.chain_id = kChainId;
   m_info.network = std::string(kHrp);
-  m_info.consensus = "pow";
+  m_info.consensus = std::move(consensus);
 
   const auto bob = crypto::address_of(m_keys.bob.public_key());
   const auto carol = crypto::address_of(m_keys.carol.public_key());
@@ -94,7 +94,7 @@ primitives::Transaction TestNode::anchor(const crypto::PrivateKey& from, const u
   return tx;
 }
 
-primitives::Block TestNode::mine(std::vector<primitives::Transaction> txs) {
+primitives::Block TestNode::mine(std::vector<primitives::Transaction> txs, const StateEdit& edit) {
   std::unique_lock lock(m_mutex);
   const bool genesis = m_blocks.empty();
   const std::uint64_t height = genesis ? 0 : m_blocks.back().header.height + 1;
@@ -107,6 +107,7 @@ primitives::Block TestNode::mine(std::vector<primitives::Transaction> txs) {
   std::uint64_t fees = 0;
   for (const auto& tx : txs) fees += must(state::apply_transaction(overlay, tx, rules, height), "apply");
   must(state::credit(overlay, beneficiary, (genesis ? kGenesisAllocation : kReward) + fees), "credit");
+  if (edit) edit(overlay);
   auto committed = must(overlay.commit(), "commit");
 
   primitives::Block block;

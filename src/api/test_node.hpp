@@ -6,7 +6,8 @@
 //
 // The chain: genesis (height 0) pays kGenesisAllocation to alice; block 1 has alice's
 // transfer to bob and her anchor of kAnchorDigest; block 2 a transfer to carol; each
-// block's reward and fees go to `miner`. Tests extend it with mine().
+// block's reward and fees go to `miner`. Tests extend it with mine(), whose state edit
+// can write any record through the state layer (e.g. a PoS validator set).
 //
 // Thread-safety: every NodeService method may be called from the server's threads while
 // the test thread calls mine() or submit_transaction(): the tip is guarded by m_mutex,
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +27,10 @@
 #include "node/service.hpp"
 #include "primitives/block.hpp"
 #include "storage/database.hpp"
+
+namespace cloudchain::state {
+class StateOverlay;
+}
 
 namespace cloudchain::api::test {
 
@@ -61,9 +67,10 @@ struct Keys {
 
 class TestNode final : public node::NodeService {
  public:
-  /// Creates the database and the three blocks above. Throws std::runtime_error on any
-  /// failure (test setup).
-  TestNode();
+  /// Creates the database and the three blocks above; info().consensus is `consensus`
+  /// (the blocks stay PoW-sealed: the API reads, it does not validate). Throws
+  /// std::runtime_error on any failure (test setup).
+  explicit TestNode(std::string consensus = "pow");
   ~TestNode() override;
 
   // NodeService
@@ -104,9 +111,11 @@ class TestNode final : public node::NodeService {
 
   // Test controls.
   const Keys& keys() const { return m_keys; }
-  /// Connects a block with `txs` (which must all apply) on the tip; returns it. The
-  /// mempool drops what the block included.
-  primitives::Block mine(std::vector<primitives::Transaction> txs);
+  /// Writes records of a block's state after its transactions and reward.
+  using StateEdit = std::function<void(state::StateOverlay&)>;
+  /// Connects a block with `txs` (which must all apply) and then `edit` on the tip;
+  /// returns it. The mempool drops what the block included.
+  primitives::Block mine(std::vector<primitives::Transaction> txs, const StateEdit& edit = {});
   /// The active chain's blocks, by height.
   std::vector<primitives::Block> blocks() const;
   /// A signed transfer / anchor for this chain.
