@@ -63,44 +63,53 @@ util::Result<std::optional<std::uint64_t>, StateError> StateOverlay::used_eviden
   return record;
 }
 
-util::Result<void, StateError> StateOverlay::load_candidates() {
-  if (m_candidates) return {};
-  auto record = decode_record<std::vector<PublicKey>>(read(candidates_key()), decode_candidates);
-  if (!record) return std::unexpected(record.error());
-  Candidates loaded;
-  if (*record) loaded.keys.insert((*record)->begin(), (*record)->end());
-  m_candidates = std::move(loaded);
-  return {};
+util::Result<StateOverlay::Candidates*, StateError> StateOverlay::load_candidates() {
+  if (!m_candidates) {
+    auto record = decode_record<std::vector<PublicKey>>(read(candidates_key()), decode_candidates);
+    if (!record) return std::unexpected(record.error());
+    Candidates loaded;
+    if (const std::optional<std::vector<PublicKey>>& keys = *record) loaded.keys.insert(keys->begin(), keys->end());
+    m_candidates = std::move(loaded);
+  }
+  return &*m_candidates;
 }
 
 util::Result<std::vector<PublicKey>, StateError> StateOverlay::candidates() {
-  if (auto loaded = load_candidates(); !loaded) return std::unexpected(loaded.error());
-  return std::vector<PublicKey>(m_candidates->keys.begin(), m_candidates->keys.end());
+  auto loaded = load_candidates();
+  if (!loaded) return std::unexpected(loaded.error());
+  const Candidates& c = **loaded;
+  return std::vector<PublicKey>(c.keys.begin(), c.keys.end());
 }
 
 util::Result<bool, StateError> StateOverlay::is_candidate(const PublicKey& key) {
-  if (auto loaded = load_candidates(); !loaded) return std::unexpected(loaded.error());
-  return m_candidates->keys.contains(key);
+  auto loaded = load_candidates();
+  if (!loaded) return std::unexpected(loaded.error());
+  return (*loaded)->keys.contains(key);
 }
 
 util::Result<std::size_t, StateError> StateOverlay::candidate_count() {
-  if (auto loaded = load_candidates(); !loaded) return std::unexpected(loaded.error());
-  return m_candidates->keys.size();
+  auto loaded = load_candidates();
+  if (!loaded) return std::unexpected(loaded.error());
+  return (*loaded)->keys.size();
 }
 
 util::Result<void, StateError> StateOverlay::add_candidate(const PublicKey& key) {
-  if (auto loaded = load_candidates(); !loaded) return loaded;
-  if (!m_candidates->keys.insert(key).second) return {};
-  m_journal.emplace_back(CandidateUndo{key, true, m_candidates->dirty});
-  m_candidates->dirty = true;
+  auto loaded = load_candidates();
+  if (!loaded) return std::unexpected(loaded.error());
+  Candidates& c = **loaded;
+  if (!c.keys.insert(key).second) return {};
+  m_journal.emplace_back(CandidateUndo{key, true, c.dirty});
+  c.dirty = true;
   return {};
 }
 
 util::Result<void, StateError> StateOverlay::remove_candidate(const PublicKey& key) {
-  if (auto loaded = load_candidates(); !loaded) return loaded;
-  if (m_candidates->keys.erase(key) == 0) return {};
-  m_journal.emplace_back(CandidateUndo{key, false, m_candidates->dirty});
-  m_candidates->dirty = true;
+  auto loaded = load_candidates();
+  if (!loaded) return std::unexpected(loaded.error());
+  Candidates& c = **loaded;
+  if (c.keys.erase(key) == 0) return {};
+  m_journal.emplace_back(CandidateUndo{key, false, c.dirty});
+  c.dirty = true;
   return {};
 }
 

@@ -126,8 +126,8 @@ class StateOverlay {
   template <typename K, typename V>
   void write(std::map<K, Slot<V>>& cache, const K& key, V value);
 
-  // Reads the candidates record into m_candidates once.
-  util::Result<void, StateError> load_candidates();
+  // Reads the candidates record into m_candidates once; the loaded list (never null).
+  util::Result<Candidates*, StateError> load_candidates();
 
   // The tree value of `key`, through the cache when there is one.
   util::Result<std::optional<TreeValue>, StateError> read(const Hash256& key) const;

@@ -73,7 +73,8 @@ util::Result<void, TxRuleError> apply_unstake(StateOverlay& overlay, Account& ac
   if (add_overflows(account.unbonding, body.amount)) {
     return util::fail(TxRuleError::kUnbondingOverflow, "unstake.amount");
   }
-  if (account.stake == body.amount && rules.pos) {
+  // (stake > 0, so the account names its validator key: records are canonical.)
+  if (account.stake == body.amount && rules.pos && account.validator) {
     if (auto removed = overlay.remove_candidate(*account.validator); !removed) return unavailable(removed.error());
   }
   account.stake -= body.amount;
