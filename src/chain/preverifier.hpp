@@ -82,8 +82,6 @@ class Preverifier {
   /// True when `txid` passed check_transaction here and was not taken since; removes it
   /// (the chain consumes each once). The chain's VerifiedFn.
   bool take(const Hash256& txid);
-  /// take(): the name the chain's VerifiedFn reads as.
-  bool is_verified(const Hash256& txid) { return take(txid); }
 
   /// Blocks below `height` are the chain's business now: they leave the queue, workers
   /// stop on them within a transaction, and what they find is not kept. Later blocks

@@ -56,7 +56,7 @@ TEST(Preverifier, VouchesForValidTransactionsOnce) {
   EXPECT_EQ(pre.size(), txs.size());
   for (const auto& tx : txs) EXPECT_TRUE(pre.take(primitives::txid(tx)));
   // Consumed: the chain takes each once.
-  for (const auto& tx : txs) EXPECT_FALSE(pre.is_verified(primitives::txid(tx)));
+  for (const auto& tx : txs) EXPECT_FALSE(pre.take(primitives::txid(tx)));
   EXPECT_EQ(pre.size(), 0U);
   EXPECT_FALSE(pre.take(util::Hash256{}));
 }

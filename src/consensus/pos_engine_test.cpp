@@ -21,6 +21,7 @@
 #include "primitives/vote.hpp"
 #include "state/overlay.hpp"
 #include "storage/database.hpp"
+#include "util/temp_dir.hpp"
 
 namespace cloudchain::consensus {
 namespace {
@@ -43,25 +44,6 @@ crypto::PrivateKey secret_of(std::uint8_t seed) {
 crypto::PublicKey key_of(std::uint8_t seed) { return secret_of(seed).public_key(); }
 crypto::PrivateKey payout_secret(std::uint8_t seed) { return secret_of(static_cast<std::uint8_t>(seed + 100)); }
 crypto::Address payout_of(std::uint8_t seed) { return crypto::address_of(payout_secret(seed).public_key()); }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cloudchain-pos-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
-};
 
 chain::ChainParams pos_params() {
   chain::GenesisSpec spec;
@@ -223,7 +205,7 @@ class PosEngineTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir;
+  util::TempDir dir{"pos-engine"};
   PosEngine engine{PosEngineParams{kDrift}, RewardSchedule{1'000, 0}};
   chain::ChainParams params = pos_params();
   std::unique_ptr<storage::Database> db;

@@ -8,29 +8,12 @@
 #include <fstream>
 #include <string>
 
+#include "util/temp_dir.hpp"
+
 namespace cloudchain::util {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cloudchain-util-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
 
 TEST(FileIo, WriteThenReadReplacesWholeFileAndLeavesNoTemporary) {
   TempDir dir;

@@ -11,6 +11,7 @@
 
 #include "consensus/pos/validator_set.hpp"
 #include "crypto/keys.hpp"
+#include "util/temp_dir.hpp"
 
 namespace cloudchain::consensus::pos::test {
 
@@ -32,24 +33,10 @@ inline ValidatorSet make_set(const std::vector<std::uint64_t>& powers, std::uint
   return *set;
 }
 
-/// A fresh empty directory under the system temporary directory, removed on destruction.
-class TempDir {
+/// A temporary directory for the PoS tests (util::TempDir).
+class TempDir : public util::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cloudchain-pos-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
+  TempDir() : util::TempDir("pos") {}
 };
 
 }  // namespace cloudchain::consensus::pos::test
