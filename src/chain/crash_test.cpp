@@ -8,13 +8,11 @@
 // resubmitting the plan (known blocks are duplicates), then one run to the end.
 
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <random>
 #include <set>
 #include <thread>
@@ -23,6 +21,7 @@
 #include "chain/test_util.hpp"
 #include "state/overlay.hpp"
 #include "util/hex.hpp"
+#include "util/pipe_reader.hpp"
 
 namespace cloudchain::chain {
 namespace {
@@ -102,34 +101,8 @@ Plan make_plan(test::BlockMaker& maker, const Hash256& genesis) {
   ::_exit(0);
 }
 
-// Reads u64 acknowledgements from `fd`.
-class AckReader {
- public:
-  explicit AckReader(int fd) : m_fd(fd) {}
-  bool read_one(std::chrono::milliseconds timeout) {
-    while (m_buffered < sizeof(std::uint64_t)) {
-      pollfd p{m_fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-      const ssize_t n = ::read(m_fd, m_buffer + m_buffered, sizeof m_buffer - m_buffered);
-      if (n <= 0) return false;
-      m_buffered += static_cast<std::size_t>(n);
-    }
-    std::uint64_t v = 0;
-    std::memcpy(&v, m_buffer, sizeof v);
-    std::memmove(m_buffer, m_buffer + sizeof v, m_buffered - sizeof v);
-    m_buffered -= sizeof v;
-    last = v;
-    ++count;
-    return true;
-  }
-  std::optional<std::uint64_t> last;
-  std::size_t count = 0;
-
- private:
-  int m_fd;
-  std::uint8_t m_buffer[64] = {};
-  std::size_t m_buffered = 0;
-};
+// The plan indexes the submitter reports done, one u64 each.
+using AckReader = util::PipeReader<std::uint64_t>;
 
 // Everything stored agrees with the tip; returns the tip's hash.
 Hash256 check_consistent(const storage::Database& db, const Chain& chain, const Plan& plan,

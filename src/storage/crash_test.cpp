@@ -7,18 +7,17 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <random>
 #include <thread>
 
 #include "storage/database.hpp"
 #include "storage/test_util.hpp"
+#include "util/pipe_reader.hpp"
 
 namespace cloudchain::storage {
 namespace {
@@ -56,35 +55,8 @@ primitives::Block synthetic_block(std::uint64_t height, const Hash256& parent) {
   }
 }
 
-// Reads acknowledgements (u64 heights) from `fd`; returns false on EOF or timeout.
-class AckReader {
- public:
-  explicit AckReader(int fd) : m_fd(fd) {}
-  bool read_one(std::chrono::milliseconds timeout) {
-    while (m_buffered < sizeof(std::uint64_t)) {
-      pollfd p{m_fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-      const ssize_t n = ::read(m_fd, m_buffer + m_buffered, sizeof m_buffer - m_buffered);
-      if (n <= 0) return false;
-      m_buffered += static_cast<std::size_t>(n);
-    }
-    std::uint64_t height = 0;
-    std::memcpy(&height, m_buffer, sizeof height);
-    std::memmove(m_buffer, m_buffer + sizeof height, m_buffered - sizeof height);
-    m_buffered -= sizeof height;
-    last = height;
-    ++count;
-    return true;
-  }
-
-  std::optional<std::uint64_t> last;
-  std::size_t count = 0;
-
- private:
-  int m_fd;
-  std::uint8_t m_buffer[64] = {};
-  std::size_t m_buffered = 0;
-};
+// The heights the writer reports committed, one u64 each.
+using AckReader = util::PipeReader<std::uint64_t>;
 
 // Checks the whole stored chain; returns its tip.
 std::optional<Tip> check_chain(const Database& db) {

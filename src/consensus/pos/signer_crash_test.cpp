@@ -8,7 +8,6 @@
 // by place and fails on any such pair.
 
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +22,7 @@
 #include "consensus/pos/signer.hpp"
 #include "consensus/pos/test_util.hpp"
 #include "crypto/sha256.hpp"
+#include "util/pipe_reader.hpp"
 
 namespace cloudchain::consensus::pos {
 namespace {
@@ -80,37 +80,8 @@ Hash256 message(int run, std::uint64_t height, std::uint32_t round, Step step) {
   }
 }
 
-// Reads reports from `fd`; false on EOF or timeout.
-class ReportReader {
- public:
-  explicit ReportReader(int fd) : m_fd(fd) {}
-  bool read_one(std::chrono::milliseconds timeout) {
-    while (m_buffered < sizeof(Report)) {
-      pollfd p{m_fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-      const ssize_t n = ::read(m_fd, m_buffer + m_buffered, sizeof m_buffer - m_buffered);
-      if (n <= 0) return false;
-      m_buffered += static_cast<std::size_t>(n);
-    }
-    Report r;
-    std::memcpy(&r, m_buffer, sizeof r);
-    std::memmove(m_buffer, m_buffer + sizeof r, m_buffered - sizeof r);
-    m_buffered -= sizeof r;
-    last = r;
-    ++count;
-    reports.push_back(r);
-    return true;
-  }
-
-  std::optional<Report> last;
-  std::size_t count = 0;
-  std::vector<Report> reports;
-
- private:
-  int m_fd;
-  std::uint8_t m_buffer[sizeof(Report) * 8] = {};
-  std::size_t m_buffered = 0;
-};
+// The child's reports, one per signature returned.
+using ReportReader = util::PipeReader<Report>;
 
 TEST(SignerCrash, KillDuringSigningNeverLosesAReportedSignature) {
   test::TempDir dir;
@@ -151,7 +122,7 @@ TEST(SignerCrash, KillDuringSigningNeverLosesAReportedSignature) {
         << "signer exited by itself, status " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     ASSERT_GE(reports.count, wait_for) << "signer stalled";
 
-    for (const Report& r : reports.reports) {
+    for (const Report& r : reports.records) {
       const Place place{r.height, r.round, r.step};
       auto [it, inserted] = sent.emplace(place, r.signature);
       EXPECT_TRUE(inserted) << "place signed twice: height " << r.height << " round " << r.round << " step " << r.step;
