@@ -181,6 +181,30 @@ class Chain {
   util::Result<SubmitOutcome, BlockError> submit_block(const primitives::Block& block, std::uint64_t now_ms,
                                                        const VerifiedFn& is_verified = {});
 
+  /// PoS: checks `block`, a proposal for the height above the tip, against every rule
+  /// submit_block applies (body, header in context with the engine's proposer and
+  /// last-commit rules, signatures, execution on the tip's state and its state root)
+  /// WITHOUT storing or remembering anything: an undecided proposal must not become the
+  /// tip (docs/chain.md "Proposals and finality"). Errors: kNotOnTip (its parent is not
+  /// the tip), kKnownInvalid, kDuplicate (already stored), and every rule's code.
+  util::Result<void, BlockError> check_proposal(const primitives::Block& block, std::uint64_t now_ms,
+                                                const VerifiedFn& is_verified = {});
+
+  /// PoS: `block` is decided (more than 2/3 of the power precommitted it): validate and
+  /// store it if new, and make it the tip, also when the tip is another block at its
+  /// height (an undecided sibling, which is disconnected: its transactions come back in
+  /// the outcome). From then on final_height() >= its height. Errors: kForkBelowFinal
+  /// (a different block at a height already final), kNotOnTip (its parent is not the
+  /// tip or the tip's parent), then those of submit_block.
+  util::Result<SubmitOutcome, BlockError> commit_final(const primitives::Block& block, std::uint64_t now_ms,
+                                                       const VerifiedFn& is_verified = {});
+
+  /// PoS: the highest height known final: max(the last commit_final, tip height - 1 (the
+  /// tip's last_commit proves its parent final), 0). A block at or below it that is not
+  /// the active chain's block there is refused with kForkBelowFinal, however long its
+  /// branch. PoW: always 0 and never checked. Chain thread only.
+  std::uint64_t final_height() const;
+
   /// A block on the tip for `beneficiary`: header from the engine (PoW: expected bits,
   /// nonce 0), timestamp max(now_ms, median time past + 1), then the candidates applied
   /// in the order given to the tip's state, skipping each that fails a state rule

@@ -8,6 +8,8 @@ std::string_view to_string(BlockError e) {
     case BlockError::kKnownInvalid: return "known_invalid";
     case BlockError::kUnknownParent: return "unknown_parent";
     case BlockError::kInvalidAncestor: return "invalid_ancestor";
+    case BlockError::kForkBelowFinal: return "fork_below_final";
+    case BlockError::kNotOnTip: return "not_on_tip";
     case BlockError::kTooManyTxs: return "too_many_txs";
     case BlockError::kBlockTooLarge: return "block_too_large";
     case BlockError::kTooManyCommitSigs: return "too_many_commit_sigs";
@@ -54,6 +56,7 @@ bool sender_at_fault(BlockError e) {
     case BlockError::kEngineFailure:     // our configuration
     case BlockError::kStateUnavailable:  // our disk
     case BlockError::kStorage:           // our disk
+    case BlockError::kNotOnTip:          // our tip may be behind the proposer's
       return false;
     default: return true;
   }

@@ -22,6 +22,9 @@ enum class BlockError {
   kKnownInvalid,     // the block is not one this node already found invalid
   kUnknownParent,    // the parent is in the block index (not the sender's fault: fetch it)
   kInvalidAncestor,  // no ancestor of the block is known invalid
+  kForkBelowFinal,   // PoS: the block does not conflict with a final block (its height is above the
+                     // final height, or it is the active chain's block there): a long-range fork
+  kNotOnTip,         // PoS check_proposal: the proposal's parent is the active tip (not the sender's fault)
 
   // --- context-free body (primitives::check_block_body and the chain's limits) -----
   kTooManyTxs,            // tx count <= ChainParams::max_block_txs

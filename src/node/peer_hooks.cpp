@@ -35,7 +35,7 @@ p2p::Verdict shutting_down() { return rejected("shutting_down", "the node is sto
 bool hash_invalid(std::string_view code) {
   using chain::BlockError;
   for (const BlockError e :
-       {BlockError::kKnownInvalid, BlockError::kInvalidAncestor, BlockError::kBadVersion, BlockError::kWrongChain,
+       {BlockError::kKnownInvalid, BlockError::kInvalidAncestor, BlockError::kForkBelowFinal, BlockError::kBadVersion, BlockError::kWrongChain,
         BlockError::kBadHeight, BlockError::kWrongSealKind, BlockError::kBadBits, BlockError::kBitsNotExpected,
         BlockError::kHighHash, BlockError::kTimeTooOld, BlockError::kTxInvalid, BlockError::kTxRule,
         BlockError::kRewardOverflow, BlockError::kStateRootMismatch}) {

@@ -18,7 +18,9 @@
 
 #include "primitives/block.hpp"
 #include "primitives/header.hpp"
+#include "primitives/proposal.hpp"
 #include "primitives/transaction.hpp"
+#include "primitives/vote.hpp"
 #include "util/bytes.hpp"
 #include "util/uint256.hpp"
 
@@ -50,6 +52,13 @@ struct Verdict {
   bool hash_invalid = false;
   std::string code;  // stable rule name when rejected (e.g. "high_hash")
   std::string detail;
+};
+
+/// What the node says of a consensus message (proposal or vote) from a peer.
+struct ConsensusVerdict {
+  bool relay = false;            // new to the node and it checks out: send it on to the other peers
+  bool sender_at_fault = false;  // the message proves the sender misbehaved (bad signature, ...)
+  std::string code;              // stable rule name when refused (e.g. "bad_signature")
 };
 
 class NodeHooks {
@@ -92,6 +101,18 @@ class NodeHooks {
 
   virtual void submit_block(primitives::Block block, std::function<void(Verdict)> done) = 0;
   virtual void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) = 0;
+
+  /// Consensus gossip (docs/p2p.md "Consensus gossip"): a proposal (with its block) or a
+  /// vote a peer sent, decoded and not seen before by the network (it drops repeats by
+  /// payload hash before asking). Called on the network thread; must not wait for the
+  /// chain actor (the node checks the signature and the sender's place in the validator
+  /// set here and posts the rest). The verdict's `relay` makes the network send the same
+  /// payload to every other ready peer; `sender_at_fault` scores the sender. The
+  /// defaults (PoW nodes) ignore the message: no relay, no fault.
+  virtual ConsensusVerdict on_proposal(const primitives::Proposal& /*proposal*/, const primitives::Block& /*block*/) {
+    return {};
+  }
+  virtual ConsensusVerdict on_vote(const primitives::Vote& /*vote*/) { return {}; }
 };
 
 }  // namespace cloudchain::p2p

@@ -102,6 +102,10 @@ class Network {
   /// does not know it yet. Any thread.
   void announce_block(const Hash256& hash, std::uint64_t height);
   void announce_tx(const Hash256& txid);
+  /// This node's own consensus messages: send to every ready peer (and remember the
+  /// payload's hash, so an echo from a peer is dropped as seen). Any thread.
+  void broadcast_proposal(const primitives::Proposal& proposal, const primitives::Block& block);
+  void broadcast_vote(const primitives::Vote& vote);
 
   /// Admin: dial "host:port" now (kept as an outbound peer if the handshake succeeds).
   void connect(const std::string& host_port);
