@@ -40,6 +40,25 @@ Response get_status(const Context& ctx, const Request& req, const PathParams& /*
                        std::count_if(peers.begin(), peers.end(), [](const p2p::PeerInfo& p) { return p.ready; })));
   w.key("sync");
   write_sync(w, ctx.service.sync_status(), tip.height);
+  if (const std::optional<node::ConsensusStatus> bft = ctx.service.consensus()) {
+    // Proof of Stake: the round state machine (docs/api.md "GET /v1/status").
+    w.key("bft")
+        .begin_object()
+        .field("height", bft->height)
+        .field("round", static_cast<std::uint64_t>(bft->round))
+        .field("step", bft->step)
+        .field("validator", bft->validator);
+    if (bft->key) {
+      w.hex_field("validator_key", *bft->key);
+    } else {
+      w.key("validator_key").raw("null");
+    }
+    w.field("validators", bft->validators)
+        .field("total_power", bft->total_power)
+        .field("decided", bft->decided)
+        .field("rounds_failed", bft->rounds_failed)
+        .end_object();
+  }
   w.end_object();
   return json_response(200, w.take());
 }

@@ -143,7 +143,7 @@ util::Result<InitResult, ConfigError> init_home(const InitOptions& options, std:
   return result;
 }
 
-util::Result<std::string, ConfigError> load_admin_token(const fs::path& path) {
+util::Result<std::string, ConfigError> load_hex_secret(const fs::path& path) {
   auto text = read_text_file(path);
   if (!text) return std::unexpected(text.error());
   struct stat st{};
@@ -162,5 +162,7 @@ util::Result<std::string, ConfigError> load_admin_token(const fs::path& path) {
   if (!lower_hex) return config_fail(ConfigError::kBadValue, path.string(), "", "expected 64 lower-case hex digits");
   return token;
 }
+
+util::Result<std::string, ConfigError> load_admin_token(const fs::path& path) { return load_hex_secret(path); }
 
 }  // namespace cloudchain::node

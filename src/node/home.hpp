@@ -4,7 +4,10 @@
 //   HOME/config.toml    local settings (config.hpp)
 //   HOME/genesis.json   the network's parameters (genesis.hpp)
 //   HOME/admin.token    64 hex digits + newline: the bearer token of the admin API, mode 0600
-//   HOME/data/          the RocksDB database (storage::Database)
+//   HOME/validator.key  PoS: this node's consensus private key, 64 hex digits + newline, mode 0600
+//                       (absent: the node follows consensus without signing)
+//   HOME/data/          the RocksDB database (storage::Database); PoS validators also keep
+//                       data/validator_state there (the signing guard, consensus/pos/signer.hpp)
 //   HOME/mempool.dat    pending transactions saved at shutdown (mempool::Mempool::save)
 //
 // Every file is written through a temporary and a rename (file_io.hpp), so a crash
@@ -73,5 +76,7 @@ util::Result<InitResult, ConfigError> init_home(const InitOptions& options, std:
 /// digits and an optional newline; or readable by group or others, which a secret must
 /// not be).
 util::Result<std::string, ConfigError> load_admin_token(const std::filesystem::path& path);
+/// The same rules for any 32-byte secret kept as hex (HOME/validator.key too).
+util::Result<std::string, ConfigError> load_hex_secret(const std::filesystem::path& path);
 
 }  // namespace cloudchain::node

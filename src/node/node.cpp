@@ -11,6 +11,7 @@
 #include "chain/preverifier.hpp"
 #include "mempool/account_view.hpp"
 #include "node/chain_setup.hpp"
+#include "node/pos_driver.hpp"
 #include "state/overlay.hpp"
 #include "util/hex.hpp"
 
@@ -204,6 +205,15 @@ util::Result<void, NodeError> Node::start() {
   m_peer_admission = std::make_unique<PeerAdmissionQueue>(
       *m_actor, [this](mempool::VerifiedTx& verified) { return admit_verified(std::move(verified)); });
 
+  if (auto pos = start_consensus(); !pos) {
+    m_admission.reset();
+    m_peer_admission.reset();
+    m_actor->stop();
+    m_actor.reset();
+    m_miner.reset();
+    return std::unexpected(pos.error());
+  }
+
   if (m_options.config.p2p.enabled) {
     m_peer_hooks = std::make_unique<PeerHooks>(*this, m_options.genesis.pow);
     m_network = std::make_unique<p2p::Network>(m_options.config.p2p, *m_peer_hooks, m_log);
@@ -226,7 +236,9 @@ util::Result<void, NodeError> Node::start() {
   m_log->info("node {} started: chain id {}, network {}, consensus {}, genesis {}", m_info.version, m_info.chain_id,
               m_info.network, m_info.consensus, util::to_hex(m_info.genesis_hash));
   m_log->info("tip: height {} hash {} work {}", tip->height, util::to_hex(tip->hash), to_decimal(tip->cumulative_work));
-  if (mining.enabled && mining.address) {
+  if (m_pos) {
+    m_log->info("mining: none (proof of stake)");
+  } else if (mining.enabled && mining.address) {
     m_log->info("mining: on, {} thread(s), beneficiary {}", mining.threads,
                 crypto::encode_address(m_info.network, *mining.address));
   } else {
@@ -239,8 +251,53 @@ util::Result<void, NodeError> Node::start() {
     m_last_hash_sample = std::chrono::steady_clock::now();
     sample_hashrate();
   });
-  if (mining.enabled) m_actor->post([this] { apply_mining(true); });
+  if (mining.enabled && !m_pos) m_actor->post([this] { apply_mining(true); });
+  if (m_pos) m_actor->post([this] { m_pos->start(); });
   return {};
+}
+
+util::Result<void, NodeError> Node::start_consensus() {
+  if (m_options.genesis.consensus != "pos" || !m_options.genesis.pos) return {};
+  PosDriver::Options options;
+  options.bft = m_options.genesis.pos->bft;
+  options.chain_id = m_info.chain_id;
+  const std::filesystem::path key_path = m_options.home / "validator.key";
+  std::error_code ec;
+  if (std::filesystem::exists(key_path, ec)) {
+    auto key = load_validator_key(key_path);
+    if (!key) return util::fail(NodeError::kConfig, key.error());
+    options.key = *key;
+  }
+  options.signer_path = m_options.home / "data" / "validator_state";
+  PosDriverHost host;
+  host.tip = [this] { return m_chain->tip(); };
+  host.now_ms = [this] { return now_ms(); };
+  host.check_proposal = [this](const primitives::Block& block) {
+    return m_chain->check_proposal(block, now_ms(),
+                                   [this](const Hash256& txid) { return m_mempool->is_verified(txid); });
+  };
+  host.build_block = [this](const crypto::Address& payout) { return build_pos_block(payout); };
+  host.commit = [this](const primitives::Block& block) { return commit_decided(block); };
+  host.broadcast_proposal = [this](const primitives::Proposal& proposal, const primitives::Block& block) {
+    if (m_network) m_network->broadcast_proposal(proposal, block);
+  };
+  host.broadcast_vote = [this](const primitives::Vote& vote) {
+    if (m_network) m_network->broadcast_vote(vote);
+  };
+  host.post_after = [this](std::chrono::milliseconds delay, std::function<void()> task) {
+    m_actor->post_after(delay, std::move(task));
+  };
+  host.evidence = [this](const primitives::Vote& a, const primitives::Vote& b) { submit_evidence(a, b); };
+  auto driver = PosDriver::create(std::move(options), std::move(host), m_log);
+  if (!driver) return util::fail(NodeError::kConfig, driver.error());
+  m_pos = std::move(*driver);
+  if (m_options.config.mining.enabled) m_log->warn("mining: ignored on a proof-of-stake chain");
+  return {};
+}
+
+std::optional<ConsensusStatus> Node::consensus() const {
+  if (!m_pos) return std::nullopt;
+  return *m_pos->status();
 }
 
 void Node::request_shutdown() {
@@ -564,26 +621,71 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
     m_log->info("{} block {} at height {} stored on a side chain", origin, short_hash(hash), block.header.height);
     return outcome->status;
   }
-  const auto& tip = *outcome->tip;
-  if (outcome->status == chain::SubmitStatus::kReorg) {
-    m_log->warn("reorg: {} block(s) disconnected, {} connected; tip {} at height {}", outcome->disconnected.size(),
-                outcome->connected.size(), short_hash(tip.hash), tip.height);
+  report_connected(*outcome, origin, *old_tip);
+  after_tip_change(*outcome);
+  return outcome->status;
+}
+
+void Node::report_connected(const chain::SubmitOutcome& outcome, std::string_view origin,
+                            const chain::TipInfo& old_tip) const {
+  const auto& tip = *outcome.tip;
+  if (outcome.status == chain::SubmitStatus::kReorg) {
+    m_log->warn("reorg: {} block(s) disconnected, {} connected; tip {} at height {}", outcome.disconnected.size(),
+                outcome.connected.size(), short_hash(tip.hash), tip.height);
   }
-  for (const primitives::Block& connected : outcome->connected) {
+  for (const primitives::Block& connected : outcome.connected) {
     const std::uint64_t interval =
-        connected.header.timestamp_ms >= old_tip->timestamp_ms && connected.header.height == old_tip->height + 1
-            ? connected.header.timestamp_ms - old_tip->timestamp_ms
+        connected.header.timestamp_ms >= old_tip.timestamp_ms && connected.header.height == old_tip.height + 1
+            ? connected.header.timestamp_ms - old_tip.timestamp_ms
             : 0;
     m_log->info("block {} height {} txs {} interval {:.3f} s ({})",
                 short_hash(primitives::block_hash(connected.header)), connected.header.height, connected.txs.size(),
                 static_cast<double>(interval) / 1000.0, origin);
   }
-  after_tip_change(*outcome);
-  return outcome->status;
+}
+
+std::optional<primitives::Block> Node::build_pos_block(const crypto::Address& payout) {
+  const BlockLimits& limits = m_options.genesis.limits;
+  const std::vector<const primitives::Transaction*> candidates =
+      m_mempool->select(limits.max_block_txs, limits.max_block_bytes);
+  auto built = m_chain->build_block_template(payout, candidates, now_ms());
+  if (!built) {
+    m_log->error("consensus: cannot build a block to propose: {}: {}", chain::to_string(built.error().code),
+                 built.error().detail);
+    return std::nullopt;
+  }
+  drop_skipped(built->skipped);
+  return std::move(built->block);
+}
+
+bool Node::commit_decided(const primitives::Block& block) {
+  auto old_tip = m_chain->tip();
+  auto outcome = m_chain->commit_final(block, now_ms(), [this](const Hash256& txid) {
+    return m_mempool->is_verified(txid) || m_preverifier->take(txid);
+  });
+  if (!outcome) {
+    m_log->error("consensus: decided block {} at height {} cannot be committed: {}: {}",
+                 short_hash(primitives::block_hash(block.header)), block.header.height,
+                 chain::to_string(outcome.error().code), outcome.error().detail);
+    return false;
+  }
+  if (outcome->tip->hash != old_tip->hash) {
+    report_connected(*outcome, "decided", *old_tip);
+    after_tip_change(*outcome);
+  }
+  return true;
+}
+
+void Node::submit_evidence(const primitives::Vote& a, const primitives::Vote& b) {
+  // Evidence is a transaction (protocol section 8) and needs a sender that pays its fee;
+  // until the node has one, the two votes are logged for anyone to submit.
+  m_log->warn("consensus: evidence: vote_a {} vote_b {}", util::to_hex(primitives::encode(a)),
+              util::to_hex(primitives::encode(b)));
 }
 
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
   publish_tip();
+  if (m_pos) m_pos->on_tip_changed();
   if (m_network) m_network->announce_block(outcome.tip->hash, outcome.tip->height);
   TipView tip(outcome.tip);
   for (const primitives::Block& block : outcome.connected) {
@@ -642,14 +744,7 @@ void Node::rebuild_template() {
     });
     return;
   }
-  // A candidate the state refused cannot be mined on this tip; drop it from the pool
-  // (with its sender's later nonces) so the next template does not try it again.
-  for (const chain::SkippedTx& skipped : built->skipped) {
-    m_log->info("mempool: dropping tx {}: {}: {}", short_hash(skipped.txid), state::to_string(skipped.reason.code),
-                skipped.reason.detail);
-    m_mempool->remove(skipped.txid);
-  }
-  if (!built->skipped.empty()) publish_mempool_stats();
+  drop_skipped(built->skipped);
 
   consensus::BlockTemplate tpl;
   tpl.header = built->block.header;
@@ -665,6 +760,17 @@ void Node::rebuild_template() {
   m_template = std::move(*built);
   m_template_built_ms = now;
   m_template_stale = false;
+}
+
+void Node::drop_skipped(const std::vector<chain::SkippedTx>& skipped) {
+  // A candidate the state refused cannot go into a block on this tip; drop it from the
+  // pool (with its sender's later nonces) so the next template does not try it again.
+  for (const chain::SkippedTx& s : skipped) {
+    m_log->info("mempool: dropping tx {}: {}: {}", short_hash(s.txid), state::to_string(s.reason.code),
+                s.reason.detail);
+    m_mempool->remove(s.txid);
+  }
+  if (!skipped.empty()) publish_mempool_stats();
 }
 
 void Node::schedule_template_rebuild() {

@@ -61,6 +61,10 @@ class Preverifier;
 }
 
 namespace cloudchain::node {
+class PosDriver;
+}
+
+namespace cloudchain::node {
 
 inline constexpr std::string_view kVersion = "0.1.0";
 
@@ -156,6 +160,7 @@ class Node final : public NodeService {
   bool connect_peer(const std::string& host_port) override;
   bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
   bool unban_peer(const std::string& ip) override;
+  std::optional<ConsensusStatus> consensus() const override;
 
   /// The port the P2P listener is bound to (after start(); 0 without a network).
   std::uint16_t p2p_port() const;
@@ -192,7 +197,16 @@ class Node final : public NodeService {
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
   std::expected<chain::SubmitStatus, SubmitRejection> process_block(const primitives::Block& block,
                                                                     std::string_view origin);
+  void report_connected(const chain::SubmitOutcome& outcome, std::string_view origin,
+                        const chain::TipInfo& old_tip) const;
   void after_tip_change(const chain::SubmitOutcome& outcome);
+  // Drops from the pool what a block template skipped (the state refused it on this tip).
+  void drop_skipped(const std::vector<chain::SkippedTx>& skipped);
+  // PoS (PosDriverHost): a block to propose, a decided block to commit, evidence to submit.
+  util::Result<void, NodeError> start_consensus();
+  std::optional<primitives::Block> build_pos_block(const crypto::Address& payout);
+  bool commit_decided(const primitives::Block& block);
+  void submit_evidence(const primitives::Vote& a, const primitives::Vote& b);
   void apply_mining(bool enabled);
   void rebuild_template();
   void schedule_template_rebuild();
@@ -251,6 +265,10 @@ class Node final : public NodeService {
   std::unique_ptr<PeerHooks> m_peer_hooks;
   std::unique_ptr<p2p::Network> m_network;
   RecentTxids m_recent_txids;  // admitted lately (the actor adds; PeerHooks::has_tx reads)
+
+  // Proof of Stake: the consensus driver (null on a PoW chain). Runs on the actor; its
+  // timers are the actor's, dropped when the actor stops (declared before it).
+  std::unique_ptr<PosDriver> m_pos;
 
   // Declared last: its threads call back into the members above, and it is stopped
   // (joined) before they go away.

@@ -9,6 +9,7 @@
 #include "chain/preverifier.hpp"
 #include "mempool/mempool.hpp"
 #include "node/node.hpp"
+#include "node/pos_driver.hpp"
 #include "p2p/messages.hpp"
 #include "storage/records.hpp"
 
@@ -58,6 +59,22 @@ std::size_t HashOfHash::operator()(const util::Hash256& h) const noexcept {
   std::size_t out = 0;
   std::memcpy(&out, h.data(), sizeof out);
   return out;
+}
+
+p2p::ConsensusVerdict PeerHooks::on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) {
+  if (!m_node.m_pos) return {};
+  const ConsensusCheck check = m_node.m_pos->precheck_proposal(proposal, block);
+  if (check.accept) {
+    m_node.m_actor->post([node = &m_node, proposal, block] { node->m_pos->on_proposal(proposal, block); });
+  }
+  return {check.relay, check.sender_at_fault, check.code};
+}
+
+p2p::ConsensusVerdict PeerHooks::on_vote(const primitives::Vote& vote) {
+  if (!m_node.m_pos) return {};
+  const ConsensusCheck check = m_node.m_pos->precheck_vote(vote);
+  if (check.accept) m_node.m_actor->post([node = &m_node, vote] { node->m_pos->on_vote(vote); });
+  return {check.relay, check.sender_at_fault, check.code};
 }
 
 std::vector<std::uint64_t> locator_heights(std::uint64_t tip) {
@@ -189,6 +206,16 @@ std::expected<util::Uint256, p2p::Verdict> PeerHooks::check_headers(
     }
     if (previous != nullptr && (h.parent != primitives::block_hash(*previous) || h.height != previous->height + 1)) {
       return std::unexpected(rejected("headers_not_connecting", where + " does not follow the one before it", true));
+    }
+    if (m_node.m_pos) {
+      // PoS: one unit of work per block; the proposer and commit are checked with the
+      // block (the chain's engine), which needs the state of its parent.
+      if (!std::holds_alternative<primitives::PosSeal>(h.seal)) {
+        return std::unexpected(rejected("wrong_seal_kind", where + ": not a proof-of-stake seal", true));
+      }
+      total = util::Uint256::checked_add(total, util::Uint256(1)).value_or(total);
+      previous = &h;
+      continue;
     }
     if (auto pow = consensus::check_pow(h, m_pow); !pow) {
       const std::string code = pow.error().code == consensus::PowError::kNotPow

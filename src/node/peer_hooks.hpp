@@ -70,6 +70,10 @@ class PeerHooks final : public p2p::NodeHooks {
       const std::vector<primitives::BlockHeader>& headers) const override;
   void submit_block(primitives::Block block, std::function<void(p2p::Verdict)> done) override;
   void submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) override;
+  /// PoS: the driver's precheck (signature, height, set) here on the network thread;
+  /// an accepted message is posted to the actor. PoW: ignored.
+  p2p::ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
+  p2p::ConsensusVerdict on_vote(const primitives::Vote& vote) override;
 
  private:
   Node& m_node;

@@ -73,6 +73,19 @@ struct MiningStatus {
   std::uint64_t hashrate = 0;  // hashes per second over the last few seconds
 };
 
+/// Proof of Stake: the consensus state (node/pos_driver.hpp), for /v1/status.
+struct ConsensusStatus {
+  std::uint64_t height = 0;  // the height being decided (tip + 1)
+  std::uint32_t round = 0;
+  std::string step;                      // "propose", "prevote", "precommit"
+  bool validator = false;                // this node's key is in the height's set
+  std::optional<crypto::PublicKey> key;  // this node's consensus key (HOME/validator.key)
+  std::uint64_t validators = 0;          // size of the height's set
+  std::uint64_t total_power = 0;
+  std::uint64_t decided = 0;        // heights this node decided since it started
+  std::uint64_t rounds_failed = 0;  // rounds that ended without a decision since it started
+};
+
 /// Why a submitted transaction was not admitted: `code` is the stable name of the
 /// rule (to_string of the codec / check / state / mempool error), `detail` is for humans,
 /// `sender_at_fault` separates bad input (HTTP 4xx) from a node problem (5xx).
@@ -139,6 +152,9 @@ class NodeService {
   /// without a network.
   virtual bool ban_peer(const std::string& /*ip*/, std::chrono::seconds /*duration*/) { return false; }
   virtual bool unban_peer(const std::string& /*ip*/) { return false; }
+
+  /// Proof of Stake: the consensus state; nullopt on a PoW chain or before start.
+  virtual std::optional<ConsensusStatus> consensus() const { return std::nullopt; }
 };
 
 }  // namespace cloudchain::node
