@@ -179,7 +179,8 @@ void start_nodes(Context& ctx, State& state) {
 /// new block (when some node mines). Throws (after stopping the nodes) on a timeout or
 /// a daemon that exits.
 std::vector<NodeView> wait_until_running(Context& ctx, State& state, std::chrono::seconds timeout) {
-  const bool any_miner = std::any_of(state.nodes.begin(), state.nodes.end(), [](const auto& n) { return n.miner; });
+  const bool any_miner = state.consensus == "pos" ||  // validators produce blocks
+                         std::any_of(state.nodes.begin(), state.nodes.end(), [](const auto& n) { return n.miner; });
   const std::size_t count = state.nodes.size();
   std::vector<std::optional<std::uint64_t>> first_height(count);
   const auto start = Clock::now();
@@ -237,9 +238,8 @@ void print_nodes_table(std::ostream& out, const State& state, const std::vector<
 }
 
 int run_up(Context& ctx, const DevnetOptions& o, const CLI::App& cmd) {
-  if (o.consensus != "pow") {
-    throw usage_error("--consensus: only \"pow\" is available (proof of stake comes with a later release), got \"" +
-                      o.consensus + "\"");
+  if (o.consensus != "pow" && o.consensus != "pos") {
+    throw usage_error("--consensus: expected \"pow\" or \"pos\", got \"" + o.consensus + "\"");
   }
   const fs::path dir = absolute_dir(o.dir);
   State state;
@@ -272,6 +272,7 @@ int run_up(Context& ctx, const DevnetOptions& o, const CLI::App& cmd) {
     devnet::CreateOptions create;
     create.dir = dir;
     create.nodes = o.nodes;
+    create.consensus = o.consensus;
     create.miners = o.miners;
     create.base_port = o.base_port;
     create.accounts = o.accounts;
@@ -492,7 +493,8 @@ void add_devnet_command(CLI::App& app, Context& ctx, Action& action) {
                                         "and produce blocks");
   add_dir(up);
   up->add_option("--nodes", o->nodes, "number of nodes (default 4)")->check(CLI::Range(1, 64));
-  up->add_option("--consensus", o->consensus, "consensus engine (pow)");
+  up->add_option("--consensus", o->consensus, "consensus engine: pow (default) or pos (every node a validator)")
+      ->check(CLI::IsMember({"pow", "pos"}));
   up->add_option("--base-port", o->base_port, "first port to probe for the nodes' API and P2P ports (default 8645)")
       ->check(CLI::Range(1, 65535));
   up->add_option("--miners", o->miners, "how many nodes mine, one thread each (default 1)")->check(CLI::Range(0, 64));

@@ -46,7 +46,7 @@ struct State {
   fs::path dir;  // absolute
   std::string network;
   std::uint32_t chain_id = 0;
-  std::string consensus;  // "pow"
+  std::string consensus;  // "pow" or "pos"
   fs::path daemon;        // the cloudchaind binary the nodes were started with
   std::vector<NodeEntry> nodes;
   fs::path keystore;       // miner and faucet keys (KDF "minimal": devnet only)

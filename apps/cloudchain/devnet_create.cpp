@@ -9,6 +9,7 @@
 #include "node/fields.hpp"
 #include "node/file_io.hpp"
 #include "node/home.hpp"
+#include "node/pos_driver.hpp"
 #include "util/hex.hpp"
 #include "wallet/keystore.hpp"
 #include "wallet/keystore_dir.hpp"
@@ -105,7 +106,11 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
   s.dir = o.dir;
   s.network = std::string(node::kDefaultNetwork);
   s.chain_id = node::kDefaultChainId;
-  s.consensus = "pow";
+  s.consensus = o.consensus;
+  if (s.consensus != "pow" && s.consensus != "pos") {
+    return fail("--consensus: expected \"pow\" or \"pos\", got \"" + s.consensus + "\"");
+  }
+  const bool pos = s.consensus == "pos";
   s.daemon = o.daemon;
   s.keystore = o.dir / "keys";
   s.password_file = o.dir / "password";
@@ -134,6 +139,25 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
         Json{{"address", crypto::encode_address(s.network, address)}, {"secret", util::to_hex(key.bytes())}});
     init.allocs.push_back(alloc_arg(s.network, address, kAccountFunds));
   }
+  std::vector<crypto::PrivateKey> consensus_keys;
+  if (pos) {
+    // Every node a validator with an equal stake; parameters for a quick local network
+    // (docs/cli.md "devnet up --consensus pos").
+    node::PosGenesis p;
+    p.epoch_blocks = 20;
+    p.max_validators = static_cast<std::uint32_t>(std::max<std::size_t>(o.nodes, 16));
+    p.min_stake = kValidatorStake / 10;
+    p.block_time_ms = static_cast<std::uint64_t>(o.block_time_ms);
+    p.bft = consensus::pos::BftParams{1500, 500, 500, 250, 500, 250};
+    for (std::size_t i = 0; i < o.nodes; ++i) {
+      auto payout = new_key(*keystore, *password, s.network, wallet::KdfProfile::kMinimal,
+                            "validator" + std::to_string(i));
+      if (!payout) return std::unexpected(payout.error());
+      consensus_keys.push_back(crypto::PrivateKey::generate());
+      p.validators.push_back({consensus_keys.back().public_key(), kValidatorStake, *payout});
+    }
+    init.pos = std::move(p);
+  }
   const Json accounts_doc{{"network", s.network}, {"chain_id", s.chain_id}, {"accounts", accounts}};
   if (auto ok = write_file(s.accounts_file, accounts_doc.dump(1) + "\n", 0600); !ok) return std::unexpected(ok.error());
 
@@ -146,7 +170,7 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
     n.pid_file = n.home / "cloudchaind.pid";
     n.api = loopback((*ports)[2 * i]).to_string();
     n.p2p = loopback((*ports)[2 * i + 1]).to_string();
-    n.miner = i < o.miners;
+    n.miner = !pos && i < o.miners;
     s.nodes.push_back(std::move(n));
   }
   for (std::size_t i = 0; i < s.nodes.size(); ++i) {
@@ -167,6 +191,9 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
     c.mempool.max_nonce_ahead = 4096;
     init.home = n.home;
     if (auto r = node::init_home(init, now_ms); !r) return fail(r.error().detail);
+    if (pos) {
+      if (auto k = node::save_validator_key(n.home / "validator.key", consensus_keys[i]); !k) return fail(k.error());
+    }
   }
   return s;
 }

@@ -30,14 +30,19 @@ inline constexpr std::size_t kMaxNodes = 64;
 struct CreateOptions {
   fs::path dir;  // absolute; must not hold a devnet yet
   std::size_t nodes = 4;
-  std::size_t miners = 1;  // node0 .. node<miners-1> mine, one thread each
+  std::string consensus = "pow";  // "pos": every node a validator, no miners
+  std::size_t miners = 1;          // PoW: node0 .. node<miners-1> mine, one thread each
   std::uint16_t base_port = 8645;
   std::size_t accounts = 64;
   std::int64_t block_time_ms = 1000;
   fs::path daemon;
 };
 
-/// Creates D/keys (miner and faucet keys, KDF "minimal", password in D/password),
+/// Base units each PoS devnet validator has bonded at genesis.
+inline constexpr std::uint64_t kValidatorStake = 1'000'000'000'000;  // 10^12
+
+/// Creates D/keys (miner and faucet keys, on PoS also validator<i>: the account that holds
+/// node<i>'s stake; node<i>/validator.key is its consensus key), KDF "minimal", password in D/password),
 /// D/accounts.json (the load accounts' secrets, mode 0600), D/node<i>/ homes (genesis
 /// funding the faucet and the accounts; config.toml with loopback API and P2P ports
 /// probed free from base_port upwards, every other node as a seed, mining on the first

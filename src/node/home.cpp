@@ -80,7 +80,11 @@ util::Result<InitResult, ConfigError> init_home(const InitOptions& options, std:
                        "expected an integer in 1..4294967295, got " + std::to_string(options.chain_id));
   }
   Genesis genesis = default_genesis(static_cast<std::uint32_t>(options.chain_id), options.network, now_ms);
-  if (options.block_time_ms) {
+  if (options.pos) {
+    genesis.consensus = "pos";
+    genesis.pow = consensus::PowParams{};
+    genesis.pos = *options.pos;
+  } else if (options.block_time_ms) {
     const auto max = static_cast<std::int64_t>(consensus::kMaxTargetBlockTimeMs);
     if (*options.block_time_ms < 1 || *options.block_time_ms > max) {
       return config_fail(

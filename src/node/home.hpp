@@ -43,7 +43,10 @@ struct InitOptions {
   std::string network{kDefaultNetwork};
   std::int64_t chain_id = kDefaultChainId;  // signed: a negative flag is reported, not wrapped
   std::vector<std::string> allocs;          // "ADDRESS=AMOUNT", ADDRESS of `network`
-  std::optional<std::int64_t> block_time_ms;
+  std::optional<std::int64_t> block_time_ms;  // PoW: the target block time (the genesis difficulty scales)
+  /// Set: a proof-of-stake genesis with these validators and parameters (consensus
+  /// "pos", no PoW parameters, block_time_ms ignored); unset: proof of work.
+  std::optional<PosGenesis> pos;
   bool force = false;
   /// What config.toml is written with (every key at its default unless a caller, such
   /// as `cloudchain devnet up`, sets some); addresses are rendered with `network`.

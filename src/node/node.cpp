@@ -261,6 +261,7 @@ util::Result<void, NodeError> Node::start_consensus() {
   PosDriver::Options options;
   options.bft = m_options.genesis.pos->bft;
   options.chain_id = m_info.chain_id;
+  options.block_time_ms = m_options.genesis.pos->block_time_ms;
   const std::filesystem::path key_path = m_options.home / "validator.key";
   std::error_code ec;
   if (std::filesystem::exists(key_path, ec)) {

@@ -371,6 +371,7 @@ void PosDriver::decide(const pos::Decide& decision) {
     m_pending = decision;
     return;
   }
+  const std::uint64_t block_time = block->second.header.timestamp_ms;
   m_committing = true;
   const bool committed = m_host.commit(block->second);
   m_committing = false;
@@ -383,7 +384,16 @@ void PosDriver::decide(const pos::Decide& decision) {
   m_last_commit.emplace(decision.height, pos::to_last_commit(decision));
   m_log->info("consensus: height {} final: block {} round {}, {} precommit(s)", decision.height,
               short_hex(decision.block_hash), decision.round, decision.precommits.size());
-  enter_height();
+  // The next height starts block_time_ms after this block's timestamp (Tendermint's
+  // timeout_commit): blocks come at the genesis pace, not as fast as votes travel, and
+  // precommits that arrive meanwhile still reach this node's peers.
+  const std::uint64_t now = m_host.now_ms();
+  const std::uint64_t due = block_time + m_options.block_time_ms;
+  const std::uint64_t wait = due > now ? std::min(due - now, m_options.block_time_ms) : 0;
+  const std::uint64_t next = decision.height + 1;
+  m_host.post_after(std::chrono::milliseconds(wait), [this, next] {
+    if (!m_machine || m_machine->height() < next) enter_height();
+  });
 }
 
 void PosDriver::publish_status() {

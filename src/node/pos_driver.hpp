@@ -79,6 +79,8 @@ class PosDriver {
   struct Options {
     consensus::pos::BftParams bft;
     std::uint32_t chain_id = 0;
+    /// Genesis pos.block_time_ms: a height starts this long after the last block's timestamp.
+    std::uint64_t block_time_ms = 0;
     /// This node's consensus key (HOME/validator.key); nullopt: a follower that decides
     /// with the others but never signs.
     std::optional<crypto::PrivateKey> key;
