@@ -28,6 +28,7 @@ std::string_view to_string(SubmitStatus s) {
     case SubmitStatus::kConnected: return "connected";
     case SubmitStatus::kSideChain: return "side_chain";
     case SubmitStatus::kReorg: return "reorg";
+    case SubmitStatus::kUnchanged: return "unchanged";
   }
   return "unknown";
 }

@@ -8,9 +8,9 @@
 //
 // Validation of a submitted block, in order (docs/chain.md; each failure its own
 // BlockError): already known (kDuplicate, kKnownInvalid); parent known (kUnknownParent)
-// and not invalid (kInvalidAncestor); context-free body (limits, then
-// primitives::check_block_body); header in context (version, chain id, height, then
-// the engine: seal, timestamp, difficulty; PoS: proposer, then the last commit); every signature
+// and not invalid (kInvalidAncestor); PoS: no conflict with a final block (kForkBelowFinal);
+// context-free body (limits, then primitives::check_block_body); header in context (version, chain
+// id, height, then the engine: seal, timestamp, difficulty; PoS: proposer, then the last commit); every signature
 // (primitives::check_transaction, in parallel on all cores, skipping transactions `is_verified` vouches for). A block
 // that passes is stored with its index entry (status have_body) in one batch. Then fork
 // choice: the most cumulative work wins, the first seen among equals. Connecting a block
@@ -79,6 +79,7 @@ enum class SubmitStatus {
   kConnected,  // the block extends the active chain and is its new tip
   kSideChain,  // stored on a branch with no more work than the active chain; tip unchanged
   kReorg,      // its branch has more work: blocks were disconnected, the branch connected
+  kUnchanged,  // commit_final only: the block already was the active chain's block at its height
 };
 std::string_view to_string(SubmitStatus s);
 
@@ -91,7 +92,7 @@ struct SubmitOutcome {
   /// Hashes of the disconnected blocks, oldest first. Empty unless kReorg.
   std::vector<Hash256> disconnected;
   /// The blocks put on the active chain, oldest first (for Mempool::remove_for_block).
-  /// Empty for kSideChain; the submitted block alone for kConnected.
+  /// Empty for kSideChain and kUnchanged; the submitted block alone for kConnected.
   std::vector<primitives::Block> connected;
 };
 
@@ -196,6 +197,12 @@ class Chain {
   /// the outcome). From then on final_height() >= its height. Errors: kForkBelowFinal
   /// (a different block at a height already final), kNotOnTip (its parent is not the
   /// tip or the tip's parent), then those of submit_block.
+  /// Outcome: kConnected (on the tip), kReorg (replaced the tip: a sibling at its height;
+  /// disconnected_txs holds the sibling's transactions), or kUnchanged when `block` already
+  /// is the active chain's block at its height (nothing validated, stored or returned but
+  /// the tip; the final height still moves up to it). A block already stored beside the
+  /// tip is connected from its stored body, not `block`'s (a malleated copy with the
+  /// same hash cannot make the stored block invalid).
   util::Result<SubmitOutcome, BlockError> commit_final(const primitives::Block& block, std::uint64_t now_ms,
                                                        const VerifiedFn& is_verified = {});
 
@@ -278,6 +285,19 @@ class Chain {
   // corrupt), kStorage (a diff unreadable).
   util::Result<state::ActiveSet, BlockError> active_set_after(const Entry& block) const;
   // submit_block()
+  // The checks before the parent's: the state is loaded (kStateUnavailable), the block is
+  // not known invalid (kKnownInvalid) nor, unless `stored_ok`, stored with its body
+  // (kDuplicate). Returns its index entry, null when it has none.
+  util::Result<Entry*, BlockError> check_known(const Hash256& hash, std::uint64_t height, bool stored_ok) const;
+  // PoS: `hash` at `height` is at or below final_height() and not the active chain's block there.
+  bool conflicts_with_final(const Hash256& hash, std::uint64_t height) const;
+  // submit_block from the parent on: parent known (kUnknownParent) and not invalid
+  // (kInvalidAncestor), finality (kForkBelowFinal), check_block; then the block's index
+  // entry (`existing`, or a new one linked to its parent) with its cumulative work.
+  // The signatures are left running: the caller collects signatures() (activate and
+  // store_side paths do). On error nothing was inserted and no check is pending.
+  util::Result<Entry*, BlockError> check_and_index(const primitives::Block& block, const Hash256& hash, Entry* existing,
+                                                   std::uint64_t now_ms, const VerifiedFn& is_verified);
   util::Result<Uint256, BlockError> check_block(const primitives::Block& block, const Entry& parent,
                                                 std::uint64_t now_ms, const VerifiedFn& is_verified);
   util::Result<void, BlockError> signatures();
@@ -330,6 +350,9 @@ class Chain {
   std::vector<std::size_t> m_layer_bytes;  // state::node_memory of each layer
   // The tip's values (mutable: build_block_template is const but fills it).
   mutable LeafCache m_leaves;
+  // PoS: the highest height commit_final decided. Not persisted: after open the tip's
+  // last_commit proves only its parent final (final_height() = tip height - 1).
+  std::uint64_t m_final_height = 0;
   ChainTimings m_timings;
 
   // The block index: every stored header, by hash. Entries are removed only when the

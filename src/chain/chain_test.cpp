@@ -185,6 +185,7 @@ TEST(ChainConnect, ChainOfTransfersUpdatesStateAndIndexes) {
     blocks.push_back(b);
   }
   EXPECT_EQ(h->tip()->cumulative_work, Uint256(12));  // 6 blocks of work 2
+  EXPECT_EQ(h->final_height(), 0u);                   // PoW: nothing is final
   EXPECT_EQ(h.account(bob).balance, 5000u);
   EXPECT_EQ(h.account(carol).balance, 2500u);
   EXPECT_EQ(h.account(address(1)).balance, test::kFunds - 5 * 1010);

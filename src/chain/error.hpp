@@ -24,7 +24,8 @@ enum class BlockError {
   kInvalidAncestor,  // no ancestor of the block is known invalid
   kForkBelowFinal,   // PoS: the block does not conflict with a final block (its height is above the
                      // final height, or it is the active chain's block there): a long-range fork
-  kNotOnTip,         // PoS check_proposal: the proposal's parent is the active tip (not the sender's fault)
+  kNotOnTip,         // PoS check_proposal: the proposal's parent is the active tip (commit_final: the tip or
+                     // its parent); not the sender's fault
 
   // --- context-free body (primitives::check_block_body and the chain's limits) -----
   kTooManyTxs,            // tx count <= ChainParams::max_block_txs

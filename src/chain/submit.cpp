@@ -1,9 +1,11 @@
 // Chain::submit_block: validation of a new block, storage, fork choice, and the
-// connect/disconnect of a tip change (docs/chain.md).
+// connect/disconnect of a tip change; PoS proposals (check_proposal) and finality
+// (commit_final, final_height) (docs/chain.md).
 
 #include <time.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "chain/chain.hpp"
@@ -49,20 +51,118 @@ bool is_rule_failure(BlockError e) { return e != BlockError::kStateUnavailable &
 
 util::Result<SubmitOutcome, BlockError> Chain::submit_block(const primitives::Block& block, std::uint64_t now_ms,
                                                             const VerifiedFn& is_verified) {
+  const Hash256 hash = primitives::block_hash(block.header);
+  auto existing = check_known(hash, block.header.height, false);
+  if (!existing) return std::unexpected(existing.error());
+  auto checked = check_and_index(block, hash, *existing, now_ms, is_verified);
+  if (!checked) return std::unexpected(checked.error());
+  Entry& entry = **checked;
+  const bool is_new = *existing == nullptr;
+  // Fork choice: strictly more work wins; among equals the first seen stays.
+  if (entry.work > m_active.back()->work) return activate(entry, block, is_new);
+  if (auto sigs = signatures(); !sigs) return reject_signatures(entry, sigs.error());
+  return store_side(entry, block, is_new);
+}
+
+util::Result<void, BlockError> Chain::check_proposal(const primitives::Block& block, std::uint64_t now_ms,
+                                                     const VerifiedFn& is_verified) {
+  const primitives::BlockHeader& header = block.header;
+  const Hash256 hash = primitives::block_hash(header);
+  if (auto known = check_known(hash, header.height, false); !known) return std::unexpected(known.error());
+  const Entry& tip = *m_active.back();
+  if (header.parent != tip.hash) {
+    return util::fail(BlockError::kNotOnTip, "parent " + util::to_hex(header.parent) + " of " +
+                                                 block_name(hash, header.height) + " is not the tip " +
+                                                 util::to_hex(tip.hash));
+  }
+  if (auto work = check_block(block, tip, now_ms, is_verified); !work) return std::unexpected(work.error());
+  // A dry run on the tip's state: the new nodes are dropped; the leaf cache only
+  // remembers values it read under the tip's root, which stay exact.
+  auto connected = connect_block(tip_store(), tip.header.state_root, block, m_params.rules,
+                                 m_engine.block_reward(header.height), &m_leaves);
+  // Collected on every path (the pool must be idle before the next job); a bad
+  // signature is reported first, as activate() does. Nothing is marked invalid: the
+  // proposal is refused, not remembered.
+  if (auto sigs = signatures(); !sigs) return std::unexpected(sigs.error());
+  if (!connected) return std::unexpected(connected.error());
+  return {};
+}
+
+util::Result<SubmitOutcome, BlockError> Chain::commit_final(const primitives::Block& block, std::uint64_t now_ms,
+                                                            const VerifiedFn& is_verified) {
+  const primitives::BlockHeader& header = block.header;
+  const Hash256 hash = primitives::block_hash(header);
+  auto existing = check_known(hash, header.height, true);
+  if (!existing) return std::unexpected(existing.error());
+  if (conflicts_with_final(hash, header.height)) {
+    return util::fail(BlockError::kForkBelowFinal, block_name(hash, header.height) + " conflicts with final height " +
+                                                       std::to_string(final_height()));
+  }
+  if (*existing != nullptr && is_active(**existing)) {
+    m_final_height = std::max(m_final_height, header.height);
+    SubmitOutcome out;
+    out.status = SubmitStatus::kUnchanged;
+    out.tip = tip();
+    return out;
+  }
+  const Entry& tip_entry = *m_active.back();
+  if (header.parent != tip_entry.hash && (tip_entry.parent == nullptr || header.parent != tip_entry.parent->hash)) {
+    return util::fail(BlockError::kNotOnTip, "parent " + util::to_hex(header.parent) + " of " +
+                                                 block_name(hash, header.height) + " is neither the tip " +
+                                                 util::to_hex(tip_entry.hash) + " nor its parent");
+  }
+
+  Entry* entry = *existing;
+  std::optional<primitives::Block> stored;
+  if (entry != nullptr && entry->has(storage::kStatusHaveBody)) {
+    // Stored beside the tip, its signatures checked then: connect the stored body (no
+    // check is pending, so activate's signatures() passes at once).
+    auto body = load_block(*entry);
+    if (!body) return std::unexpected(body.error());
+    stored = std::move(*body);
+  } else {
+    auto checked = check_and_index(block, hash, entry, now_ms, is_verified);
+    if (!checked) return std::unexpected(checked.error());
+    entry = *checked;
+  }
+  // Decided: it becomes the tip even with no more work than a sibling tip.
+  auto out = activate(*entry, stored ? *stored : block, *existing == nullptr);
+  if (out) m_final_height = std::max(m_final_height, header.height);
+  return out;
+}
+
+std::uint64_t Chain::final_height() const {
+  if (!m_engine.needs_validator_sets()) return 0;
+  const std::uint64_t tip_height = m_active.back()->height();
+  return std::max(m_final_height, tip_height == 0 ? 0 : tip_height - 1);
+}
+
+bool Chain::conflicts_with_final(const Hash256& hash, std::uint64_t height) const {
+  if (!m_engine.needs_validator_sets() || height > final_height()) return false;
+  return height >= m_active.size() || m_active[height]->hash != hash;
+}
+
+util::Result<Chain::Entry*, BlockError> Chain::check_known(const Hash256& hash, std::uint64_t height,
+                                                           bool stored_ok) const {
   if (!m_state_loaded) {
     return util::fail(BlockError::kStateUnavailable, "the chain was opened for a reindex that has not completed");
   }
-  const primitives::BlockHeader& header = block.header;
-  const Hash256 hash = primitives::block_hash(header);
   Entry* existing = find(hash);
   if (existing != nullptr) {
     if (existing->has(storage::kStatusInvalid)) {
-      return util::fail(BlockError::kKnownInvalid, block_name(hash, header.height) + " was found invalid before");
+      return util::fail(BlockError::kKnownInvalid, block_name(hash, height) + " was found invalid before");
     }
-    if (existing->has(storage::kStatusHaveBody)) {
-      return util::fail(BlockError::kDuplicate, block_name(hash, header.height) + " is already stored");
+    if (!stored_ok && existing->has(storage::kStatusHaveBody)) {
+      return util::fail(BlockError::kDuplicate, block_name(hash, height) + " is already stored");
     }
   }
+  return existing;
+}
+
+util::Result<Chain::Entry*, BlockError> Chain::check_and_index(const primitives::Block& block, const Hash256& hash,
+                                                               Entry* existing, std::uint64_t now_ms,
+                                                               const VerifiedFn& is_verified) {
+  const primitives::BlockHeader& header = block.header;
   Entry* parent = find(header.parent);
   if (parent == nullptr) {
     return util::fail(BlockError::kUnknownParent, "parent " + util::to_hex(header.parent) + " of " +
@@ -71,21 +171,23 @@ util::Result<SubmitOutcome, BlockError> Chain::submit_block(const primitives::Bl
   if (parent->has(storage::kStatusInvalid)) {
     return util::fail(BlockError::kInvalidAncestor, "parent " + util::to_hex(header.parent) + " is invalid");
   }
+  // PoS: a block at a final height that is not the final block there is a fork below
+  // finality. Not remembered as invalid: it may pass every rule, it only conflicts.
+  if (conflicts_with_final(hash, header.height)) {
+    return util::fail(BlockError::kForkBelowFinal, block_name(hash, header.height) + " conflicts with final height " +
+                                                       std::to_string(final_height()));
+  }
 
   auto work = check_block(block, *parent, now_ms, is_verified);
   if (!work) return std::unexpected(work.error());
 
-  const bool is_new = existing == nullptr;
-  Entry& entry = is_new ? insert(hash, {header, {}, 0}) : *existing;
-  if (is_new) {
+  Entry& entry = existing == nullptr ? insert(hash, {header, {}, 0}) : *existing;
+  if (existing == nullptr) {
     entry.parent = parent;
     parent->children.push_back(&entry);
   }
   entry.work = *work;
-  // Fork choice: strictly more work wins; among equals the first seen stays.
-  if (entry.work > m_active.back()->work) return activate(entry, block, is_new);
-  if (auto sigs = signatures(); !sigs) return reject_signatures(entry, sigs.error());
-  return store_side(entry, block, is_new);
+  return &entry;
 }
 
 util::Result<SubmitOutcome, BlockError> Chain::reject_signatures(Entry& entry, util::Error<BlockError> error) {

@@ -199,6 +199,36 @@ class PosEngineTest : public ::testing::Test {
     return tx;
   }
 
+  util::Result<void, BlockError> propose(const primitives::Block& block) {
+    return chain->check_proposal(block, block.header.timestamp_ms + 10);
+  }
+  util::Result<chain::SubmitOutcome, BlockError> commit(const primitives::Block& block) {
+    return chain->commit_final(block, block.header.timestamp_ms + 10);
+  }
+
+  // check_proposal refuses `block` with `code` and nothing about it is kept.
+  void proposal_refused(const primitives::Block& block, BlockError code) {
+    const auto before = chain->tip()->hash;
+    const std::size_t index_size = chain->index_size();
+    auto r = propose(block);
+    ASSERT_FALSE(r) << to_string(code);
+    EXPECT_EQ(r.error().code, code) << to_string(r.error().code) << ": " << r.error().detail;
+    EXPECT_EQ(chain->tip()->hash, before);
+    EXPECT_EQ(chain->index_size(), index_size);
+    EXPECT_FALSE(chain->lookup(primitives::block_hash(block.header)));
+  }
+
+  primitives::Transaction transfer_tx(std::uint8_t seed, std::uint64_t nonce, std::uint64_t amount) {
+    primitives::Transaction tx;
+    tx.chain_id = kChainId;
+    tx.sender = payout_secret(seed).public_key();
+    tx.nonce = nonce;
+    tx.fee = 1;
+    tx.body = primitives::Transfer{payout_of(1), amount};
+    primitives::sign(tx, payout_secret(seed));
+    return tx;
+  }
+
   static std::vector<crypto::PublicKey> keys(const state::ActiveSet& set) {
     std::vector<crypto::PublicKey> out;
     for (const auto& v : set.validators) out.push_back(v.key);
@@ -359,6 +389,220 @@ TEST_F(PosEngineTest, BlocksOnABlockOffTheActiveChainWaitForItsState) {
   EXPECT_EQ(c.error().code, BlockError::kStateUnavailable);
   EXPECT_FALSE(chain::sender_at_fault(c.error().code));
   EXPECT_FALSE(chain->lookup(primitives::block_hash(child.header)));
+}
+
+TEST_F(PosEngineTest, CheckProposalAcceptsAValidProposalAndStoresNothing) {
+  extend();
+  const primitives::Block block = build({.txs = {stake_tx(4, 0, 1000)}});
+  const util::Hash256 hash = primitives::block_hash(block.header);
+  const auto tip = chain->tip()->hash;
+  const std::size_t index_size = chain->index_size();
+  for (int i = 0; i < 2; ++i) {  // twice: the first left nothing behind
+    auto r = propose(block);
+    ASSERT_TRUE(r) << to_string(r.error().code) << ": " << r.error().detail;
+  }
+  EXPECT_EQ(chain->tip()->hash, tip);
+  EXPECT_EQ(chain->index_size(), index_size);
+  EXPECT_FALSE(chain->lookup(hash));
+  auto stored = db->block(hash);
+  ASSERT_TRUE(stored);
+  EXPECT_FALSE(*stored);
+  // The tip's leaf cache still holds the tip's values: the block connects, and so does
+  // the next one (built on the state the dry run read).
+  auto r = submit(block);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->status, chain::SubmitStatus::kConnected);
+  sets.push_back(*tip_set());
+  extend();
+  // Stored now.
+  auto again = chain->check_proposal(block, block.header.timestamp_ms + 10);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, BlockError::kDuplicate);
+}
+
+TEST_F(PosEngineTest, CheckProposalRefusesEveryRuleAndRemembersNothing) {
+  extend();
+  // Its parent is no longer the tip: not the proposer's fault.
+  const primitives::Block stale = build({.round = 1});  // round 1: not the block extend() makes
+  extend();
+  proposal_refused(stale, BlockError::kNotOnTip);
+  EXPECT_FALSE(chain::sender_at_fault(BlockError::kNotOnTip));
+
+  proposal_refused(build({.tamper = [](primitives::Block& b) { b.header.state_root[0] ^= 1; }}),
+                   BlockError::kStateRootMismatch);
+  proposal_refused(
+      build({.after_sign =
+                 [](primitives::Block& b) { std::get<primitives::PosSeal>(b.header.seal).proposer_sig[10] ^= 1; }}),
+      BlockError::kBadProposerSignature);
+  // A bad transaction signature (the template does not check signatures; tx_root and
+  // state_root match the block): refused, but not remembered as invalid, unlike
+  // submit_block, which remembers it.
+  primitives::Transaction bad = stake_tx(4, 0, 1000);
+  bad.signature[5] ^= 1;
+  const primitives::Block bad_tx = build({.txs = {bad}});
+  proposal_refused(bad_tx, BlockError::kTxInvalid);
+  proposal_refused(bad_tx, BlockError::kTxInvalid);
+  // A signature failure is reported before a state failure of the same block.
+  proposal_refused(build({.txs = {bad}, .tamper = [](primitives::Block& b) { b.header.state_root[0] ^= 1; }}),
+                   BlockError::kTxInvalid);
+  auto submitted = submit(bad_tx);
+  ASSERT_FALSE(submitted);
+  EXPECT_EQ(submitted.error().code, BlockError::kTxInvalid);
+  auto known = propose(bad_tx);
+  ASSERT_FALSE(known);
+  EXPECT_EQ(known.error().code, BlockError::kKnownInvalid);
+  // After every refusal a valid block still connects.
+  const primitives::Block good = build({.txs = {stake_tx(4, 0, 1000)}});
+  ASSERT_TRUE(propose(good));
+  auto r = submit(good);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->status, chain::SubmitStatus::kConnected);
+}
+
+TEST_F(PosEngineTest, CommitFinalConnectsOnTheTipAndMakesItFinal) {
+  EXPECT_EQ(chain->final_height(), 0U);
+  extend();
+  EXPECT_EQ(chain->final_height(), 0U);  // block 1's commit is not known yet
+  extend();
+  EXPECT_EQ(chain->final_height(), 1U);  // block 2's last_commit proves block 1
+  const primitives::Block block = build({.txs = {stake_tx(4, 0, 1000)}});
+  auto r = commit(block);
+  ASSERT_TRUE(r) << to_string(r.error().code) << ": " << r.error().detail;
+  EXPECT_EQ(r->status, chain::SubmitStatus::kConnected);
+  ASSERT_EQ(r->connected.size(), 1U);
+  EXPECT_EQ(r->connected[0], block);
+  EXPECT_EQ(chain->tip()->hash, primitives::block_hash(block.header));
+  EXPECT_EQ(chain->final_height(), 3U);
+  sets.push_back(*tip_set());
+
+  // Again: already the active block there, nothing changes.
+  auto again = commit(block);
+  ASSERT_TRUE(again) << again.error().detail;
+  EXPECT_EQ(again->status, chain::SubmitStatus::kUnchanged);
+  EXPECT_TRUE(again->connected.empty());
+  EXPECT_EQ(again->tip->hash, primitives::block_hash(block.header));
+
+  // Its parent is neither the tip nor the tip's parent.
+  auto orphan = commit(build({.tamper = [](primitives::Block& b) { b.header.parent[0] ^= 1; }}));
+  ASSERT_FALSE(orphan);
+  EXPECT_EQ(orphan.error().code, BlockError::kNotOnTip);
+  // A decided block that breaks a rule is refused like a submitted one.
+  auto bad = commit(build({.tamper = [](primitives::Block& b) { b.header.state_root[0] ^= 1; }}));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, BlockError::kStateRootMismatch);
+  extend();
+}
+
+TEST_F(PosEngineTest, CommitFinalReplacesAnUndecidedSiblingTip) {
+  extend();
+  // Two proposals for height 2 (rounds 0 and 1: two proposers). This node connects A
+  // first; the validators decide B.
+  const primitives::Block a = build({.txs = {stake_tx(4, 0, 1000), transfer_tx(4, 1, 5)}});
+  const primitives::Block b = build({.round = 1});
+  const primitives::Block e = build({.round = 2});
+  auto ra = submit(a);
+  ASSERT_TRUE(ra) << ra.error().detail;
+  EXPECT_EQ(ra->status, chain::SubmitStatus::kConnected);
+  EXPECT_EQ(chain->final_height(), 1U);
+  auto rb = commit(b);
+  ASSERT_TRUE(rb) << to_string(rb.error().code) << ": " << rb.error().detail;
+  EXPECT_EQ(rb->status, chain::SubmitStatus::kReorg);
+  EXPECT_EQ(rb->disconnected, std::vector<util::Hash256>{primitives::block_hash(a.header)});
+  EXPECT_EQ(rb->disconnected_txs, a.txs);
+  ASSERT_EQ(rb->connected.size(), 1U);
+  EXPECT_EQ(rb->connected[0], b);
+  EXPECT_EQ(chain->tip()->hash, primitives::block_hash(b.header));
+  EXPECT_EQ(chain->final_height(), 2U);
+  sets.push_back(*tip_set());
+
+  // A is final-conflicting now, by either door; not remembered as invalid.
+  auto again = commit(a);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, BlockError::kForkBelowFinal);
+  EXPECT_TRUE(chain::sender_at_fault(again.error().code));
+  const auto a_view = chain->lookup(primitives::block_hash(a.header));
+  ASSERT_TRUE(a_view);
+  EXPECT_FALSE(a_view->status & storage::kStatusInvalid);
+  EXPECT_FALSE(a_view->active);
+  // A new sibling of the final tip, submitted: refused, not stored.
+  auto sibling = submit(e);
+  ASSERT_FALSE(sibling);
+  EXPECT_EQ(sibling.error().code, BlockError::kForkBelowFinal);
+  EXPECT_FALSE(chain->lookup(primitives::block_hash(e.header)));
+  // The chain goes on from B (A's transactions are back for the mempool, not in the state).
+  extend({.txs = {stake_tx(4, 0, 1000)}});
+}
+
+TEST_F(PosEngineTest, CommitFinalSwitchesToASiblingStoredBesideTheTip) {
+  extend();
+  const primitives::Block a = build();
+  const primitives::Block b = build({.round = 1, .txs = {stake_tx(4, 0, 1000)}});
+  ASSERT_TRUE(submit(a));
+  // Equal work: the first seen stays; B waits beside it.
+  auto side = submit(b);
+  ASSERT_TRUE(side) << side.error().detail;
+  EXPECT_EQ(side->status, chain::SubmitStatus::kSideChain);
+  EXPECT_EQ(chain->tip()->hash, primitives::block_hash(a.header));
+
+  auto r = commit(b);
+  ASSERT_TRUE(r) << to_string(r.error().code) << ": " << r.error().detail;
+  EXPECT_EQ(r->status, chain::SubmitStatus::kReorg);
+  EXPECT_EQ(r->disconnected, std::vector<util::Hash256>{primitives::block_hash(a.header)});
+  EXPECT_EQ(chain->tip()->hash, primitives::block_hash(b.header));
+  EXPECT_EQ(chain->final_height(), 2U);
+  sets.push_back(*tip_set());
+  // B's stake is in the state: the next block's template (and its root) agree.
+  extend();
+  extend();
+  EXPECT_EQ(chain->tip()->height, 4U);
+}
+
+TEST_F(PosEngineTest, BlocksConflictingWithAFinalHeightAreRefused) {
+  extend();
+  // C and D: two more proposals for height 2 (rounds 1 and 2), kept for later.
+  const primitives::Block c = build({.round = 1});
+  const primitives::Block d = build({.round = 2});
+  extend();
+  // Height 2 is not final yet (the tip's commit proves height 1 only): a sibling of the
+  // tip is still stored beside it.
+  auto side = submit(c);
+  ASSERT_TRUE(side) << side.error().detail;
+  EXPECT_EQ(side->status, chain::SubmitStatus::kSideChain);
+  extend();
+  EXPECT_EQ(chain->final_height(), 2U);  // block 3's last_commit
+  // Now D conflicts, by submit_block and by commit_final; C (stored) by commit_final.
+  auto r = submit(d);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, BlockError::kForkBelowFinal);
+  EXPECT_TRUE(chain::sender_at_fault(r.error().code));
+  EXPECT_FALSE(chain->lookup(primitives::block_hash(d.header)));
+  auto f = commit(d);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, BlockError::kForkBelowFinal);
+  auto fc = commit(c);
+  ASSERT_FALSE(fc);
+  EXPECT_EQ(fc.error().code, BlockError::kForkBelowFinal);
+  // The active block at a final height is no conflict.
+  ASSERT_TRUE(chain->active_hash_at(2));
+  const auto at2 = chain->lookup(*chain->active_hash_at(2));
+  ASSERT_TRUE(at2);
+  EXPECT_TRUE(at2->active);
+}
+
+TEST_F(PosEngineTest, FinalHeightAfterOpenIsTheTipsParent) {
+  extend();
+  extend();
+  const primitives::Block block = build();
+  ASSERT_TRUE(commit(block));
+  EXPECT_EQ(chain->final_height(), 3U);
+  chain.reset();
+  chain::ChainOptions options;
+  options.verify_threads = 2;
+  auto c = chain::Chain::open(*db, params, engine, options);
+  ASSERT_TRUE(c) << c.error().detail;
+  chain = std::move(*c);
+  EXPECT_EQ(chain->tip()->height, 3U);
+  EXPECT_EQ(chain->final_height(), 2U);  // not persisted: the tip's parent
 }
 
 }  // namespace
