@@ -144,7 +144,7 @@ void PosDriver::on_tip_changed() {
     m_last_commit.reset();
   }
   if (tip->height >= 1) {
-    m_log->info("consensus: following the chain to height {}", tip->height + 1);
+    m_log->debug("consensus: following the chain to height {}", tip->height + 1);
   }
   enter_height();
 }
