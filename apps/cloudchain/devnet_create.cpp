@@ -155,6 +155,8 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
       if (!payout) return std::unexpected(payout.error());
       consensus_keys.push_back(crypto::PrivateKey::generate());
       p.validators.push_back({consensus_keys.back().public_key(), kValidatorStake, *payout});
+      // The consensus key's own account pays the fees of the evidence it reports.
+      init.allocs.push_back(alloc_arg(s.network, crypto::address_of(consensus_keys.back().public_key()), kAccountFunds));
     }
     init.pos = std::move(p);
   }

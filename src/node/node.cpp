@@ -268,6 +268,7 @@ util::Result<void, NodeError> Node::start_consensus() {
     auto key = load_validator_key(key_path);
     if (!key) return util::fail(NodeError::kConfig, key.error());
     options.key = *key;
+    m_validator_key = *key;
   }
   options.signer_path = m_options.home / "data" / "validator_state";
   PosDriverHost host;
@@ -678,10 +679,39 @@ bool Node::commit_decided(const primitives::Block& block) {
 }
 
 void Node::submit_evidence(const primitives::Vote& a, const primitives::Vote& b) {
-  // Evidence is a transaction (protocol section 8) and needs a sender that pays its fee;
-  // until the node has one, the two votes are logged for anyone to submit.
+  // Evidence is a transaction (protocol section 8): its sender pays the fee. A validator
+  // sends it from its consensus key's account (docs/consensus-pos.md "Evidence"); the
+  // votes are logged too, so anyone can submit them when that account cannot pay.
   m_log->warn("consensus: evidence: vote_a {} vote_b {}", util::to_hex(primitives::encode(a)),
               util::to_hex(primitives::encode(b)));
+  if (!m_validator_key) return;
+  primitives::Transaction tx;
+  tx.chain_id = m_info.chain_id;
+  tx.sender = m_validator_key->public_key();
+  tx.body = primitives::Evidence{a, b};
+  TipView tip(m_chain->tip());
+  auto nonce = m_mempool->pending_nonce(crypto::address_of(tx.sender), tip.view);
+  if (!nonce) {
+    m_log->error("consensus: evidence: cannot read the reporter's nonce: {}", nonce.error().detail);
+    return;
+  }
+  tx.nonce = *nonce;
+  // The fee rate the pool asks, on the signed size (the fee's own bytes are fixed-width).
+  tx.fee = m_options.config.mempool.min_fee_per_byte * primitives::encoded_size(tx);
+  primitives::sign(tx, *m_validator_key);
+  auto verified = mempool::VerifiedTx::check(tx, m_info.chain_id);
+  if (!verified) {
+    m_log->error("consensus: evidence: {}", verified.error().detail);
+    return;
+  }
+  if (auto added = admit_verified(std::move(*verified)); !added) {
+    m_log->warn("consensus: evidence transaction refused by the pool: {}: {} (fund {} to report evidence)",
+                mempool::to_string(added.error().code), added.error().detail,
+                crypto::encode_address(m_info.network, crypto::address_of(tx.sender)));
+  } else {
+    m_log->info("consensus: evidence transaction {} submitted against validator {}", short_hash(*added),
+                util::to_hex(a.validator));
+  }
 }
 
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {

@@ -269,6 +269,7 @@ class Node final : public NodeService {
   // Proof of Stake: the consensus driver (null on a PoW chain). Runs on the actor; its
   // timers are the actor's, dropped when the actor stops (declared before it).
   std::unique_ptr<PosDriver> m_pos;
+  std::optional<crypto::PrivateKey> m_validator_key;  // HOME/validator.key (it signs evidence transactions)
 
   // Declared last: its threads call back into the members above, and it is stopped
   // (joined) before they go away.
