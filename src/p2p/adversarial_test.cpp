@@ -1,7 +1,7 @@
 // A scripted bad peer (RawPeer) against a real Network: each kind of bad input is
 // dropped (and banned where docs/p2p.md says), while an honest peer connected before it
-// stays connected and answered; consensus messages are ignored, unscored. Then timeouts
-// (handshake, slow-loris, pong) and a flood.
+// stays connected and answered; consensus messages are ignored by a PoW node (the
+// NodeHooks defaults), unscored. Then timeouts (handshake, slow-loris, pong) and a flood.
 
 #include <gtest/gtest.h>
 
@@ -311,10 +311,11 @@ TEST(Adversarial, AnUnrequestedTransactionScores) {
 
 // --- consensus messages ---------------------------------------------------------------
 
-TEST(Adversarial, ConsensusMessagesAreIgnoredNotScoredNorRelayed) {
-  // Until issue 5 wires the consensus engine, well-formed proposals and votes (even with
-  // a bad signature: nothing checks it yet) are dropped: the sender stays connected and
-  // unscored, and nothing reaches the other peers or the node.
+TEST(Adversarial, APowNodeIgnoresConsensusMessagesUnscoredUnrelayed) {
+  // The NodeHooks defaults (a PoW node: ToyNode without a verdict set) answer no relay,
+  // no fault: well-formed proposals and votes (even with a bad signature: the PoW node
+  // checks nothing) reach the hooks once each and stop there. The sender stays connected
+  // and unscored, and nothing reaches the other peers or the chain.
   Host host;
   RawPeer other(host.port(), host.genesis());
   ASSERT_TRUE(other.handshake());
@@ -337,6 +338,8 @@ TEST(Adversarial, ConsensusMessagesAreIgnoredNotScoredNorRelayed) {
   EXPECT_TRUE(host.net->bans().empty());
   EXPECT_EQ(host.node.submitted_blocks(), 0U);
   EXPECT_TRUE(host.node.txs().empty());
+  EXPECT_EQ(host.node.proposals().size(), 3U);
+  EXPECT_EQ(host.node.votes().size(), 4U);
   // Not relayed: the other peer sees no proposal, vote or announcement of them.
   other.auto_pong = true;
   const auto deadline = std::chrono::steady_clock::now() + 500ms;
