@@ -1,7 +1,7 @@
 // A scripted bad peer (RawPeer) against a real Network: each kind of bad input is
 // dropped (and banned where docs/p2p.md says), while an honest peer connected before it
-// stays connected and answered; consensus messages are ignored, unscored. Then timeouts
-// (handshake, slow-loris, pong) and a flood.
+// stays connected and answered; consensus messages are ignored by a PoW node (the
+// NodeHooks defaults), unscored. Then timeouts (handshake, slow-loris, pong) and a flood.
 
 #include <gtest/gtest.h>
 
@@ -68,14 +68,25 @@ primitives::Vote signed_vote(std::uint32_t round) {
   return v;
 }
 
+// The block the proposals propose (it travels with them).
+primitives::Block proposed_block() { return make_chain(genesis_block(), 1).front(); }
+
 primitives::Proposal signed_proposal(std::uint32_t round) {
   primitives::Proposal p;
   p.chain_id = kChainId;
   p.height = 1;
   p.round = round;
-  p.block_hash.fill(0xb1);
+  p.block_hash = primitives::block_hash(proposed_block().header);
   primitives::sign(p, validator_key());
   return p;
+}
+
+// A proposal message's payload whatever it holds: the proposal, then the block.
+Bytes proposal_payload(const primitives::Proposal& p, const primitives::Block& block) {
+  Bytes out = primitives::encode(p);
+  const Bytes b = primitives::encode(block);
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
 }
 
 Bytes header_bytes(const Magic& magic, std::uint16_t type, std::uint32_t length, std::array<std::uint8_t, 4> sum) {
@@ -176,7 +187,22 @@ std::vector<BadInput> bad_inputs() {
        [](const Magic& m) {
          primitives::Proposal p = signed_proposal(0);
          p.block_hash = Hash256{};
-         return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kProposal), primitives::encode(p));
+         return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kProposal),
+                                 proposal_payload(p, proposed_block()));
+       },
+       "p2p_malformed_message"},
+      {"proposal_without_its_block",
+       [](const Magic& m) {
+         return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kProposal),
+                                 primitives::encode(signed_proposal(0)));
+       },
+       "p2p_malformed_message"},
+      {"proposal_with_another_block",
+       [](const Magic& m) {
+         // A well-formed block, but not the one the proposal names.
+         const primitives::Block other = make_chain(genesis_block(), 1, /*fork=*/1).front();
+         return encode_raw_frame(m, static_cast<std::uint16_t>(MessageType::kProposal),
+                                 proposal_payload(signed_proposal(0), other));
        },
        "p2p_malformed_message"},
       {"oversize_vote",
@@ -285,10 +311,11 @@ TEST(Adversarial, AnUnrequestedTransactionScores) {
 
 // --- consensus messages ---------------------------------------------------------------
 
-TEST(Adversarial, ConsensusMessagesAreIgnoredNotScoredNorRelayed) {
-  // Until issue 5 wires the consensus engine, well-formed proposals and votes (even with
-  // a bad signature: nothing checks it yet) are dropped: the sender stays connected and
-  // unscored, and nothing reaches the other peers or the node.
+TEST(Adversarial, APowNodeIgnoresConsensusMessagesUnscoredUnrelayed) {
+  // The NodeHooks defaults (a PoW node: ToyNode without a verdict set) answer no relay,
+  // no fault: well-formed proposals and votes (even with a bad signature: the PoW node
+  // checks nothing) reach the hooks once each and stop there. The sender stays connected
+  // and unscored, and nothing reaches the other peers or the chain.
   Host host;
   RawPeer other(host.port(), host.genesis());
   ASSERT_TRUE(other.handshake());
@@ -297,7 +324,7 @@ TEST(Adversarial, ConsensusMessagesAreIgnoredNotScoredNorRelayed) {
   primitives::Vote forged = signed_vote(1);
   forged.signature[40] ^= 1;
   for (std::uint32_t round = 0; round < 3; ++round) {
-    ASSERT_TRUE(peer.send(ProposalMsg{signed_proposal(round)}));
+    ASSERT_TRUE(peer.send(ProposalMsg{signed_proposal(round), proposed_block()}));
     ASSERT_TRUE(peer.send(VoteMsg{signed_vote(round)}));
   }
   ASSERT_TRUE(peer.send(VoteMsg{forged}));
@@ -311,6 +338,8 @@ TEST(Adversarial, ConsensusMessagesAreIgnoredNotScoredNorRelayed) {
   EXPECT_TRUE(host.net->bans().empty());
   EXPECT_EQ(host.node.submitted_blocks(), 0U);
   EXPECT_TRUE(host.node.txs().empty());
+  EXPECT_EQ(host.node.proposals().size(), 3U);
+  EXPECT_EQ(host.node.votes().size(), 4U);
   // Not relayed: the other peer sees no proposal, vote or announcement of them.
   other.auto_pong = true;
   const auto deadline = std::chrono::steady_clock::now() + 500ms;

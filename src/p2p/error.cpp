@@ -20,6 +20,7 @@ std::string_view to_string(P2pError e) {
     case P2pError::kInvalidBlock: return "p2p_invalid_block";
     case P2pError::kInvalidTx: return "p2p_invalid_tx";
     case P2pError::kInvalidHeaders: return "p2p_invalid_headers";
+    case P2pError::kInvalidConsensus: return "p2p_invalid_consensus";
     case P2pError::kTimeout: return "p2p_timeout";
     case P2pError::kSendQueueFull: return "p2p_send_queue_full";
     case P2pError::kTooManyPeers: return "p2p_too_many_peers";
@@ -47,6 +48,9 @@ std::uint32_t misbehaviour_score(P2pError e) {
     case P2pError::kUnrequestedData:
     case P2pError::kHeadersNotConnecting:
     case P2pError::kLowWorkHeaders: return 20;
+    // Proven (a bad signature is never relayed by an honest node), but two are needed for
+    // a ban: a node one block behind may judge the validator set of a height differently.
+    case P2pError::kInvalidConsensus: return 50;
     case P2pError::kInvalidTx: return 10;
     case P2pError::kSelfConnection:
     case P2pError::kTimeout:

@@ -31,6 +31,7 @@ enum class P2pError {
   kInvalidBlock,          // a block the chain rejected with sender_at_fault
   kInvalidTx,             // a transaction the mempool rejected with sender_at_fault
   kInvalidHeaders,        // headers pass NodeHooks::check_headers, link in order and avoid rejected blocks
+  kInvalidConsensus,      // a proposal or vote the node found at fault (NodeHooks::on_proposal / on_vote)
   // --- local decisions (no fault proven) -------------------------------------------
   kTimeout,              // handshake, pong, frame (slow-loris) or idle timeout
   kSendQueueFull,        // the peer does not read what we send

@@ -25,6 +25,7 @@ constexpr P2pError kAll[] = {
     P2pError::kInvalidBlock,
     P2pError::kInvalidTx,
     P2pError::kInvalidHeaders,
+    P2pError::kInvalidConsensus,
     P2pError::kTimeout,
     P2pError::kSendQueueFull,
     P2pError::kTooManyPeers,
@@ -55,6 +56,7 @@ TEST(P2pError, ScoresFollowTheTableInDocsP2p) {
   EXPECT_EQ(misbehaviour_score(P2pError::kHeadersNotConnecting), 20u);
   EXPECT_EQ(misbehaviour_score(P2pError::kLowWorkHeaders), 20u);
   EXPECT_EQ(misbehaviour_score(P2pError::kInvalidTx), 10u);
+  EXPECT_EQ(misbehaviour_score(P2pError::kInvalidConsensus), 50u);
   for (const P2pError e :
        {P2pError::kTimeout, P2pError::kSendQueueFull, P2pError::kSelfConnection, P2pError::kTooManyPeers,
         P2pError::kDuplicateConnection, P2pError::kBanned, P2pError::kShutdown, P2pError::kIo}) {

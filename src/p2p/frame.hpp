@@ -20,7 +20,8 @@
 //
 // Memory: the decoder holds the bytes fed and not yet taken by next(), at most. A
 // caller that drains next() after every feed and reads at most R bytes per feed
-// buffers at most one frame (<= its type's limit, 4 MiB for a block) plus R.
+// buffers at most one frame (<= its type's limit, 4 MiB for a block, 4 MiB + 149 bytes
+// for a proposal with its block) plus R.
 //
 // Not thread-safe (one per connection).
 

@@ -9,10 +9,13 @@
 //   getheaders = locator:list(hash, 64) stop:hash
 //   headers    = list(header, 2000)
 //   block      = block (section 7)        tx      = tx (section 5)
-//   proposal   = proposal (section 8)     vote    = vote (section 8)
+//   proposal   = proposal (section 8, 149 bytes) block (section 7)
+//                where block_hash(block.header) = proposal.block_hash
+//   vote       = vote (section 8)
 //
 // Decoding is two passes: the codec's strict structural parse, then check_fields() for
-// the rules the codec has no code for (ports, inventory kinds, user agent characters).
+// the rules the codec has no code for (ports, inventory kinds, user agent characters, a
+// proposal's block matching its hash).
 #include "p2p/messages.hpp"
 
 #include <algorithm>
@@ -49,7 +52,7 @@ constexpr std::array<std::uint32_t, 15> kMaxPayload = {
     kListPayload(kMaxHeaders, primitives::kPosHeaderSize),  // headers
     static_cast<std::uint32_t>(primitives::kMaxBlockSize),  // block
     static_cast<std::uint32_t>(kMaxTxSize),                 // tx
-    static_cast<std::uint32_t>(primitives::kProposalSize),  // proposal: exactly one
+    static_cast<std::uint32_t>(kMaxProposalPayload),        // proposal
     static_cast<std::uint32_t>(primitives::kVoteSize),      // vote: exactly one
 };
 
@@ -138,7 +141,12 @@ void payload_io(S& s, M& m) {
 
 Bytes encode_one(const BlockMsg& m) { return primitives::encode(m.block); }
 Bytes encode_one(const TxMsg& m) { return primitives::encode(m.tx); }
-Bytes encode_one(const ProposalMsg& m) { return primitives::encode(m.proposal); }
+Bytes encode_one(const ProposalMsg& m) {
+  Bytes out = primitives::encode(m.proposal);
+  const Bytes block = primitives::encode(m.block);
+  out.insert(out.end(), block.begin(), block.end());
+  return out;
+}
 Bytes encode_one(const VoteMsg& m) { return primitives::encode(m.vote); }
 template <typename M>
 Bytes encode_one(const M& m) {
@@ -177,6 +185,11 @@ std::optional<std::string> check_fields(const Inv& m) { return check_items(m.ite
 std::optional<std::string> check_fields(const GetData& m) { return check_items(m.items); }
 std::optional<std::string> check_fields(const NotFound& m) { return check_items(m.items); }
 
+std::optional<std::string> check_fields(const ProposalMsg& m) {
+  if (primitives::block_hash(m.block.header) == m.proposal.block_hash) return std::nullopt;
+  return "proposal.block: its hash is not the proposal's block_hash";
+}
+
 template <typename M>
 std::optional<std::string> check_fields(const M& /*m*/) {
   return std::nullopt;
@@ -199,9 +212,13 @@ util::Result<M, CodecError> decode_struct(ByteSpan payload) {
     if (!tx) return std::unexpected(tx.error());
     return TxMsg{std::move(*tx)};
   } else if constexpr (std::is_same_v<M, ProposalMsg>) {
-    auto p = primitives::decode_proposal(payload);
+    // The proposal's fixed size first (a shorter payload is its kTruncated), then the block.
+    const std::size_t split = std::min(payload.size(), primitives::kProposalSize);
+    auto p = primitives::decode_proposal(payload.first(split));
     if (!p) return std::unexpected(p.error());
-    return ProposalMsg{*p};
+    auto b = primitives::decode_block(payload.subspan(split));
+    if (!b) return std::unexpected(b.error());
+    return ProposalMsg{*p, std::move(*b)};
   } else if constexpr (std::is_same_v<M, VoteMsg>) {
     auto v = primitives::decode_vote(payload);
     if (!v) return std::unexpected(v.error());

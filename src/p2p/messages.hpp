@@ -6,11 +6,13 @@
 // bounded by the type's limit before anything is allocated. Hence
 // encode_payload(decode_message(t, b)) == b for every accepted b.
 //
-// The consensus messages `proposal` and `vote` carry one primitives::Proposal or
-// primitives::Vote (protocol section 8) and nothing else: their limits are those exact
-// sizes, and the primitives decoders' rules (vote type, nil proposal, valid_round) are
-// kMalformedMessage here. A proposal names its block by hash; the block itself travels
-// as a `block` message. Signatures are not checked by the decoder.
+// The consensus messages: `vote` carries one primitives::Vote (protocol section 8) and
+// nothing else, its limit that exact size; `proposal` carries one primitives::Proposal
+// followed by the block it proposes, which must hash to the proposal's block_hash (else
+// kMalformedMessage). The proposed block is stored by no node until it is decided, so
+// no one could answer a getdata for it: it travels with its proposal. The primitives
+// decoders' rules (vote type, nil proposal, valid_round) are kMalformedMessage here.
+// Signatures are not checked by the decoder.
 //
 //   Message m = Ping{42};
 //   util::Bytes frame = encode_frame(magic, m);          // header + payload
@@ -71,6 +73,8 @@ inline constexpr std::size_t kNetAddressSize = 16 + 4 + 8;  // ip port last_seen
 inline constexpr std::size_t kInvItemSize = 1 + 32;         // kind hash
 /// The largest transaction encoding: evidence (two votes) is the biggest body.
 inline constexpr std::size_t kMaxTxSize = 1 + 4 + 1 + 33 + 8 + 8 + 2 * primitives::kVoteSize + 64;  // 411
+/// A proposal and the largest block.
+inline constexpr std::size_t kMaxProposalPayload = primitives::kProposalSize + primitives::kMaxBlockSize;
 
 /// The largest payload a frame of type `t` may carry (docs/p2p.md, "Messages");
 /// nullopt for an unknown type.
@@ -149,9 +153,11 @@ struct TxMsg {
   primitives::Transaction tx;
   friend bool operator==(const TxMsg&, const TxMsg&) = default;
 };
-/// A BFT proposal (protocol section 8); the block it names comes as a BlockMsg.
+/// A BFT proposal (protocol section 8) and the block it proposes:
+/// block_hash(block.header) == proposal.block_hash (the decoder checks it).
 struct ProposalMsg {
   primitives::Proposal proposal;
+  primitives::Block block;
   friend bool operator==(const ProposalMsg&, const ProposalMsg&) = default;
 };
 /// One prevote or precommit (protocol section 8).

@@ -32,6 +32,19 @@ Bytes with_trailing_byte(Bytes b) {
   return b;
 }
 
+ProposalMsg sample_proposal_msg() {
+  return ProposalMsg{primitives::vectors::sample_proposal(), primitives::vectors::sample_pow_block()};
+}
+
+// A proposal message's payload: the proposal, then the block (whatever they hold).
+Bytes proposal_payload(const primitives::Proposal& p,
+                       const primitives::Block& b = primitives::vectors::sample_pow_block()) {
+  Bytes out = primitives::encode(p);
+  const Bytes block = primitives::encode(b);
+  out.insert(out.end(), block.begin(), block.end());
+  return out;
+}
+
 primitives::BlockHeader pos_header() {
   primitives::BlockHeader h = primitives::vectors::sample_pow_block().header;
   primitives::PosSeal seal;
@@ -68,7 +81,7 @@ TEST(Messages, TypeNamesAndLimits) {
   EXPECT_EQ(*max_payload(type_u16(MessageType::kHeaders)), 4u + 2000u * 241u);
   EXPECT_EQ(*max_payload(type_u16(MessageType::kBlock)), primitives::kMaxBlockSize);
   EXPECT_EQ(*max_payload(type_u16(MessageType::kTx)), kMaxTxSize);
-  EXPECT_EQ(*max_payload(type_u16(MessageType::kProposal)), 149u);
+  EXPECT_EQ(*max_payload(type_u16(MessageType::kProposal)), 149u + primitives::kMaxBlockSize);
   EXPECT_EQ(*max_payload(type_u16(MessageType::kVote)), 146u);
   EXPECT_EQ(to_string(MessageType::kProposal), "proposal");
   EXPECT_EQ(to_string(MessageType::kVote), "vote");
@@ -223,12 +236,15 @@ TEST(MessagesDeathTest, EncodingAMessageOurDecoderWouldRefuseAborts) {
   GetHeaders gh;
   gh.locator.resize(kMaxLocator + 1);
   EXPECT_DEATH(encode_payload(gh), "locator of 65");
-  ProposalMsg proposal{primitives::vectors::sample_proposal()};
+  ProposalMsg proposal = sample_proposal_msg();
   proposal.proposal.block_hash = Hash256{};
   EXPECT_DEATH(encode_payload(proposal), "proposal message our decoder would refuse: a nil block hash");
-  proposal = ProposalMsg{primitives::vectors::sample_proposal()};
+  proposal = sample_proposal_msg();
   proposal.proposal.valid_round = 0;  // round 0
   EXPECT_DEATH(encode_payload(proposal), "valid_round 0 in round 0");
+  proposal = sample_proposal_msg();
+  proposal.block.header.timestamp_ms += 1;
+  EXPECT_DEATH(encode_payload(proposal), "its hash is not the proposal's block_hash");
   VoteMsg vote{primitives::vectors::sample_vote()};
   vote.vote.type = static_cast<primitives::VoteType>(7);
   EXPECT_DEATH(encode_payload(vote), "vote message our decoder would refuse: vote type 7");
@@ -258,37 +274,62 @@ TEST(Messages, BadHeaderBlockAndTxAreMalformed) {
 
 // --- consensus messages (protocol section 8) -------------------------------------------
 
-TEST(Messages, ProposalAndVoteCarryExactlyOneObject) {
-  const ProposalMsg proposal{primitives::vectors::sample_proposal()};
+TEST(Messages, AVoteIsExactlyOneVote) {
   const VoteMsg vote{primitives::vectors::sample_vote()};
-  EXPECT_EQ(encode_payload(proposal), primitives::encode(proposal.proposal));
-  EXPECT_EQ(encode_payload(vote), primitives::encode(vote.vote));
+  const Bytes payload = encode_payload(vote);
+  EXPECT_EQ(payload, primitives::encode(vote.vote));
   // The limit is the exact size: one byte more is oversize, one less malformed.
-  const std::pair<MessageType, Bytes> cases[] = {{MessageType::kProposal, encode_payload(proposal)},
-                                                 {MessageType::kVote, encode_payload(vote)}};
-  for (const auto& [type, payload] : cases) {
-    EXPECT_EQ(payload.size(), *max_payload(type_u16(type))) << to_string(type);
-    expect_error(decode(type, with_trailing_byte(payload)), P2pError::kOversizeFrame, to_string(type));
-    expect_error(decode(type, Bytes(payload.begin(), payload.end() - 1)), P2pError::kMalformedMessage,
-                 "codec_truncated");
-    expect_error(decode(type, {}), P2pError::kMalformedMessage, "codec_truncated");
-  }
-  // The other's bytes are not accepted: the sizes differ.
-  expect_error(decode(MessageType::kVote, encode_payload(proposal)), P2pError::kOversizeFrame);
-  expect_error(decode(MessageType::kProposal, encode_payload(vote)), P2pError::kMalformedMessage);
+  EXPECT_EQ(payload.size(), *max_payload(type_u16(MessageType::kVote)));
+  expect_error(decode(MessageType::kVote, with_trailing_byte(payload)), P2pError::kOversizeFrame, "vote");
+  expect_error(decode(MessageType::kVote, Bytes(payload.begin(), payload.end() - 1)), P2pError::kMalformedMessage,
+               "codec_truncated");
+  expect_error(decode(MessageType::kVote, {}), P2pError::kMalformedMessage, "codec_truncated");
+  // A proposal's bytes are not a vote: too long.
+  expect_error(decode(MessageType::kVote, encode_payload(sample_proposal_msg())), P2pError::kOversizeFrame);
+}
+
+TEST(Messages, AProposalCarriesItsBlock) {
+  const ProposalMsg proposal = sample_proposal_msg();
+  const Bytes payload = encode_payload(proposal);
+  EXPECT_EQ(payload, proposal_payload(proposal.proposal, proposal.block));
+  EXPECT_EQ(payload.size(), primitives::kProposalSize + primitives::encode(proposal.block).size());
+  EXPECT_EQ(*decode(MessageType::kProposal, payload), Message{proposal});
+  // Strict both ways: a byte more or less, the proposal without its block, nothing.
+  expect_error(decode(MessageType::kProposal, with_trailing_byte(payload)), P2pError::kMalformedMessage,
+               "codec_trailing_bytes");
+  expect_error(decode(MessageType::kProposal, Bytes(payload.begin(), payload.end() - 1)), P2pError::kMalformedMessage,
+               "codec_truncated");
+  expect_error(decode(MessageType::kProposal, primitives::encode(proposal.proposal)), P2pError::kMalformedMessage,
+               "codec_truncated");
+  expect_error(decode(MessageType::kProposal, {}), P2pError::kMalformedMessage, "codec_truncated");
+  expect_error(decode(MessageType::kProposal, encode_payload(VoteMsg{primitives::vectors::sample_vote()})),
+               P2pError::kMalformedMessage);
+  // Above the limit (a block's 4 MiB plus the proposal) before anything is decoded.
+  expect_error(decode(MessageType::kProposal, Bytes(*max_payload(type_u16(MessageType::kProposal)) + 1, 0)),
+               P2pError::kOversizeFrame, "proposal");
+}
+
+TEST(Messages, AProposalWhoseBlockIsNotTheOneNamedIsMalformed) {
+  // The block is what the proposal signs by hash: any other block (here its header
+  // changed) is refused, so a relay cannot swap the block under a valid proposal.
+  const primitives::Proposal p = primitives::vectors::sample_proposal();
+  primitives::Block other = primitives::vectors::sample_pow_block();
+  other.header.timestamp_ms += 1;
+  expect_error(decode(MessageType::kProposal, proposal_payload(p, other)), P2pError::kMalformedMessage,
+               "proposal.block: its hash is not the proposal's block_hash");
 }
 
 TEST(Messages, BadProposalAndVoteAreMalformed) {
   primitives::Proposal p = primitives::vectors::sample_proposal();
   p.block_hash = Hash256{};
-  expect_error(decode(MessageType::kProposal, primitives::encode(p)), P2pError::kMalformedMessage,
+  expect_error(decode(MessageType::kProposal, proposal_payload(p)), P2pError::kMalformedMessage,
                "proposal.block_hash (codec_nil_proposal)");
   p = primitives::vectors::sample_polka_proposal();
   p.valid_round = static_cast<std::int32_t>(p.round);
-  expect_error(decode(MessageType::kProposal, primitives::encode(p)), P2pError::kMalformedMessage,
+  expect_error(decode(MessageType::kProposal, proposal_payload(p)), P2pError::kMalformedMessage,
                "proposal.valid_round (codec_bad_valid_round)");
   p.valid_round = -2;
-  expect_error(decode(MessageType::kProposal, primitives::encode(p)), P2pError::kMalformedMessage,
+  expect_error(decode(MessageType::kProposal, proposal_payload(p)), P2pError::kMalformedMessage,
                "codec_bad_valid_round");
 
   Bytes vote = primitives::encode(primitives::vectors::sample_vote());
@@ -300,7 +341,8 @@ TEST(Messages, SignaturesAreNotTheDecodersJob) {
   // A bad signature decodes: verifying it is the consensus engine's job (and costs).
   primitives::Proposal p = primitives::vectors::sample_proposal();
   p.signature.fill(0);
-  EXPECT_EQ(*decode(MessageType::kProposal, primitives::encode(p)), Message{ProposalMsg{p}});
+  const Message expected = ProposalMsg{p, primitives::vectors::sample_pow_block()};
+  EXPECT_EQ(*decode(MessageType::kProposal, proposal_payload(p)), expected);
   primitives::Vote v = primitives::vectors::sample_vote();
   v.signature.fill(0xff);
   EXPECT_EQ(*decode(MessageType::kVote, primitives::encode(v)), Message{VoteMsg{v}});

@@ -587,6 +587,18 @@ void Network::announce_tx(const Hash256& txid) {
   post([impl = m_impl.get(), txid] { impl->announce(InvItem{InvKind::kTx, txid}, 0); });
 }
 
+// Encoded here, on the caller's thread (encode_payload aborts on a block that is not the
+// proposal's: a bug in the caller); the network thread only hashes and sends.
+void Network::broadcast_proposal(const primitives::Proposal& proposal, const primitives::Block& block) {
+  auto payload = std::make_shared<const Bytes>(encode_payload(ProposalMsg{proposal, block}));
+  post([impl = m_impl.get(), payload] { impl->broadcast_consensus(MessageType::kProposal, *payload); });
+}
+
+void Network::broadcast_vote(const primitives::Vote& vote) {
+  auto payload = std::make_shared<const Bytes>(encode_payload(VoteMsg{vote}));
+  post([impl = m_impl.get(), payload] { impl->broadcast_consensus(MessageType::kVote, *payload); });
+}
+
 void Network::connect(const std::string& host_port) {
   post([impl = m_impl.get(), host_port] {
     if (!split_host_port(host_port)) {

@@ -1,8 +1,9 @@
 #pragma once
 // Network: the node's P2P side (docs/p2p.md). It listens, dials seeds and addresses it
 // learns, runs the handshake, keep-alive and timeouts of every peer, scores and bans
-// misbehaving peers, gossips blocks and transactions with inventory de-duplication,
-// and drives headers-first sync with parallel block download.
+// misbehaving peers, gossips blocks and transactions with inventory de-duplication and
+// consensus messages (proposals, votes) as the node's verdicts say, and drives
+// headers-first sync with parallel block download.
 //
 //   p2p::Network net(config, hooks, logger);
 //   if (auto r = net.start(); !r) ...          // binds the listener, starts the thread
@@ -103,7 +104,10 @@ class Network {
   void announce_block(const Hash256& hash, std::uint64_t height);
   void announce_tx(const Hash256& txid);
   /// This node's own consensus messages: send to every ready peer (and remember the
-  /// payload's hash, so an echo from a peer is dropped as seen). Any thread.
+  /// payload's hash, so an echo from a peer is dropped as seen). Any thread; the message
+  /// is encoded on the caller's thread. REQUIRES: block_hash(block.header) ==
+  /// proposal.block_hash, and the proposal and vote keep their codecs' rules (else the
+  /// process aborts, as encode_payload does: a bug in the caller).
   void broadcast_proposal(const primitives::Proposal& proposal, const primitives::Block& block);
   void broadcast_vote(const primitives::Vote& vote);
 

@@ -56,6 +56,10 @@ inline constexpr double kAddrPerSecond = 0.1;
 // Block items of one inv that are looked at (the last ones: the newest). An honest peer
 // announces one block per inv; each item costs a block index read.
 inline constexpr std::size_t kMaxBlockAnnouncementsPerInv = 8;
+// Proposals and votes remembered by payload hash (both kinds in one set, oldest out
+// first), so that a repeat or an echo is dropped before the node is asked again. A few
+// heights' worth of a large validator set's votes.
+inline constexpr std::size_t kConsensusSeen = 16'384;
 // Progress is logged this often while syncing.
 inline constexpr std::chrono::seconds kProgressInterval{5};
 inline constexpr std::string_view kUserAgent = "cloudchaind/0.1.0";
@@ -154,8 +158,16 @@ struct Network::Impl final : ConnectionOwner {
   void handle(Peer& p, Headers headers);
   void handle(Peer& p, BlockMsg block);
   void handle(Peer& p, TxMsg tx);
-  void handle(Peer& p, const ProposalMsg& proposal);  // ignored until issue 5
-  void handle(Peer& p, const VoteMsg& vote);          // ignored until issue 5
+  void handle(Peer& p, const ProposalMsg& proposal);
+  void handle(Peer& p, const VoteMsg& vote);
+  /// A consensus message's payload from `p`: dropped if seen, else `ask` gives the node's
+  /// verdict, which may relay the payload and score `p`.
+  void consensus_in(Peer& p, MessageType type, const Bytes& payload, const std::function<ConsensusVerdict()>& ask);
+  /// Our own consensus message: remembered as seen, sent to every ready peer.
+  void broadcast_consensus(MessageType type, const Bytes& payload);
+  /// Sends a consensus payload to every ready peer but `except_peer` (docs/p2p.md
+  /// "Consensus gossip": a proposal skips a peer whose send queue is backed up).
+  void send_consensus(MessageType type, const Bytes& payload, std::uint64_t except_peer);
   void serve_getdata(Peer& p);
   void announce(const InvItem& item, std::uint64_t except_peer);
   void expire_tx_requests(SteadyClock::time_point now);
@@ -204,6 +216,7 @@ struct Network::Impl final : ConnectionOwner {
   std::set<std::string> self_targets;         // turned out to be ourselves: never dialled
   DialBackoff backoff;
   std::map<Hash256, std::uint64_t> tx_in_flight;  // txid -> the peer asked
+  KnownInventory consensus_seen{kConsensusSeen};  // SHA-256 of proposal and vote payloads
   std::mt19937_64 rng{std::random_device{}()};
   SteadyClock::time_point last_progress{};
   SyncPlanner planner;

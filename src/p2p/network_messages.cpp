@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <variant>
 
+#include "crypto/sha256.hpp"
 #include "p2p/network_impl.hpp"
 
 namespace cloudchain::p2p {
@@ -160,11 +161,52 @@ void Network::Impl::handle(Peer& p, BlockMsg block) { sync_block(p, std::move(bl
 
 // --- consensus messages ---------------------------------------------------------------
 
-// Ignored (no score, no relay) until the consensus engine exists; issue 5 wires them:
-// verify the signature, hand them to the engine, gossip what it accepts. A PoS peer sends
-// them in good faith, so they must not count against it meanwhile.
-void Network::Impl::handle(Peer& /*p*/, const ProposalMsg& /*proposal*/) {}
-void Network::Impl::handle(Peer& /*p*/, const VoteMsg& /*vote*/) {}
+// The payload is re-encoded rather than kept from the frame: the codec is canonical
+// (encode_payload(decode_message(t, b)) == b), so these are the bytes the peer sent, and
+// what is relayed is the same message. Unchecked: the decoder already accepted it.
+void Network::Impl::handle(Peer& p, const ProposalMsg& proposal) {
+  consensus_in(p, MessageType::kProposal, encode_payload_unchecked(proposal),
+               [&] { return hooks.on_proposal(proposal.proposal, proposal.block); });
+}
+
+void Network::Impl::handle(Peer& p, const VoteMsg& vote) {
+  consensus_in(p, MessageType::kVote, encode_payload_unchecked(vote), [&] { return hooks.on_vote(vote.vote); });
+}
+
+// One seen set for both kinds: a proposal payload (149 bytes and a block) and a vote
+// payload (146 bytes) never have the same bytes, so they never share a hash.
+void Network::Impl::consensus_in(Peer& p, MessageType type, const Bytes& payload,
+                                 const std::function<ConsensusVerdict()>& ask) {
+  if (!consensus_seen.insert(crypto::sha256(payload))) return;
+  const ConsensusVerdict v = ask();
+  if (v.relay) send_consensus(type, payload, p.conn->id());
+  if (v.sender_at_fault) misbehave(p, P2pError::kInvalidConsensus, fmt::format("{}: {}", to_string(type), v.code));
+}
+
+void Network::Impl::broadcast_consensus(MessageType type, const Bytes& payload) {
+  consensus_seen.insert(crypto::sha256(payload));
+  send_consensus(type, payload, 0);
+}
+
+// A proposal (up to 4 MiB and 149 bytes) goes only to a peer whose send queue holds less
+// than kServeBudgetBytes (the getdata rule for blocks) and has room for it under the
+// queue limit: one that is that far behind in reading would get it late anyway, and
+// must not be closed (kSendQueueFull) for gossip it did not ask for. It gets the block
+// by sync once decided. A vote (160 bytes framed) always goes: a peer that does not read
+// even those is closed by the queue limit, as for any other message.
+void Network::Impl::send_consensus(MessageType type, const Bytes& payload, std::uint64_t except_peer) {
+  const auto frame = std::make_shared<const Bytes>(encode_raw_frame(magic, static_cast<std::uint16_t>(type), payload));
+  for (auto& [id, p] : peers) {
+    if (id == except_peer || !p.conn->ready() || p.conn->closed()) continue;
+    const std::size_t queued = p.conn->queued_bytes();
+    if (type == MessageType::kProposal &&
+        (queued >= kServeBudgetBytes || queued + frame->size() > limits.max_send_queue_bytes)) {
+      log->debug("p2p: peer {}: proposal not sent ({} bytes queued to it)", id, queued);
+      continue;
+    }
+    p.conn->send_frame(frame);
+  }
+}
 
 // --- addresses ------------------------------------------------------------------------
 

@@ -315,4 +315,31 @@ void ToyNode::submit_tx(primitives::Transaction tx, std::function<void(Verdict)>
   });
 }
 
+void ToyNode::set_consensus_verdict(std::optional<ConsensusVerdict> v) {
+  const std::lock_guard lock(m_mutex);
+  m_consensus_verdict = std::move(v);
+}
+
+std::vector<std::pair<primitives::Proposal, primitives::Block>> ToyNode::proposals() const {
+  const std::lock_guard lock(m_mutex);
+  return m_proposals;
+}
+
+std::vector<primitives::Vote> ToyNode::votes() const {
+  const std::lock_guard lock(m_mutex);
+  return m_votes;
+}
+
+ConsensusVerdict ToyNode::on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) {
+  const std::lock_guard lock(m_mutex);
+  m_proposals.emplace_back(proposal, block);
+  return m_consensus_verdict ? *m_consensus_verdict : NodeHooks::on_proposal(proposal, block);
+}
+
+ConsensusVerdict ToyNode::on_vote(const primitives::Vote& vote) {
+  const std::lock_guard lock(m_mutex);
+  m_votes.push_back(vote);
+  return m_consensus_verdict ? *m_consensus_verdict : NodeHooks::on_vote(vote);
+}
+
 }  // namespace cloudchain::p2p::test

@@ -8,7 +8,9 @@
 // linkage and chain id only; a header whose timestamp is kBadTimestamp is invalid (the
 // hash itself: Verdict::hash_invalid), and so is a block carrying a transaction whose fee
 // is kBadFee (its body only, as a tampered body under a real header), the sender at
-// fault either way.
+// fault either way. Consensus messages (proposals, votes) are recorded as they reach
+// the node and answered with the verdict a test sets; without one, with the NodeHooks
+// defaults (a PoW node: ignore them).
 //
 // make_chain(): the same genesis for every ToyNode, then `n` linked blocks; `fork`
 // varies the blocks' content so two chains from one genesis differ.
@@ -20,8 +22,10 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "p2p/hooks.hpp"
@@ -67,6 +71,12 @@ class ToyNode final : public NodeHooks {
   /// How often has_block was called (what a peer's inv costs us).
   std::size_t has_block_calls() const { return m_has_block_calls.load(); }
 
+  /// What on_proposal and on_vote answer from now on; nullopt: the NodeHooks defaults.
+  void set_consensus_verdict(std::optional<ConsensusVerdict> v);
+  /// Every proposal (with its block) and vote the network handed the node, in order.
+  std::vector<std::pair<primitives::Proposal, primitives::Block>> proposals() const;
+  std::vector<primitives::Vote> votes() const;
+
   std::uint64_t height() const;
   std::size_t submitted_blocks() const { return m_submitted_blocks.load(); }
   std::vector<Hash256> submitted_order() const;
@@ -89,6 +99,8 @@ class ToyNode final : public NodeHooks {
       const std::vector<primitives::BlockHeader>& headers) const override;
   void submit_block(primitives::Block block, std::function<void(Verdict)> done) override;
   void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) override;
+  ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
+  ConsensusVerdict on_vote(const primitives::Vote& vote) override;
 
  private:
   void run_actor();
@@ -105,6 +117,9 @@ class ToyNode final : public NodeHooks {
   std::map<Hash256, primitives::Transaction> m_pool;
   std::vector<Hash256> m_submitted;
   std::set<Hash256> m_fail_next;
+  std::optional<ConsensusVerdict> m_consensus_verdict;
+  std::vector<std::pair<primitives::Proposal, primitives::Block>> m_proposals;
+  std::vector<primitives::Vote> m_votes;
 
   std::atomic<std::size_t> m_submitted_blocks{0};
   mutable std::atomic<std::size_t> m_has_block_calls{0};

@@ -68,7 +68,7 @@ std::vector<Message> sample_messages() {
       Headers{{block.header}},
       BlockMsg{block},
       TxMsg{block.txs[0]},
-      ProposalMsg{pv::sample_proposal()},
+      ProposalMsg{pv::sample_proposal(), block},  // the sample proposal names the sample block
       VoteMsg{pv::sample_vote()},
   };
 }

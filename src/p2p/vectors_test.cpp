@@ -75,6 +75,7 @@ TEST(P2pVectors, SamplesUseThePrimitivesVectors) {
   EXPECT_EQ(std::get<BlockMsg>(samples[11]).block, block);
   EXPECT_EQ(std::get<TxMsg>(samples[12]).tx, pv::sample_transfer());
   EXPECT_EQ(std::get<ProposalMsg>(samples[13]).proposal, pv::sample_proposal());
+  EXPECT_EQ(std::get<ProposalMsg>(samples[13]).block, block);
   EXPECT_EQ(std::get<VoteMsg>(samples[14]).vote, pv::sample_vote());
   EXPECT_EQ(sample_magic(), magic_for(primitives::block_hash(block.header)));
 }
