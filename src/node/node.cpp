@@ -613,8 +613,11 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
     return m_mempool->is_verified(txid) || m_preverifier->take(txid);
   });
   if (!outcome) {
-    m_log->warn("{} block {} at height {} rejected: {}: {}", origin, short_hash(hash), block.header.height,
-                chain::to_string(outcome.error().code), outcome.error().detail);
+    // A duplicate is routine (on PoS a peer's sync may deliver the block this node just
+    // committed as decided); the rest deserves a warning.
+    const auto level = outcome.error().code == chain::BlockError::kDuplicate ? spdlog::level::debug : spdlog::level::warn;
+    m_log->log(level, "{} block {} at height {} rejected: {}: {}", origin, short_hash(hash), block.header.height,
+               chain::to_string(outcome.error().code), outcome.error().detail);
     return std::unexpected(SubmitRejection{std::string(chain::to_string(outcome.error().code)), outcome.error().detail,
                                            chain::sender_at_fault(outcome.error().code)});
   }

@@ -89,6 +89,23 @@ void PosDriver::start() {
     m_log->info("consensus: following (no HOME/validator.key: this node does not vote)");
   }
   enter_height();
+  m_host.post_after(kRebroadcastInterval, [this] { rebroadcast(); });
+}
+
+void PosDriver::rebroadcast() {
+  if (m_machine && !m_own_votes.empty()) {
+    const std::uint32_t latest = m_own_votes.back().round;
+    for (const primitives::Vote& vote : m_own_votes) {
+      if (vote.height == m_machine->height() && vote.round == latest) m_host.broadcast_vote(vote);
+    }
+  }
+  if (m_machine && m_own_proposal && m_own_proposal->height == m_machine->height() &&
+      m_own_proposal->round == m_machine->round()) {
+    if (const auto block = m_blocks.find(m_own_proposal->block_hash); block != m_blocks.end()) {
+      m_host.broadcast_proposal(*m_own_proposal, block->second);
+    }
+  }
+  m_host.post_after(kRebroadcastInterval, [this] { rebroadcast(); });
 }
 
 void PosDriver::enter_height() {
@@ -117,6 +134,8 @@ void PosDriver::enter_height() {
   m_machine.emplace(std::move(*machine));
   m_active = std::move(*record);
   m_blocks.clear();
+  m_own_votes.clear();
+  m_own_proposal.reset();
   m_pending.reset();
   m_last_round = 0;
   m_view.store(std::make_shared<View>(View{tip->height + 1, std::make_shared<const pos::ValidatorSet>(*set)}));
@@ -345,6 +364,7 @@ void PosDriver::broadcast_proposal(const pos::BroadcastProposal& action, std::de
   }
   proposal.signature = *sig;
   m_host.broadcast_proposal(proposal, block->second);
+  m_own_proposal = proposal;
   pos::Proposal p{proposal.height, proposal.round, proposal.block_hash, action.valid_round, proposal.proposer};
   for (pos::Action& a : m_machine->on_proposal(p, true)) queue.push_back(std::move(a));
 }
@@ -359,6 +379,7 @@ void PosDriver::cast_vote(primitives::Vote vote, std::deque<pos::Action>& queue)
     return;
   }
   m_host.broadcast_vote(vote);
+  m_own_votes.push_back(vote);
   for (pos::Action& a : m_machine->on_vote(vote)) queue.push_back(std::move(a));
 }
 

@@ -118,6 +118,10 @@ class PosDriver {
   static constexpr std::size_t kMaxFutureProposals = 64;
   /// Blocks of proposals kept for the height being decided.
   static constexpr std::size_t kMaxBlocks = 64;
+  /// This validator's votes (and proposal) of its latest round are sent again this often:
+  /// a peer that (re)connected after they went out, or was cut off, gets them (as
+  /// Tendermint's vote gossip). Receivers that have them drop them by hash.
+  static constexpr std::chrono::milliseconds kRebroadcastInterval{1000};
 
  private:
   struct View {  // what the network thread checks against
@@ -136,6 +140,7 @@ class PosDriver {
   void cast_vote(primitives::Vote vote, std::deque<consensus::pos::Action>& queue);
   void decide(const consensus::pos::Decide& decision);
   void publish_status();
+  void rebroadcast();
 
   Options m_options;
   PosDriverHost m_host;
@@ -156,6 +161,8 @@ class PosDriver {
   std::uint64_t m_decided = 0;
   std::uint64_t m_rounds_failed = 0;
   std::uint32_t m_last_round = 0;
+  std::vector<primitives::Vote> m_own_votes;  // signed and sent at this height
+  std::optional<primitives::Proposal> m_own_proposal;  // the latest one sent at this height
 
   // --- any thread ---
   Snapshot<View> m_view;
