@@ -17,7 +17,7 @@ import unittest
 
 import txcodec as tc
 from harness import SystemTestCase, free_port, wait_for
-from p2pwire import BadPeer, frame, T_VERSION, T_VERACK, T_PING, T_PONG, T_INV, INV_LIMIT  # noqa: F401
+from p2pwire import BadPeer, INV_LIMIT, T_INV, T_PING, T_PONG, T_VERACK, T_VERSION, frame, version_payload
 
 BLOCK_TIME_MS = 500
 MAX_INBOUND = 8
