@@ -601,6 +601,52 @@ TEST_F(CliChainCommand, StakeAndUnstakeSubmitValidSignedTransactions) {
   EXPECT_NE(r.out.find("fee:    1,500\n"), std::string::npos) << r.out;
 }
 
+TEST_F(CliChainCommand, UnjailSubmitsTheNamedKeyOrTheBondedOne) {
+  const std::string named = to_hex(key_of(8).public_key());
+  node.set_next_nonce(alice, 4);
+  auto r = cli({"unjail", "--from", "alice", "--validator", named, "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  Json out = Json::parse(r.out);
+  ASSERT_EQ(node.submitted().size(), 1U);
+  const auto first = node.submitted()[0];  // the node already ran check_transaction on it
+  EXPECT_EQ(first.kind(), primitives::TxKind::kUnjail);
+  EXPECT_EQ(std::get<primitives::Unjail>(first.body).validator, key_of(8).public_key());
+  EXPECT_EQ(first.sender, key_of(1).public_key());
+  EXPECT_EQ(first.nonce, 4U);
+  EXPECT_EQ(first.fee, 1000U);
+  EXPECT_EQ(out, (Json{{"txid", to_hex(primitives::txid(first))},
+                       {"from", alice_text},
+                       {"validator", named},
+                       {"fee", "1000"},
+                       {"nonce", "4"}}));
+
+  // Without --validator: the key alice's stake is bonded to, read from her account.
+  state::Account a;
+  a.balance = 10'000;
+  a.stake = 500;
+  a.validator = key_of(7).public_key();
+  node.set_account(alice, a);
+  node.mine_after_polls(1);
+  r = cli({"unjail", "--from", "alice", "--fee", "1200", "--wait"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  ASSERT_EQ(node.submitted().size(), 2U);
+  const auto second = node.submitted()[1];
+  EXPECT_EQ(std::get<primitives::Unjail>(second.body).validator, key_of(7).public_key());
+  EXPECT_EQ(second.fee, 1200U);
+  EXPECT_NE(r.out.find("txid:       " + to_hex(primitives::txid(second)) + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("validator:  " + to_hex(key_of(7).public_key()) + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("height:     1\n"), std::string::npos) << r.out;
+}
+
+TEST_F(CliChainCommand, UnjailWithoutBondedStakeAsksForTheKey) {
+  auto r = cli({"unjail", "--from", "alice"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.err, "error: account " + alice_text +
+                       " has no stake bonded to a validator key (a slash may have burned it all); name the key to "
+                       "unjail with --validator KEYHEX\n");
+  EXPECT_TRUE(node.submitted().empty());
+}
+
 TEST_F(CliChainCommand, StakeUsageErrorsComeBeforeAnythingIsSent) {
   const std::string validator = to_hex(key_of(7).public_key());
   const std::size_t requests = node.requests().size();
@@ -610,7 +656,11 @@ TEST_F(CliChainCommand, StakeUsageErrorsComeBeforeAnythingIsSent) {
            {"stake", "--from", "alice", "--validator", validator, "--amount", "0"},
            {"stake", "--from", "alice", "--amount", "1"},
            {"unstake", "--from", "alice", "--amount", "x"},
-           {"unstake", "--from", "alice", "--amount", "0"}}) {
+           {"unstake", "--from", "alice", "--amount", "0"},
+           {"unjail", "--from", "alice", "--validator", "abcd"},
+           {"unjail", "--from", "alice", "--validator", "05" + validator.substr(2)},
+           {"unjail", "--from", "alice", "--validator", validator, "--amount", "1"},
+           {"unjail", "--from", "alice", "--fee", "x"}}) {
     auto r = cli(args);
     EXPECT_EQ(r.code, kExitUsage) << args[0] << " " << args.back() << ": " << r.err;
   }
@@ -654,8 +704,9 @@ TEST_F(CliChainCommand, ValidatorsAsTablesAndAsJson) {
   EXPECT_NE(r.out.find("effective height: 41\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("total power:      40,000\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("validators (2)\nKEY"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(a + "  30,000  75.00%  30,000  no        " + alice_text + "\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(b + "  10,000  25.05%  10,000  until 99  " + bob_text + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(a + "  30,000  75.00%  30,000  no              " + alice_text + "\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(b + "  10,000  25.05%  10,000  unjail from 99  " + bob_text + "\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("candidates (1)\nKEY"), std::string::npos) << r.out;
 
   r = cli({"validators", "--json"});

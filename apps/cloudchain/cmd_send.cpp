@@ -24,11 +24,12 @@ struct SendOptions {
 int run_send(Context& ctx, const SendOptions& o) {
   const std::uint64_t amount = parse_positive_amount(o.amount, parse_fee(o.submit));
   std::string to_text;
-  const Submitted s = sign_and_submit(
-      ctx, o.submit, primitives::Transfer{{}, amount}, [&](const std::string& network, primitives::TxBody& body) {
-        std::get<primitives::Transfer>(body).to = ctx.resolve_address(o.to, network);
-        to_text = crypto::encode_address(network, std::get<primitives::Transfer>(body).to);
-      });
+  const Submitted s =
+      sign_and_submit(ctx, o.submit, primitives::Transfer{{}, amount},
+                      [&](const std::string& network, const std::string& /*from*/, primitives::TxBody& body) {
+                        std::get<primitives::Transfer>(body).to = ctx.resolve_address(o.to, network);
+                        to_text = crypto::encode_address(network, std::get<primitives::Transfer>(body).to);
+                      });
   return report_submitted(
       ctx, s, {{"to", to_text, "to", to_text}, {"amount", std::to_string(amount), "amount", format_amount(amount)}});
 }

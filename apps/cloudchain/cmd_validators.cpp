@@ -56,7 +56,8 @@ std::string share_text(const nlohmann::json& v) {
 std::string jail_text(const nlohmann::json& v) {
   const auto jailed = v.find("jailed");
   if (jailed == v.end() || !jailed->is_boolean()) return "-";
-  return jailed->get<bool>() ? "until " + field_text(v, "jailed_until_height") : "no";
+  // Jailed until an unjail transaction, valid from jailed_until_height on.
+  return jailed->get<bool>() ? "unjail from " + field_text(v, "jailed_until_height") : "no";
 }
 
 const nlohmann::json& list_field(const nlohmann::json& doc, const char* name) {

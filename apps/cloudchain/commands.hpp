@@ -5,9 +5,10 @@
 // command runs inside CLI11 and every usage error is found before anything happens.
 //
 // One file per command: cmd_keys.cpp, cmd_status.cpp, cmd_balance.cpp, cmd_send.cpp,
-// cmd_anchor.cpp, cmd_stake.cpp (stake, unstake), cmd_validators.cpp, cmd_verify.cpp,
+// cmd_anchor.cpp, cmd_stake.cpp (stake, unstake, unjail), cmd_validators.cpp, cmd_verify.cpp,
 // cmd_receipt.cpp, cmd_tx.cpp, cmd_block.cpp, cmd_devnet.cpp, cmd_testnet.cpp,
-// cmd_bench.cpp. What send, anchor, stake and unstake share is in submit.hpp.
+// cmd_bench.cpp. What send, anchor, stake,
+// unstake and unjail share is in submit.hpp.
 
 #include <functional>
 
@@ -27,7 +28,7 @@ void add_status_command(CLI::App& app, Context& ctx, Action& action);
 void add_balance_command(CLI::App& app, Context& ctx, Action& action);
 void add_send_command(CLI::App& app, Context& ctx, Action& action);
 void add_anchor_command(CLI::App& app, Context& ctx, Action& action);
-/// Registers `stake` and `unstake`.
+/// Registers `stake`, `unstake` and `unjail`.
 void add_stake_commands(CLI::App& app, Context& ctx, Action& action);
 void add_validators_command(CLI::App& app, Context& ctx, Action& action);
 void add_verify_command(CLI::App& app, Context& ctx, Action& action);

@@ -35,8 +35,9 @@ std::uint64_t parse_fee(const SubmitOptions& o) {
   return *fee;
 }
 
-Submitted sign_and_submit(Context& ctx, const SubmitOptions& o, primitives::TxBody body,
-                          const std::function<void(const std::string&, primitives::TxBody&)>& check_body) {
+Submitted sign_and_submit(
+    Context& ctx, const SubmitOptions& o, primitives::TxBody body,
+    const std::function<void(const std::string&, const std::string&, primitives::TxBody&)>& check_body) {
   const std::uint64_t fee = parse_fee(o);
   std::optional<std::uint64_t> nonce;
   if (!o.nonce.empty()) {
@@ -52,7 +53,7 @@ Submitted sign_and_submit(Context& ctx, const SubmitOptions& o, primitives::TxBo
     throw failure("key " + key_file.address + " belongs to network \"" + address_prefix(key_file.address) +
                   "\", but the node runs network \"" + network + "\"");
   }
-  if (check_body) check_body(network, body);
+  if (check_body) check_body(network, key_file.address, body);
   if (!nonce) nonce = json_u64(ctx.node_get("/v1/accounts/" + key_file.address), "next_nonce");
 
   Submitted result;

@@ -1,6 +1,6 @@
 #pragma once
 // Building, signing, submitting and reporting a transaction: what `send`, `anchor`,
-// `stake` and `unstake` share.
+// `stake`, `unstake` and `unjail` share.
 //
 // Order, so that nothing is asked for or sent before every input is known good:
 //   1. parse fee and nonce (usage errors);
@@ -60,10 +60,11 @@ struct Submitted {
 };
 
 /// Steps 2-7 above for a transaction with `body`. `check_body` runs after step 3 with the
-/// node's network prefix (e.g. to decode a recipient address), before the password is
-/// asked for. Throws CommandError.
-Submitted sign_and_submit(Context& ctx, const SubmitOptions& options, primitives::TxBody body,
-                          const std::function<void(const std::string& network, primitives::TxBody&)>& check_body);
+/// node's network prefix (e.g. to decode a recipient address) and the sender's address
+/// (e.g. to read its account), before the password is asked for. Throws CommandError.
+Submitted sign_and_submit(
+    Context& ctx, const SubmitOptions& options, primitives::TxBody body,
+    const std::function<void(const std::string& network, const std::string& from, primitives::TxBody&)>& check_body);
 
 /// A command's own field of its report: `json_key`: `json_value` in --json output, and
 /// the row `label`: `text` in the table (no field when `json_key` is empty, no row when

@@ -23,12 +23,14 @@ void write_body(JsonWriter& w, const primitives::TxBody& body, std::string_view 
           w.decimal_field("amount", b.amount);
         } else if constexpr (std::is_same_v<T, primitives::Anchor>) {
           w.hex_field("digest", b.digest).hex_field("memo", b.memo);
-        } else {
-          static_assert(std::is_same_v<T, primitives::Evidence>);
+        } else if constexpr (std::is_same_v<T, primitives::Evidence>) {
           w.key("vote_a");
           write_vote(w, b.a);
           w.key("vote_b");
           write_vote(w, b.b);
+        } else {
+          static_assert(std::is_same_v<T, primitives::Unjail>);
+          w.hex_field("validator", b.validator);
         }
       },
       body);

@@ -47,8 +47,9 @@ std::expected<KeyInfo, Problem> key_info(state::StateOverlay& overlay, const sta
   return info;
 }
 
-void write_jail(JsonWriter& w, const KeyInfo& info, std::uint64_t height) {
-  w.field("jailed", info.jailed_until_height > height).field("jailed_until_height", info.jailed_until_height);
+// Jailed until an unjail transaction clears the record's height (state/epoch.hpp rule 1).
+void write_jail(JsonWriter& w, const KeyInfo& info) {
+  w.field("jailed", info.jailed_until_height != 0).field("jailed_until_height", info.jailed_until_height);
 }
 
 }  // namespace
@@ -98,7 +99,7 @@ Response get_validators(const Context& ctx, const Request& req, const PathParams
           .field("power_bps", bps)
           .field("payout", crypto::encode_address(hrp, v.payout))
           .decimal_field("stake", info->stake);
-      write_jail(w, *info, tip.height);
+      write_jail(w, *info);
       w.end_object();
     }
     w.end_array();
@@ -110,7 +111,7 @@ Response get_validators(const Context& ctx, const Request& req, const PathParams
     auto info = key_info(overlay, c, std::nullopt);
     if (!info) return problem_response(info.error());
     w.begin_object().hex_field("key", c).decimal_field("stake", info->stake);
-    write_jail(w, *info, tip.height);
+    write_jail(w, *info);
     w.end_object();
   }
   w.end_array().hex_field("key", key);

@@ -16,7 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::uint64_t kJailedUntil = 1000;
+// Below the tip's height (3): a jail lasts until an unjail transaction, not until a height.
+constexpr std::uint64_t kJailedUntil = 2;
 
 class ValidatorsTest : public ServerTest {
  protected:

@@ -92,6 +92,8 @@ TEST(MempoolFeeRate, CostIsFeePlusAmountForTransferAndStake) {
   EXPECT_EQ(transaction_cost(tx), 10u);
   tx.body = primitives::Anchor{};
   EXPECT_EQ(transaction_cost(tx), 10u);
+  tx.body = primitives::Unjail{};
+  EXPECT_EQ(transaction_cost(tx), 10u);
   tx.body = primitives::Transfer{{}, kMax - 10};
   EXPECT_EQ(transaction_cost(tx), kMax);
   tx.body = primitives::Transfer{{}, kMax - 9};

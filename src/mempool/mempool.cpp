@@ -27,7 +27,7 @@ std::optional<std::uint64_t> transaction_cost(const Transaction& tx) {
         if constexpr (std::is_same_v<T, primitives::Transfer> || std::is_same_v<T, primitives::Stake>) {
           return body.amount;
         } else {
-          return 0;  // unstake moves stake, not balance; anchor and evidence cost the fee
+          return 0;  // unstake moves stake, not balance; anchor, evidence and unjail cost the fee
         }
       },
       tx.body);

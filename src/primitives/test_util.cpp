@@ -30,12 +30,13 @@ Transaction random_tx(Rng& rng, int kind) {
   tx.nonce = rng.interesting_u64();
   tx.fee = rng.interesting_u64();
   tx.signature = rng.array<64>();
-  switch (kind == 0 ? static_cast<int>(1 + rng.below(5)) : kind) {
+  switch (kind == 0 ? static_cast<int>(1 + rng.below(6)) : kind) {
     case 1: tx.body = Transfer{.to = rng.array<20>(), .amount = rng.interesting_u64()}; break;
     case 2: tx.body = Stake{.amount = rng.interesting_u64(), .validator = rng.array<33>()}; break;
     case 3: tx.body = Unstake{.amount = rng.interesting_u64()}; break;
     case 4: tx.body = Anchor{.digest = rng.array<32>(), .memo = rng.bytes(rng.below(kMaxMemoSize + 1))}; break;
-    default: tx.body = Evidence{.a = random_vote(rng), .b = random_vote(rng)}; break;
+    case 5: tx.body = Evidence{.a = random_vote(rng), .b = random_vote(rng)}; break;
+    default: tx.body = Unjail{.validator = rng.array<33>()}; break;
   }
   return tx;
 }

@@ -14,6 +14,7 @@ std::string_view to_string(TxKind k) {
     case TxKind::kUnstake: return "unstake";
     case TxKind::kAnchor: return "anchor";
     case TxKind::kEvidence: return "evidence";
+    case TxKind::kUnjail: return "unjail";
   }
   return "unknown";
 }
@@ -48,6 +49,7 @@ std::optional<TxBody> make_body(std::uint8_t kind) {
     case 3: return Unstake{};
     case 4: return Anchor{};
     case 5: return Evidence{};
+    case 6: return Unjail{};
     default: return std::nullopt;
   }
 }
@@ -109,8 +111,14 @@ util::Result<void, TxCheckError> check_body(const Transaction& tx) {
         } else if constexpr (std::is_same_v<T, Anchor>) {
           if (body.memo.size() > kMaxMemoSize) return util::fail(TxCheckError::kMemoTooLong, "tx.anchor.memo");
           return {};
-        } else {
+        } else if constexpr (std::is_same_v<T, Evidence>) {
           return check_evidence(body, tx.chain_id);
+        } else {
+          static_assert(std::is_same_v<T, Unjail>);
+          if (!crypto::is_valid_public_key(body.validator)) {
+            return util::fail(TxCheckError::kBadValidatorKey, "tx.unjail.validator");
+          }
+          return {};
         }
       },
       tx.body);

@@ -3,12 +3,13 @@
 //
 //   tx        = version:u8 chain_id:u32 kind:u8 sender:pubkey nonce:u64 fee:u64 body signature:sig
 //   version   = 1
-//   kind      = 1 transfer | 2 stake | 3 unstake | 4 anchor | 5 evidence
+//   kind      = 1 transfer | 2 stake | 3 unstake | 4 anchor | 5 evidence | 6 unjail
 //   body(1)   = to:addr amount:u64
 //   body(2)   = amount:u64 validator:pubkey
 //   body(3)   = amount:u64
 //   body(4)   = digest:hash memo:bytes(64)
 //   body(5)   = vote_a:vote vote_b:vote
+//   body(6)   = validator:pubkey
 //
 //   txid    = H_cloudchain/txid(tx)                       (signature included)
 //   sighash = H_cloudchain/tx(tx without signature)       (what the sender signs)
@@ -42,6 +43,7 @@ enum class TxKind : std::uint8_t {
   kUnstake = 3,
   kAnchor = 4,
   kEvidence = 5,
+  kUnjail = 6,
 };
 std::string_view to_string(TxKind k);
 
@@ -78,8 +80,15 @@ struct Evidence {
   friend bool operator==(const Evidence&, const Evidence&) = default;
 };
 
+/// Lifts the jail of the validator consensus key `validator`, whose record names the
+/// sender's account, once its jail has served its time (state rules, section 9.5).
+struct Unjail {
+  crypto::PublicKey validator{};
+  friend bool operator==(const Unjail&, const Unjail&) = default;
+};
+
 // The alternative order matches TxKind - 1.
-using TxBody = std::variant<Transfer, Stake, Unstake, Anchor, Evidence>;
+using TxBody = std::variant<Transfer, Stake, Unstake, Anchor, Evidence, Unjail>;
 
 struct Transaction {
   std::uint8_t version = kTxVersion;
@@ -91,8 +100,8 @@ struct Transaction {
   crypto::Signature signature{};
 
   TxKind kind() const {
-    static constexpr TxKind kByIndex[] = {TxKind::kTransfer, TxKind::kStake, TxKind::kUnstake, TxKind::kAnchor,
-                                          TxKind::kEvidence};
+    static constexpr TxKind kByIndex[] = {TxKind::kTransfer, TxKind::kStake,    TxKind::kUnstake,
+                                          TxKind::kAnchor,   TxKind::kEvidence, TxKind::kUnjail};
     return kByIndex[body.index()];
   }
   friend bool operator==(const Transaction&, const Transaction&) = default;
@@ -113,10 +122,12 @@ void body_io(S& s, B& body) {
   } else if constexpr (std::is_same_v<T, Anchor>) {
     s.array(body.digest, "tx.anchor.digest");
     s.bytes(body.memo, kMaxMemoSize, "tx.anchor.memo");
-  } else {
-    static_assert(std::is_same_v<T, Evidence>);
+  } else if constexpr (std::is_same_v<T, Evidence>) {
     vote_io(s, body.a);
     vote_io(s, body.b);
+  } else {
+    static_assert(std::is_same_v<T, Unjail>);
+    s.array(body.validator, "tx.unjail.validator");
   }
 }
 
@@ -169,7 +180,7 @@ enum class TxCheckError {
   kUnsupportedVersion,         // version = 1 (what the codec accepts)
   kWrongChain,                 // chain_id equals this network's chain id
   kZeroAmount,                 // transfer, stake, unstake: amount > 0
-  kBadValidatorKey,            // stake: validator is a valid compressed public key
+  kBadValidatorKey,            // stake, unjail: validator is a valid compressed public key
   kMemoTooLong,                // anchor: memo <= 64 bytes (what the codec accepts)
   kBadSenderKey,               // sender is a valid compressed public key
   kBadSignatureEncoding,       // signature r and s in [1, n-1]

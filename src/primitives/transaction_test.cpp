@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -76,11 +77,12 @@ TEST(TxCodec, SizesPerKind) {
   EXPECT_EQ(encode(test::random_tx(rng, 1)).size(), 147u);
   EXPECT_EQ(encode(test::random_tx(rng, 3)).size(), kMinTxSize);
   EXPECT_EQ(encode(test::random_tx(rng, 5)).size(), 119u + 2 * kVoteSize);
+  EXPECT_EQ(encode(test::random_tx(rng, 6)).size(), 152u);
 }
 
 TEST(TxCodec, TruncationAtEveryOffsetOfEveryKind) {
   test::Rng rng(0x7004);
-  for (int kind = 1; kind <= 5; ++kind) {
+  for (int kind = 1; kind <= 6; ++kind) {
     const Bytes enc = encode(test::random_tx(rng, kind));
     for (std::size_t n = 0; n < enc.size(); ++n) {
       auto dec = decode_transaction(ByteSpan(enc).first(n));
@@ -106,7 +108,7 @@ TEST(TxCodec, UnknownVersionRejected) {
 }
 
 TEST(TxCodec, UnknownKindRejected) {
-  for (std::uint8_t k : test::U8List{0, 6, 255}) {
+  for (std::uint8_t k : test::U8List{0, 7, 255}) {
     auto dec = decode_transaction(with_byte(signed_transfer(), kKindOffset, k));
     ASSERT_FALSE(dec);
     EXPECT_EQ(dec.error().code, CodecError::kUnknownTxKind);
@@ -140,9 +142,35 @@ TEST(TxCodec, EvidenceWithUnknownVoteTypeRejected) {
   }
 }
 
+TEST(TxCodec, UnjailLayout) {
+  // kind 6, then the 33-byte key right after the fee; the signature follows it.
+  const crypto::PublicKey validator = key(0x05).public_key();
+  const Transaction tx = signed_tx(Unjail{.validator = validator});
+  const Bytes enc = encode(tx);
+  ASSERT_EQ(enc.size(), kMinTxSize - 8 + 33);
+  EXPECT_EQ(enc[kKindOffset], 6);
+  constexpr std::size_t kBodyOffset = 1 + 4 + 1 + 33 + 8 + 8;
+  EXPECT_TRUE(std::equal(validator.begin(), validator.end(), enc.begin() + kBodyOffset));
+  auto dec = decode_transaction(enc);
+  ASSERT_TRUE(dec);
+  EXPECT_EQ(*dec, tx);
+  EXPECT_EQ(dec->kind(), TxKind::kUnjail);
+  EXPECT_EQ(to_string(dec->kind()), "unjail");
+
+  // Strict: one byte short is truncated, one more is trailing; an unstake body under
+  // kind 6 is too short.
+  EXPECT_EQ(decode_transaction(ByteSpan(enc).first(enc.size() - 1)).error().code, CodecError::kTruncated);
+  Bytes longer = enc;
+  longer.push_back(0);
+  EXPECT_EQ(decode_transaction(longer).error().code, CodecError::kTrailingBytes);
+  auto as_unstake = decode_transaction(with_byte(signed_tx(Unstake{.amount = 1}), kKindOffset, 6));
+  ASSERT_FALSE(as_unstake);
+  EXPECT_EQ(as_unstake.error().code, CodecError::kTruncated);
+}
+
 TEST(TxCodec, KindFollowsBody) {
   test::Rng rng(0x7007);
-  for (int kind = 1; kind <= 5; ++kind) {
+  for (int kind = 1; kind <= 6; ++kind) {
     const Transaction tx = test::random_tx(rng, kind);
     EXPECT_EQ(static_cast<int>(tx.kind()), kind);
     EXPECT_EQ(encode(tx)[kKindOffset], kind);
@@ -175,11 +203,13 @@ TEST(TxCheck, SignedTransactionsOfEveryKindPass) {
   EXPECT_TRUE(check_transaction(signed_tx(Unstake{.amount = 1}), kChain));
   EXPECT_TRUE(check_transaction(signed_tx(Anchor{.digest = Hash256{}, .memo = {}}), kChain));
   EXPECT_TRUE(check_transaction(signed_tx(Anchor{.digest = Hash256{}, .memo = Bytes(64, 1)}), kChain));
+  EXPECT_TRUE(check_transaction(signed_tx(Unjail{.validator = key(0x05).public_key()}), kChain));
 }
 
 TEST(TxCheck, AnyFlippedBitFails) {
   for (const Transaction& tx : {signed_transfer(), signed_tx(Anchor{.digest = Hash256{}, .memo = Bytes{1, 2, 3}}),
-                                signed_tx(Stake{.amount = 9, .validator = key(0x05).public_key()})}) {
+                                signed_tx(Stake{.amount = 9, .validator = key(0x05).public_key()}),
+                                signed_tx(Unjail{.validator = key(0x05).public_key()})}) {
     const Bytes enc = encode(tx);
     for (std::size_t i = 0; i < enc.size(); ++i) {
       for (int bit : {0, 7}) {
@@ -238,6 +268,23 @@ TEST(TxCheck, StakeNeedsAValidValidatorKey) {
   crypto::PublicKey bad = key(0x05).public_key();
   bad[0] = 0x05;
   EXPECT_EQ(check_transaction(signed_tx(Stake{.amount = 1, .validator = bad}), kChain).error().code,
+            TxCheckError::kBadValidatorKey);
+}
+
+TEST(TxCheck, UnjailNeedsAValidValidatorKey) {
+  crypto::PublicKey bad = key(0x05).public_key();
+  bad[0] = 0x05;
+  auto r = check_transaction(signed_tx(Unjail{.validator = bad}), kChain);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, TxCheckError::kBadValidatorKey);
+  EXPECT_EQ(r.error().detail, "tx.unjail.validator");
+  // Not on the curve: x = 5 has no y (5^3 + 7 = 132 is not a square mod p).
+  crypto::PublicKey off_curve{};
+  off_curve[0] = 0x02;
+  off_curve[32] = 0x05;
+  EXPECT_EQ(check_transaction(signed_tx(Unjail{.validator = off_curve}), kChain).error().code,
+            TxCheckError::kBadValidatorKey);
+  EXPECT_EQ(check_transaction(signed_tx(Unjail{.validator = crypto::PublicKey{}}), kChain).error().code,
             TxCheckError::kBadValidatorKey);
 }
 

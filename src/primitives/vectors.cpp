@@ -61,6 +61,16 @@ Transaction sample_anchor() {
   return tx;
 }
 
+Transaction sample_unjail() {
+  Transaction tx;
+  tx.chain_id = kChainId;
+  tx.nonce = 2;
+  tx.fee = 1000;
+  tx.body = Unjail{.validator = validator().public_key()};
+  sign(tx, alice());
+  return tx;
+}
+
 Block sample_pow_block() {
   Block block;
   block.txs = {sample_transfer(), sample_anchor()};
@@ -115,6 +125,7 @@ Proposal sample_polka_proposal() {
 std::vector<Group> all_groups() {
   const Transaction transfer = sample_transfer();
   const Transaction anchor = sample_anchor();
+  const Transaction unjail = sample_unjail();
   const Block block = sample_pow_block();
   const Vote vote = sample_vote();
   const Proposal proposal = sample_proposal();
@@ -127,7 +138,8 @@ std::vector<Group> all_groups() {
       .description =
           "- alice = secret 0x01 x 32 signs; bob = secret 0x02 x 32 receives. Chain id 1.\n"
           "- transfer: nonce 0, fee 1000, 5000000 to bob's address.\n"
-          "- anchor: nonce 1, fee 500, digest SHA-256(\"hello, cloudchain\\n\"), memo \"audit-log/2024-01-01\".",
+          "- anchor: nonce 1, fee 500, digest SHA-256(\"hello, cloudchain\\n\"), memo \"audit-log/2024-01-01\".\n"
+          "- unjail: nonce 2, fee 1000, the validator key of the vote vectors (secret 0x03 x 32).",
       .vectors =
           {
               {"tx.alice.pubkey", hex(alice().public_key())},
@@ -139,6 +151,9 @@ std::vector<Group> all_groups() {
               {"tx.anchor.encoding", hex(encode(anchor))},
               {"tx.anchor.sighash", hex(signing_hash(anchor))},
               {"tx.anchor.txid", hex(txid(anchor))},
+              {"tx.unjail.encoding", hex(encode(unjail))},
+              {"tx.unjail.sighash", hex(signing_hash(unjail))},
+              {"tx.unjail.txid", hex(txid(unjail))},
           },
   });
   groups.push_back(Group{

@@ -42,6 +42,7 @@ crypto::PrivateKey validator();
 
 Transaction sample_transfer();     // alice -> bob, nonce 0
 Transaction sample_anchor();       // alice anchors SHA-256("hello, cloudchain\n"), nonce 1
+Transaction sample_unjail();       // alice unjails the validator key, nonce 2 (not in the block)
 Block sample_pow_block();          // height 1, the two transactions, nonce mined for bits 0x207fffff
 Vote sample_vote();                // validator precommits sample_pow_block at height 1, round 0
 Proposal sample_proposal();        // validator proposes sample_pow_block at height 1, round 0, no valid round

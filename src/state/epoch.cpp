@@ -12,10 +12,9 @@ bool is_epoch_boundary(const PosRules& rules, std::uint64_t height) {
   return rules.epoch_blocks != 0 && height % rules.epoch_blocks == 0;
 }
 
-std::vector<ActiveValidator> select_validators(std::vector<Contender> candidates, const PosRules& rules,
-                                               std::uint64_t height) {
+std::vector<ActiveValidator> select_validators(std::vector<Contender> candidates, const PosRules& rules) {
   std::erase_if(candidates, [&](const Contender& c) {
-    return c.stake == 0 || c.stake < rules.min_stake || c.jailed_until_height > height;
+    return c.stake == 0 || c.stake < rules.min_stake || c.jailed_until_height != 0;
   });
   std::sort(candidates.begin(), candidates.end(), [](const Contender& a, const Contender& b) {
     return a.stake != b.stake ? a.stake > b.stake : a.key < b.key;
@@ -47,7 +46,7 @@ util::Result<bool, StateError> apply_epoch(StateOverlay& overlay, const PosRules
     }
     contenders.push_back({key, account->stake, validator.account, validator.jailed_until_height});
   }
-  std::vector<ActiveValidator> selected = select_validators(std::move(contenders), rules, height);
+  std::vector<ActiveValidator> selected = select_validators(std::move(contenders), rules);
   if (selected.empty()) return false;
   const std::uint64_t effective = height == std::numeric_limits<std::uint64_t>::max() ? height : height + 1;
   overlay.set_active_set(ActiveSet{effective, std::move(selected)});

@@ -7,7 +7,8 @@
 // included), after its transactions and the beneficiary credit:
 //   1. each candidate (record kind 4) with its stake (its validator record's account,
 //      which has the stake bonded to that key) and its jail is a contender when
-//      stake >= min_stake and jailed_until_height <= height;
+//      stake >= min_stake and jailed_until_height = 0 (never jailed, or unjailed by an
+//      unjail transaction: a jail does not lapse by itself);
 //   2. the contenders sorted by stake, highest first (ties: the lower key first); the
 //      first max_validators of them are selected;
 //   3. a non-empty selection becomes the active set, sorted by key, each with power =
@@ -47,8 +48,7 @@ bool is_epoch_boundary(const PosRules& rules, std::uint64_t height);
 /// Steps 1-2 and the order of step 3: the selected validators, sorted by key (empty when
 /// none qualifies). Any order of `candidates` gives the same answer; a key must appear
 /// once.
-std::vector<ActiveValidator> select_validators(std::vector<Contender> candidates, const PosRules& rules,
-                                               std::uint64_t height);
+std::vector<ActiveValidator> select_validators(std::vector<Contender> candidates, const PosRules& rules);
 
 /// The epoch step on `overlay` at `height`. Returns true when it wrote a new active set,
 /// false when `height` is no boundary or the selection was empty. Errors: those of the

@@ -1,6 +1,6 @@
 // The epoch step: the active set changes only at epoch boundaries, to the top
-// max_validators candidates by stake with min_stake, not jailed; ties go to the lower
-// key; an empty selection keeps the old set.
+// max_validators candidates by stake with min_stake, not jailed (never, or unjailed);
+// ties go to the lower key; an empty selection keeps the old set.
 #include "state/epoch.hpp"
 
 #include <gtest/gtest.h>
@@ -119,7 +119,15 @@ TEST_F(EpochTest, TopNByStakeWithMinStakeAndNoJail) {
   commit_from(o);
   ASSERT_TRUE(epoch_at(10));
   EXPECT_EQ(keys_of(active_set()), sorted({key_of(1), key_of(4)}));
-  // At height 11 the jail is over (jailed_until_height <= height): 3 is back on top.
+  // At height 11 and later the jail has been served, but it does not lapse by itself:
+  // 3 stays out until it is unjailed (jailed_until_height = 0).
+  ASSERT_TRUE(epoch_at(11, PosRules{.epoch_blocks = 1, .max_validators = 2, .min_stake = 100}));
+  EXPECT_EQ(keys_of(active_set()), sorted({key_of(1), key_of(4)}));
+  ASSERT_TRUE(epoch_at(1000, PosRules{.epoch_blocks = 1, .max_validators = 2, .min_stake = 100}));
+  EXPECT_EQ(keys_of(active_set()), sorted({key_of(1), key_of(4)}));
+  StateOverlay unjailed = overlay();
+  unjailed.set_validator(key_of(3), ValidatorRecord{payout_of(3), 0});
+  commit_from(unjailed);
   ASSERT_TRUE(epoch_at(11, PosRules{.epoch_blocks = 1, .max_validators = 2, .min_stake = 100}));
   EXPECT_EQ(keys_of(active_set()), sorted({key_of(1), key_of(3)}));
   // min_stake is inclusive: with room for all, 5 (stake 100) is in and 2 (99) is not.
@@ -139,12 +147,12 @@ TEST_F(EpochTest, TiesGoToTheLowerKey) {
   std::vector<PublicKey> all;
   for (const auto& x : c) all.push_back(x.key);
   std::sort(all.begin(), all.end());
-  const auto picked = select_validators(c, PosRules{.epoch_blocks = 1, .max_validators = 3, .min_stake = 0}, 5);
+  const auto picked = select_validators(c, PosRules{.epoch_blocks = 1, .max_validators = 3, .min_stake = 0});
   ASSERT_EQ(picked.size(), 3U);
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(picked[i].key, all[i]);
   // The order of the input does not matter.
   std::reverse(c.begin(), c.end());
-  EXPECT_EQ(select_validators(c, PosRules{.epoch_blocks = 1, .max_validators = 3, .min_stake = 0}, 5), picked);
+  EXPECT_EQ(select_validators(c, PosRules{.epoch_blocks = 1, .max_validators = 3, .min_stake = 0}), picked);
 }
 
 TEST_F(EpochTest, AnEmptySelectionKeepsTheOldSet) {
@@ -203,6 +211,67 @@ TEST_F(EpochTest, ASlashMidEpochChangesTheSetOnlyAtTheBoundary) {
   ASSERT_TRUE(epoch_at(20));
   EXPECT_EQ(keys_of(active_set()), sorted({key_of(2), key_of(3)}));
   EXPECT_EQ(active_set()->effective_height, 21U);
+}
+
+TEST_F(EpochTest, AJailedValidatorIsSelectedOnlyAfterItUnjails) {
+  constexpr ChainRules kSlash{
+      .chain_id = 7, .unbonding_delay_blocks = 5, .slash_bps = 500, .jail_blocks = 15, .pos = kPos};
+  const PublicKey staker = key_of(20);
+  const PublicKey reporter = key_of(9);
+  const auto tx_from = [](const PublicKey& sender, std::uint64_t nonce, primitives::TxBody body) {
+    primitives::Transaction tx;
+    tx.chain_id = kSlash.chain_id;
+    tx.sender = sender;
+    tx.nonce = nonce;
+    tx.body = std::move(body);
+    return tx;
+  };
+  const auto apply_at = [&](const primitives::Transaction& tx, std::uint64_t height) {
+    StateOverlay s = overlay();
+    auto r = apply_transaction(s, tx, kSlash, height);
+    ASSERT_TRUE(r) << to_string(r.error().code) << ": " << r.error().detail;
+    commit_from(s);
+  };
+
+  StateOverlay o = overlay();
+  bond(o, 2, 400);
+  bond(o, 3, 300);
+  Account funded;
+  funded.balance = 10'000;
+  o.set_account(crypto::address_of(staker), funded);
+  o.set_account(crypto::address_of(reporter), funded);
+  commit_from(o);
+  apply_at(tx_from(staker, 0, primitives::Stake{1000, key_of(1)}), 1);
+  ASSERT_TRUE(epoch_at(10));
+  EXPECT_EQ(keys_of(active_set()), sorted({key_of(1), key_of(2)}));
+
+  // Height 12: evidence slashes key 1 by 5% (950 left, still the largest stake) and jails
+  // it until 27.
+  primitives::Vote a;
+  a.chain_id = kSlash.chain_id;
+  a.type = primitives::VoteType::kPrevote;
+  a.height = 11;
+  a.validator = key_of(1);
+  primitives::Vote b = a;
+  a.block_hash = Hash256{1};
+  b.block_hash = Hash256{2};
+  apply_at(tx_from(reporter, 0, primitives::Evidence{a, b}), 12);
+  ASSERT_EQ((*overlay().validator(key_of(1)))->jailed_until_height, 27U);
+  ASSERT_TRUE(epoch_at(20));
+  EXPECT_EQ(keys_of(active_set()), sorted({key_of(2), key_of(3)}));
+  // Height 30: the jail is served (27 <= 30) but not lifted: key 1 stays out.
+  ASSERT_TRUE(epoch_at(30));
+  EXPECT_EQ(keys_of(active_set()), sorted({key_of(2), key_of(3)}));
+
+  // Height 31: the staker unjails; the set changes at the next boundary, not before.
+  apply_at(tx_from(staker, 1, primitives::Unjail{key_of(1)}), 31);
+  for (std::uint64_t h = 31; h < 40; ++h) {
+    EXPECT_FALSE(epoch_at(h));
+    EXPECT_EQ(keys_of(active_set()), sorted({key_of(2), key_of(3)})) << "height " << h;
+  }
+  ASSERT_TRUE(epoch_at(40));
+  EXPECT_EQ(keys_of(active_set()), sorted({key_of(1), key_of(2)}));
+  EXPECT_EQ(active_set()->effective_height, 41U);
 }
 
 TEST_F(EpochTest, ACandidateWithoutBondedStakeIsACorruptState) {

@@ -91,7 +91,7 @@ struct Account {
 
 struct ValidatorRecord {
   Address account{};                      // the account whose stake backs the key
-  std::uint64_t jailed_until_height = 0;  // 0: never jailed
+  std::uint64_t jailed_until_height = 0;  // 0: not jailed (never, or unjailed); else unjail allowed from it
   friend bool operator==(const ValidatorRecord&, const ValidatorRecord&) = default;
 };
 

@@ -111,10 +111,30 @@ util::Result<void, TxRuleError> apply_evidence(StateOverlay& overlay, const prim
       if (auto removed = overlay.remove_candidate(key); !removed) return unavailable(removed.error());
     }
   }
-  validator.jailed_until_height = std::max(validator.jailed_until_height, saturating_add(height, rules.jail_blocks));
+  // Never 0, which means "not jailed" (height + jail_blocks >= 1 for any block but genesis).
+  validator.jailed_until_height =
+      std::max({validator.jailed_until_height, saturating_add(height, rules.jail_blocks), std::uint64_t{1}});
   overlay.set_account(validator.account, *offender);
   overlay.set_validator(key, validator);
   overlay.set_used_evidence(id, height);
+  return {};
+}
+
+util::Result<void, TxRuleError> apply_unjail(StateOverlay& overlay, const Address& sender,
+                                             const primitives::Unjail& body, std::uint64_t height) {
+  auto record = overlay.validator(body.validator);
+  if (!record) return unavailable(record.error());
+  const std::optional<ValidatorRecord>& found = *record;
+  if (!found) return util::fail(TxRuleError::kUnknownValidator, "no validator record");
+  ValidatorRecord validator = *found;
+  if (validator.account != sender) return util::fail(TxRuleError::kNotValidatorAccount, "unjail.validator");
+  if (validator.jailed_until_height == 0) return util::fail(TxRuleError::kNotJailed, "unjail.validator");
+  if (height < validator.jailed_until_height) {
+    return util::fail(TxRuleError::kStillJailed, "height " + std::to_string(height) + " < jailed_until_height " +
+                                                     std::to_string(validator.jailed_until_height));
+  }
+  validator.jailed_until_height = 0;
+  overlay.set_validator(body.validator, validator);
   return {};
 }
 
@@ -155,6 +175,9 @@ util::Result<std::uint64_t, TxRuleError> apply_unchecked(StateOverlay& overlay, 
   } else if (const auto* e = std::get_if<primitives::Evidence>(&tx.body)) {
     overlay.set_account(sender, account);
     body_result = apply_evidence(overlay, *e, rules, height);
+  } else if (const auto* j = std::get_if<primitives::Unjail>(&tx.body)) {
+    overlay.set_account(sender, account);
+    body_result = apply_unjail(overlay, sender, *j, height);
   } else {
     overlay.set_account(sender, account);  // anchor: the fee and nonce only
   }
@@ -181,6 +204,9 @@ std::string_view to_string(TxRuleError e) {
     case TxRuleError::kUnknownValidator: return "tx_unknown_validator";
     case TxRuleError::kDuplicateEvidence: return "tx_duplicate_evidence";
     case TxRuleError::kTooManyCandidates: return "tx_too_many_candidates";
+    case TxRuleError::kNotValidatorAccount: return "tx_not_validator_account";
+    case TxRuleError::kNotJailed: return "tx_not_jailed";
+    case TxRuleError::kStillJailed: return "tx_still_jailed";
     case TxRuleError::kStateUnavailable: return "tx_state_unavailable";
   }
   return "tx_unknown_rule";

@@ -31,8 +31,13 @@
 //                bonded to that key; the evidence id was not used; slash =
 //                floor(stake * min(slash_bps, 10000) / 10000) is burned (and the key
 //                dropped if stake reaches 0, leaving the candidate list on PoS);
-//                jailed_until_height = max(current,
-//                height + jail_blocks) (saturating); the evidence id is marked used.
+//                jailed_until_height = max(current, height + jail_blocks, 1)
+//                (saturating; never 0, which means "not jailed"); the evidence id is
+//                marked used.
+//      unjail    the key's validator record exists and names the sender's account; it
+//                is jailed (jailed_until_height != 0) and height >= jailed_until_height;
+//                jailed_until_height = 0. A jail never lapses by itself: only an unjail
+//                makes the key a contender again (state/epoch.hpp).
 //
 // The candidate list (records.hpp, record kind 4) is kept only when rules.pos is set: a
 // PoW chain stores no candidates, so its state roots are those of the rules without it.
@@ -77,9 +82,12 @@ enum class TxRuleError {
   kValidatorKeyTaken,    // stake: the key's validator record, if any, names this account
   kInsufficientStake,    // unstake: 0 < amount <= stake
   kUnbondingOverflow,    // unstake: unbonding + amount fits in u64
-  kUnknownValidator,     // evidence: the key is bonded (record, its account's key, stake > 0)
+  kUnknownValidator,     // evidence: the key is bonded (record, its account's key, stake > 0); unjail: a record
   kDuplicateEvidence,    // evidence: the offence (evidence id) was not punished before
   kTooManyCandidates,    // stake (PoS): a new candidate needs room: fewer than kMaxCandidates (1000) keys
+  kNotValidatorAccount,  // unjail: the key's validator record names the sender's account
+  kNotJailed,            // unjail: the key is jailed (jailed_until_height != 0)
+  kStillJailed,          // unjail: height >= jailed_until_height (the jail has been served)
   kStateUnavailable,     // not a rule: the state could not be read (missing or corrupt node)
 };
 std::string_view to_string(TxRuleError e);

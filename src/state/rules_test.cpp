@@ -385,6 +385,82 @@ TEST_F(StateRulesTest, RebondingKeepsTheJail) {
   EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 52U);
 }
 
+// --- unjail -----------------------------------------------------------------------
+
+TEST_F(StateRulesTest, UnjailClearsAServedJailAndPaysTheFee) {
+  alice_stakes(1000);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), 2));  // jailed until 52
+  const Hash256 jailed = root;
+  const primitives::Unjail unjail{kValKey};
+
+  auto early = apply_one(tx_from(kAlice, 2, 9, unjail), 51);
+  expect_error(early, TxRuleError::kStillJailed);
+  EXPECT_EQ(early.error().detail, "height 51 < jailed_until_height 52");
+  EXPECT_EQ(root, jailed);  // a rejected unjail changes nothing, not even the fee or nonce
+
+  const Account before = account(kAliceAddr);
+  auto fee = apply_one(tx_from(kAlice, 2, 9, unjail), 52);
+  ASSERT_TRUE(fee);
+  EXPECT_EQ(*fee, 9U);
+  const Account after = account(kAliceAddr);
+  EXPECT_EQ(after.balance, before.balance - 9);
+  EXPECT_EQ(after.nonce, before.nonce + 1);
+  EXPECT_EQ(after.stake, before.stake);  // the slash is not undone
+  StateOverlay o = overlay();
+  EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 0U);
+  EXPECT_EQ((*o.validator(kValKey))->account, kAliceAddr);
+
+  // Once unjailed, there is nothing to unjail.
+  expect_error(apply_one(tx_from(kAlice, 3, 0, unjail), 53), TxRuleError::kNotJailed);
+}
+
+TEST_F(StateRulesTest, RejectsUnjailOfAKeyNeverJailed) {
+  alice_stakes(1000);
+  expect_error(apply_one(tx_from(kAlice, 1, 0, primitives::Unjail{kValKey}), 2), TxRuleError::kNotJailed);
+}
+
+TEST_F(StateRulesTest, RejectsUnjailOfAKeyWithoutARecord) {
+  auto r = apply_one(tx_from(kAlice, 0, 0, primitives::Unjail{kValKey2}), 2);
+  expect_error(r, TxRuleError::kUnknownValidator);
+}
+
+TEST_F(StateRulesTest, RejectsUnjailFromAnotherAccount) {
+  alice_stakes(1000);
+  ASSERT_TRUE(apply_one(transfer(kAlice, 1, 0, kBobAddr, 100), 1));
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, evidence_against(kValKey, 5)), 2));
+  // Bob may report Alice's key, but not lift its jail, even once it is served.
+  expect_error(apply_one(tx_from(kBob, 0, 1, primitives::Unjail{kValKey}), 60), TxRuleError::kNotValidatorAccount);
+  EXPECT_EQ(account(kBobAddr).balance, 100U);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 3, 0, primitives::Unjail{kValKey}), 60));
+}
+
+TEST_F(StateRulesTest, UnjailAfterAFullSlashAndAnUnstakeStillNeedsTheRecordsAccount) {
+  // The record outlives the stake: its account may lift the jail before bonding again.
+  alice_stakes(1000);
+  ChainRules all = kRules;
+  all.slash_bps = 10000;
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), 2, all));
+  ASSERT_EQ(account(kAliceAddr).stake, 0U);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Unjail{kValKey}), 52, all));
+  StateOverlay o = overlay();
+  EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 0U);
+}
+
+TEST_F(StateRulesTest, AJailIsNeverZero) {
+  // height + jail_blocks = 0 only at height 0 with jail_blocks 0 (no block but genesis
+  // has height 0); the jail is then 1, not 0 (which would mean "not jailed").
+  alice_stakes(1000);
+  ChainRules no_jail = kRules;
+  no_jail.jail_blocks = 0;
+  StateOverlay o = overlay();
+  ASSERT_TRUE(apply_transaction(o, tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), no_jail, 0));
+  EXPECT_EQ((*o.validator(kValKey))->jailed_until_height, 1U);
+  // At height 7 it is 7: unjail is valid in the same block.
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 1, 0, evidence_against(kValKey, 5)), 7, no_jail));
+  EXPECT_EQ((*overlay().validator(kValKey))->jailed_until_height, 7U);
+  ASSERT_TRUE(apply_one(tx_from(kAlice, 2, 0, primitives::Unjail{kValKey}), 7, no_jail));
+}
+
 TEST_F(StateRulesTest, PosStakeMakesACandidateOnce) {
   ASSERT_TRUE(apply_one(tx_from(kAlice, 0, 0, primitives::Stake{1000, kValKey}), 1, kPosRules));
   EXPECT_EQ(candidates(), std::vector<PublicKey>{kValKey});

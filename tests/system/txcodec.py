@@ -160,6 +160,7 @@ def address_bytes(pubkey: bytes) -> bytes:
 
 KIND_TRANSFER = 1
 KIND_ANCHOR = 4
+KIND_UNJAIL = 6
 
 
 def transfer_body(to: bytes, amount: int) -> bytes:
@@ -168,6 +169,10 @@ def transfer_body(to: bytes, amount: int) -> bytes:
 
 def anchor_body(digest: bytes, memo: bytes = b"") -> bytes:
     return digest + struct.pack("<I", len(memo)) + memo
+
+
+def unjail_body(validator: bytes) -> bytes:
+    return validator
 
 
 def unsigned_tx(chain_id: int, kind: int, sender: bytes, nonce: int, fee: int, body: bytes,

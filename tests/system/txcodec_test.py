@@ -49,6 +49,8 @@ class TxCodecTest(unittest.TestCase):
         digest = hashlib.sha256(b"hello, cloudchain\n").digest()
         anchor = tc.signed_tx(alice, 1, tc.KIND_ANCHOR, 1, 500, tc.anchor_body(digest, b"audit-log/2024-01-01"))
         self.assertEqual(tc.txid(anchor).hex(), "ca44382b7120a0661656b47d74f84b4817afa2dca15aae1aa8e0f87261e5edcd")
+        unjail = tc.signed_tx(alice, 1, tc.KIND_UNJAIL, 2, 1000, tc.unjail_body(tc.public_key(bytes([3]) * 32)))
+        self.assertEqual(tc.txid(unjail).hex(), "f2f8733ed40d3ad7e5c8f839f6c843387cd1ccfa76c32772314667d2037489d2")
 
 
 if __name__ == "__main__":
