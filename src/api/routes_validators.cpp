@@ -88,6 +88,7 @@ Response get_validators(const Context& ctx, const Request& req, const PathParams
     std::uint64_t total = 0;
     for (const auto& v : active->validators) total += v.power;  // within u64: decode_active_set checks it
     w.field("effective_height", active->effective_height).decimal_field("total_power", total);
+    const std::map<crypto::PublicKey, std::uint32_t> missed = ctx.service.missed_blocks();
     w.key("validators").begin_array();
     for (const auto& v : active->validators) {
       auto info = key_info(overlay, v.key, v.payout);
@@ -100,6 +101,12 @@ Response get_validators(const Context& ctx, const Request& req, const PathParams
           .field("payout", crypto::encode_address(hrp, v.payout))
           .decimal_field("stake", info->stake);
       write_jail(w, *info);
+      // Missed blocks are this node's own count (not in the state: no proof covers them).
+      if (const auto m = missed.find(v.key); m != missed.end()) {
+        w.field("missed_blocks", m->second);
+      } else {
+        w.key("missed_blocks").raw("null");
+      }
       w.end_object();
     }
     w.end_array();

@@ -271,6 +271,7 @@ util::Result<void, NodeError> Node::start_consensus() {
     m_validator_key = *key;
   }
   options.signer_path = m_options.home / "data" / "validator_state";
+  options.commit_path = m_options.home / "data" / "last_commit";
   PosDriverHost host;
   host.tip = [this] { return m_chain->tip(); };
   host.now_ms = [this] { return now_ms(); };
@@ -295,6 +296,10 @@ util::Result<void, NodeError> Node::start_consensus() {
   m_pos = std::move(*driver);
   if (m_options.config.mining.enabled) m_log->warn("mining: ignored on a proof-of-stake chain");
   return {};
+}
+
+std::map<crypto::PublicKey, std::uint32_t> Node::missed_blocks() const {
+  return m_pos ? m_pos->missed_blocks() : std::map<crypto::PublicKey, std::uint32_t>{};
 }
 
 std::optional<ConsensusStatus> Node::consensus() const {
@@ -723,6 +728,7 @@ void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
   if (m_network) m_network->announce_block(outcome.tip->hash, outcome.tip->height);
   TipView tip(outcome.tip);
   for (const primitives::Block& block : outcome.connected) {
+    if (m_pos) m_pos->on_block_connected(block);
     if (auto removed = m_mempool->remove_for_block(block, tip.view); !removed) {
       m_log->warn("mempool: revalidation after block {}: {}", block.header.height, removed.error().detail);
     }

@@ -161,6 +161,7 @@ class Node final : public NodeService {
   bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
   bool unban_peer(const std::string& ip) override;
   std::optional<ConsensusStatus> consensus() const override;
+  std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const override;
 
   /// The port the P2P listener is bound to (after start(); 0 without a network).
   std::uint16_t p2p_port() const;

@@ -88,8 +88,44 @@ void PosDriver::start() {
   } else {
     m_log->info("consensus: following (no HOME/validator.key: this node does not vote)");
   }
+  load_commit();
   enter_height();
   m_host.post_after(kRebroadcastInterval, [this] { rebroadcast(); });
+}
+
+void PosDriver::save_commit(const util::Hash256& block_hash, const primitives::LastCommit& commit) {
+  if (m_options.commit_path.empty()) return;
+  std::string bytes(block_hash.begin(), block_hash.end());
+  const util::Bytes encoded = primitives::encode(commit);
+  bytes.append(encoded.begin(), encoded.end());
+  if (auto w = util::write_file_atomic(m_options.commit_path, bytes, 0644); !w) {
+    m_log->warn("consensus: cannot save the tip's commit to {}: {} (after a restart this validator skips its "
+                "proposer turns until it decides a height)",
+                m_options.commit_path.string(), w.error().detail);
+  }
+}
+
+void PosDriver::load_commit() {
+  std::error_code ec;
+  if (m_options.commit_path.empty() || !std::filesystem::exists(m_options.commit_path, ec)) return;
+  auto bytes = util::read_file(m_options.commit_path, 32 + primitives::kMaxBlockSize);
+  const auto tip = m_host.tip();
+  if (!bytes || bytes->size() < 32) {
+    m_log->warn("consensus: {} unreadable or truncated; ignored", m_options.commit_path.string());
+    return;
+  }
+  util::Hash256 hash{};
+  std::copy_n(bytes->begin(), 32, hash.begin());
+  if (hash != tip->hash) return;  // the commit of an older block: of no use
+  auto commit = primitives::decode_last_commit(util::ByteSpan(
+      reinterpret_cast<const std::uint8_t*>(bytes->data()) + 32, bytes->size() - 32));
+  if (!commit) {
+    m_log->warn("consensus: {}: {}; ignored", m_options.commit_path.string(), commit.error().detail);
+    return;
+  }
+  m_last_commit.emplace(tip->height, std::move(*commit));
+  m_log->info("consensus: holding the commit of the tip (height {}) from {}", tip->height,
+              m_options.commit_path.string());
 }
 
 void PosDriver::rebroadcast() {
@@ -158,6 +194,7 @@ void PosDriver::on_tip_changed() {
   if (m_pending && m_pending->height == tip->height && m_pending->block_hash == tip->hash) {
     // The block we decided without having it came by sync: its precommits are ours.
     m_last_commit.emplace(m_pending->height, pos::to_last_commit(*m_pending));
+    save_commit(tip->hash, m_last_commit->second);
     m_decided += 1;
   } else if (!m_last_commit || m_last_commit->first != tip->height) {
     m_last_commit.reset();
@@ -166,6 +203,32 @@ void PosDriver::on_tip_changed() {
     m_log->debug("consensus: following the chain to height {}", tip->height + 1);
   }
   enter_height();
+}
+
+void PosDriver::on_block_connected(const primitives::Block& block) {
+  if (!block.last_commit || block.header.height < 2) return;
+  std::vector<crypto::PublicKey> signers;
+  signers.reserve(block.last_commit->sigs.size());
+  for (const primitives::CommitSig& sig : block.last_commit->sigs) signers.push_back(sig.validator);
+  std::lock_guard lock(m_missed_mutex);
+  m_signers.push_back(std::move(signers));
+  if (m_signers.size() > kMissedWindow) m_signers.pop_front();
+}
+
+std::map<crypto::PublicKey, std::uint32_t> PosDriver::missed_blocks() const {
+  std::map<crypto::PublicKey, std::uint32_t> out;
+  const auto view = m_view.load();
+  if (!view->set) return out;
+  std::lock_guard lock(m_missed_mutex);
+  for (const consensus::pos::Validator& v : view->set->validators()) {
+    std::uint32_t missed = 0;
+    for (const auto& signers : m_signers) {
+      // Commit signatures are sorted by key (a protocol rule).
+      if (!std::binary_search(signers.begin(), signers.end(), v.key)) ++missed;
+    }
+    out.emplace(v.key, missed);
+  }
+  return out;
 }
 
 // --- messages ----------------------------------------------------------------------------
@@ -403,6 +466,7 @@ void PosDriver::decide(const pos::Decide& decision) {
   }
   m_decided += 1;
   m_last_commit.emplace(decision.height, pos::to_last_commit(decision));
+  save_commit(decision.block_hash, m_last_commit->second);
   m_log->info("consensus: height {} final: block {} round {}, {} precommit(s)", decision.height,
               short_hex(decision.block_hash), decision.round, decision.precommits.size());
   // The next height starts block_time_ms after this block's timestamp (Tendermint's

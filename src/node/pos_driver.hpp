@@ -28,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,10 @@ class PosDriver {
     std::optional<crypto::PrivateKey> key;
     /// The signing guard's state file (HOME/data/validator_state); used with a key.
     std::filesystem::path signer_path;
+    /// The precommits that decided the tip (HOME/data/last_commit): block hash (32 bytes)
+    /// then the LastCommit encoding, rewritten (temporary file, fsync, rename) after each
+    /// decision, so that a restarted validator can propose on its tip.
+    std::filesystem::path commit_path;
   };
 
   /// Opens the signing guard (with a key). Errors: a sentence naming the state file
@@ -102,6 +107,8 @@ class PosDriver {
   void on_vote(const primitives::Vote& vote);
   /// The tip moved (a block from a peer, a reorg): follow it.
   void on_tip_changed();
+  /// A block joined the active chain: its last_commit says who signed its parent.
+  void on_block_connected(const primitives::Block& block);
 
   // --- network thread -------------------------------------------------------------------
   /// Chain id, height (this one or the next), the signer in the height's set (this one;
@@ -112,6 +119,12 @@ class PosDriver {
 
   // --- any thread -----------------------------------------------------------------------
   std::shared_ptr<const ConsensusStatus> status() const { return m_status.load(); }
+  /// For each validator of the current set: of the last kMissedWindow blocks this node
+  /// connected, how many carried a last_commit without its signature. (Counted against
+  /// the current set: across an epoch boundary a newcomer may count a block or two
+  /// before it joined.)
+  std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const;
+  static constexpr std::size_t kMissedWindow = 100;
 
   /// Kept per height for the next one: at most this many votes and proposals.
   static constexpr std::size_t kMaxFutureVotes = 4096;
@@ -141,6 +154,8 @@ class PosDriver {
   void decide(const consensus::pos::Decide& decision);
   void publish_status();
   void rebroadcast();
+  void save_commit(const util::Hash256& block_hash, const primitives::LastCommit& commit);
+  void load_commit();
 
   Options m_options;
   PosDriverHost m_host;
@@ -165,6 +180,8 @@ class PosDriver {
   std::optional<primitives::Proposal> m_own_proposal;  // the latest one sent at this height
 
   // --- any thread ---
+  mutable std::mutex m_missed_mutex;  // guards m_signers
+  std::deque<std::vector<crypto::PublicKey>> m_signers;  // of the last kMissedWindow commits, newest last
   Snapshot<View> m_view;
   Snapshot<ConsensusStatus> m_status;
 };

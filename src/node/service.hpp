@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -155,6 +156,9 @@ class NodeService {
 
   /// Proof of Stake: the consensus state; nullopt on a PoW chain or before start.
   virtual std::optional<ConsensusStatus> consensus() const { return std::nullopt; }
+  /// Proof of Stake: per validator of the current set, how many of the last 100 blocks'
+  /// commits lacked its signature (node/pos_driver.hpp); empty on PoW.
+  virtual std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const { return {}; }
 };
 
 }  // namespace cloudchain::node

@@ -264,22 +264,13 @@ class PosPartitionTest(PosDevnetCase):
 
 
 class PosRestartTest(PosDevnetCase):
-    """Loopback, no namespaces needed. Found while writing the partition test (whose first
-    version took the homes of a devnet that had run, brought down, and started them
-    again): a PoS network whose validators are ALL restarted never decides another block.
+    """Loopback, no namespaces needed: a PoS network whose validators are ALL restarted
+    (devnet down, devnet up) continues its chain. A validator proposes only with the
+    precommits of the tip; it keeps them on disk (HOME/data/last_commit, written after
+    each decision), so a restart of every validator does not leave every proposer without
+    them (found while writing the partition test: before that file, every round failed
+    forever after a full restart)."""
 
-    KNOWN BUG, hence expectedFailure: a validator proposes only if it holds the precommits
-    of the tip, which it has only for a height it decided itself since its start; they
-    are not on disk (docs/decisions.md, "Proposing needs the parent's precommits"). After
-    a restart of every validator nobody holds them, so every proposer skips its turn
-    ("consensus: height H round R: our turn to propose, but we hold no commit of height
-    H-1 (decided without us); the round will time out"), every round fails, forever
-    (seen: /v1/status bft round 10, rounds_failed 10, decided 0 on all four after 60 s,
-    height unchanged). Fix in the node (e.g. keep the tip's commit on disk, or let a
-    proposer build on a tip whose commit it lacks by asking peers for it); then remove
-    the decorator."""
-
-    @unittest.expectedFailure
     def test_all_validators_restarted_continue_the_chain(self):
         self.addCleanup(self.devnet_down)
         self.devnet("up", "--consensus", "pos", "--nodes", "4", "--base-port", str(free_port()),
