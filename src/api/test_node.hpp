@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -96,6 +97,15 @@ class TestNode final : public node::NodeService {
   bool connect_peer(const std::string& host_port) override;
   bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
   bool unban_peer(const std::string& ip) override;
+  std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const override {
+    std::lock_guard lock(m_missed_mutex);
+    return m_missed;
+  }
+  /// What missed_blocks() answers (a PoS node counts them from the commits it connects).
+  void set_missed_blocks(std::map<crypto::PublicKey, std::uint32_t> missed) {
+    std::lock_guard lock(m_missed_mutex);
+    m_missed = std::move(missed);
+  }
 
   /// A stand-in for the P2P network: what the peer routes read, and a record of what
   /// the admin routes asked for. Guarded by m_net_mutex.
@@ -153,6 +163,8 @@ class TestNode final : public node::NodeService {
 
   mutable std::mutex m_net_mutex;  // guards m_net
   FakeNetwork m_net;
+  mutable std::mutex m_missed_mutex;  // guards m_missed
+  std::map<crypto::PublicKey, std::uint32_t> m_missed;
 };
 
 }  // namespace cloudchain::api::test

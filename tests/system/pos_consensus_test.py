@@ -22,6 +22,7 @@ import subprocess
 import time
 import unittest
 
+import txcodec as tc
 from harness import SystemTestCase, Node, cli_binary, daemon_binary, free_port, http_request, wait_for
 
 TIMEOUT_S = 180
@@ -155,6 +156,14 @@ class PosConsensusTest(SystemTestCase):
         h = max(a.height() for a in live)
         self.wait_heights(live, h + 4, 60, "three validators finalize after one is killed")
         self.assert_same_chain(live, h + 4)
+        # The dead one's signature is missing from the commits since (/v1/validators).
+        key3 = bytes.fromhex((pathlib.Path(nodes[3]["home"]) / "validator.key").read_text().strip())
+        missed = {v["key"]: v["missed_blocks"] for v in apis[0].get("/v1/validators")["validators"]}
+        dead = missed.pop(tc.public_key(key3).hex())
+        self.assertGreaterEqual(dead, 3, missed)
+        # A commit holds the precommits that made the quorum: a live validator may miss a
+        # few (one slower than the others while all four ran), never more than the dead one.
+        self.assertGreater(dead, max(missed.values()), missed)
 
         # A second one killed: no quorum, no new block, no fork.
         os.kill(nodes[2]["pid"], signal.SIGKILL)
