@@ -87,6 +87,14 @@ util::Result<void, TxRuleError> apply_unstake(StateOverlay& overlay, Account& ac
 util::Result<void, TxRuleError> apply_evidence(StateOverlay& overlay, const primitives::Evidence& body,
                                                const ChainRules& rules, std::uint64_t height) {
   const PublicKey& key = body.a.validator;
+  // Evidence expires with the offender's stake: after the unbonding delay the stake that
+  // signed may be gone, so an older offence is no longer punished.
+  if (height > saturating_add(body.a.height, rules.unbonding_delay_blocks)) {
+    return util::fail(TxRuleError::kEvidenceTooOld,
+                      "votes of height " + std::to_string(body.a.height) + ", at height " + std::to_string(height) +
+                          " older than the unbonding delay of " + std::to_string(rules.unbonding_delay_blocks) +
+                          " blocks");
+  }
   auto record = overlay.validator(key);
   if (!record) return unavailable(record.error());
   const std::optional<ValidatorRecord>& found = *record;
@@ -203,6 +211,7 @@ std::string_view to_string(TxRuleError e) {
     case TxRuleError::kUnbondingOverflow: return "tx_unbonding_overflow";
     case TxRuleError::kUnknownValidator: return "tx_unknown_validator";
     case TxRuleError::kDuplicateEvidence: return "tx_duplicate_evidence";
+    case TxRuleError::kEvidenceTooOld: return "tx_evidence_too_old";
     case TxRuleError::kTooManyCandidates: return "tx_too_many_candidates";
     case TxRuleError::kNotValidatorAccount: return "tx_not_validator_account";
     case TxRuleError::kNotJailed: return "tx_not_jailed";

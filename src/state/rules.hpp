@@ -27,7 +27,8 @@
 //                height + unbonding_delay_blocks (saturating). One unbonding slot:
 //                a later unstake moves the whole slot's release height.
 //      anchor    nothing more (the anchor index is storage's).
-//      evidence  the key's validator record exists and its account has stake > 0
+//      evidence  height <= the votes' height + unbonding_delay_blocks (saturating); the
+//                key's validator record exists and its account has stake > 0
 //                bonded to that key; the evidence id was not used; slash =
 //                floor(stake * min(slash_bps, 10000) / 10000) is burned (and the key
 //                dropped if stake reaches 0, leaving the candidate list on PoS);
@@ -84,6 +85,7 @@ enum class TxRuleError {
   kUnbondingOverflow,    // unstake: unbonding + amount fits in u64
   kUnknownValidator,     // evidence: the key is bonded (record, its account's key, stake > 0); unjail: a record
   kDuplicateEvidence,    // evidence: the offence (evidence id) was not punished before
+  kEvidenceTooOld,       // evidence: height <= votes' height + unbonding_delay_blocks (saturating)
   kTooManyCandidates,    // stake (PoS): a new candidate needs room: fewer than kMaxCandidates (1000) keys
   kNotValidatorAccount,  // unjail: the key's validator record names the sender's account
   kNotJailed,            // unjail: the key is jailed (jailed_until_height != 0)

@@ -334,6 +334,8 @@ TEST_F(StateRulesTest, EvidenceSlashesJailsAndIsUsedOnce) {
   EXPECT_EQ(**o.used_evidence(evidence_id(ev)), 30U);
 
   expect_error(apply_one(tx_from(kBob, 1, 0, ev), 31), TxRuleError::kDuplicateEvidence);
+  // Older than the unbonding delay (100): votes of height 7 count up to height 107.
+  expect_error(apply_one(tx_from(kBob, 1, 0, evidence_against(kValKey, 7)), 108), TxRuleError::kEvidenceTooOld);
   // Another vote pair for the same offence is the same evidence.
   auto again = ev;
   again.b.block_hash = Hash256{3};
