@@ -297,10 +297,11 @@ int run_up(Context& ctx, const DevnetOptions& o, const CLI::App& cmd) {
   print_nodes_table(out, state, views);
   const std::string wallet = fmt::format("--node http://{} --keystore {} --password-file {}", state.nodes[0].api,
                                          state.keystore.string(), state.password_file.string());
-  const std::string keys = state.consensus == "pos"
-                               ? "Keys \"faucet\" (funded) and \"validator0\".. (the accounts that hold the validators' "
-                                 "stakes)"
-                               : "Keys \"miner\" and \"faucet\" (funded)";
+  const std::string keys =
+      state.consensus == "pos"
+          ? "Keys \"faucet\" (funded) and \"validator0\".. (the accounts that hold the validators' "
+            "stakes)"
+          : "Keys \"miner\" and \"faucet\" (funded)";
   out << "\nThe devnet is up. " << keys << " are in " << state.keystore.string() << ".\n"
       << "  cloudchain " << wallet << " balance faucet\n"
       << "  cloudchain devnet status --dir " << dir.string() << "\n"

@@ -150,13 +150,14 @@ util::Result<State, std::string> create_devnet(const CreateOptions& o, std::uint
     p.block_time_ms = static_cast<std::uint64_t>(o.block_time_ms);
     p.bft = consensus::pos::BftParams{1500, 500, 500, 250, 500, 250};
     for (std::size_t i = 0; i < o.nodes; ++i) {
-      auto payout = new_key(*keystore, *password, s.network, wallet::KdfProfile::kMinimal,
-                            "validator" + std::to_string(i));
+      auto payout =
+          new_key(*keystore, *password, s.network, wallet::KdfProfile::kMinimal, "validator" + std::to_string(i));
       if (!payout) return std::unexpected(payout.error());
       consensus_keys.push_back(crypto::PrivateKey::generate());
       p.validators.push_back({consensus_keys.back().public_key(), kValidatorStake, *payout});
       // The consensus key's own account pays the fees of the evidence it reports.
-      init.allocs.push_back(alloc_arg(s.network, crypto::address_of(consensus_keys.back().public_key()), kAccountFunds));
+      init.allocs.push_back(
+          alloc_arg(s.network, crypto::address_of(consensus_keys.back().public_key()), kAccountFunds));
     }
     init.pos = std::move(p);
   }

@@ -31,7 +31,7 @@ struct CreateOptions {
   fs::path dir;  // absolute; must not hold a devnet yet
   std::size_t nodes = 4;
   std::string consensus = "pow";  // "pos": every node a validator, no miners
-  std::size_t miners = 1;          // PoW: node0 .. node<miners-1> mine, one thread each
+  std::size_t miners = 1;         // PoW: node0 .. node<miners-1> mine, one thread each
   std::uint16_t base_port = 8645;
   std::size_t accounts = 64;
   std::int64_t block_time_ms = 1000;

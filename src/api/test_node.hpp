@@ -16,8 +16,8 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>

@@ -41,8 +41,8 @@ inline constexpr std::string_view kDefaultNetwork = "ccdev";
 struct InitOptions {
   std::filesystem::path home;
   std::string network{kDefaultNetwork};
-  std::int64_t chain_id = kDefaultChainId;  // signed: a negative flag is reported, not wrapped
-  std::vector<std::string> allocs;          // "ADDRESS=AMOUNT", ADDRESS of `network`
+  std::int64_t chain_id = kDefaultChainId;    // signed: a negative flag is reported, not wrapped
+  std::vector<std::string> allocs;            // "ADDRESS=AMOUNT", ADDRESS of `network`
   std::optional<std::int64_t> block_time_ms;  // PoW: the target block time (the genesis difficulty scales)
   /// Set: a proof-of-stake genesis with these validators and parameters (consensus
   /// "pos", no PoW parameters, block_time_ms ignored); unset: proof of work.

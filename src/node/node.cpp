@@ -620,7 +620,8 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
   if (!outcome) {
     // A duplicate is routine (on PoS a peer's sync may deliver the block this node just
     // committed as decided); the rest deserves a warning.
-    const auto level = outcome.error().code == chain::BlockError::kDuplicate ? spdlog::level::debug : spdlog::level::warn;
+    const auto level =
+        outcome.error().code == chain::BlockError::kDuplicate ? spdlog::level::debug : spdlog::level::warn;
     m_log->log(level, "{} block {} at height {} rejected: {}: {}", origin, short_hash(hash), block.header.height,
                chain::to_string(outcome.error().code), outcome.error().detail);
     return std::unexpected(SubmitRejection{std::string(chain::to_string(outcome.error().code)), outcome.error().detail,

@@ -36,10 +36,10 @@ p2p::Verdict shutting_down() { return rejected("shutting_down", "the node is sto
 bool hash_invalid(std::string_view code) {
   using chain::BlockError;
   for (const BlockError e :
-       {BlockError::kKnownInvalid, BlockError::kInvalidAncestor, BlockError::kForkBelowFinal, BlockError::kBadVersion, BlockError::kWrongChain,
-        BlockError::kBadHeight, BlockError::kWrongSealKind, BlockError::kBadBits, BlockError::kBitsNotExpected,
-        BlockError::kHighHash, BlockError::kTimeTooOld, BlockError::kTxInvalid, BlockError::kTxRule,
-        BlockError::kRewardOverflow, BlockError::kStateRootMismatch}) {
+       {BlockError::kKnownInvalid, BlockError::kInvalidAncestor, BlockError::kForkBelowFinal, BlockError::kBadVersion,
+        BlockError::kWrongChain, BlockError::kBadHeight, BlockError::kWrongSealKind, BlockError::kBadBits,
+        BlockError::kBitsNotExpected, BlockError::kHighHash, BlockError::kTimeTooOld, BlockError::kTxInvalid,
+        BlockError::kTxRule, BlockError::kRewardOverflow, BlockError::kStateRootMismatch}) {
     if (code == chain::to_string(e)) return true;
   }
   return false;

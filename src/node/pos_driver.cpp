@@ -53,7 +53,7 @@ std::expected<void, std::string> save_validator_key(const std::filesystem::path&
 // --- lifecycle ---------------------------------------------------------------------------
 
 std::expected<std::unique_ptr<PosDriver>, std::string> PosDriver::create(Options options, PosDriverHost host,
-                                                                        std::shared_ptr<spdlog::logger> logger) {
+                                                                         std::shared_ptr<spdlog::logger> logger) {
   std::optional<pos::VoteSigner> signer;
   if (options.key) {
     auto opened = pos::VoteSigner::open(options.signer_path, *options.key, options.chain_id);
@@ -69,10 +69,7 @@ std::expected<std::unique_ptr<PosDriver>, std::string> PosDriver::create(Options
 
 PosDriver::PosDriver(Options options, PosDriverHost host, std::shared_ptr<spdlog::logger> logger,
                      std::optional<pos::VoteSigner> signer)
-    : m_options(std::move(options)),
-      m_host(std::move(host)),
-      m_log(std::move(logger)),
-      m_signer(std::move(signer)) {
+    : m_options(std::move(options)), m_host(std::move(host)), m_log(std::move(logger)), m_signer(std::move(signer)) {
   if (m_options.key) m_key = m_options.key->public_key();
   m_view.store(std::make_shared<View>());
   m_status.store(std::make_shared<ConsensusStatus>());
@@ -99,9 +96,10 @@ void PosDriver::save_commit(const util::Hash256& block_hash, const primitives::L
   const util::Bytes encoded = primitives::encode(commit);
   bytes.append(encoded.begin(), encoded.end());
   if (auto w = util::write_file_atomic(m_options.commit_path, bytes, 0644); !w) {
-    m_log->warn("consensus: cannot save the tip's commit to {}: {} (after a restart this validator skips its "
-                "proposer turns until it decides a height)",
-                m_options.commit_path.string(), w.error().detail);
+    m_log->warn(
+        "consensus: cannot save the tip's commit to {}: {} (after a restart this validator skips its "
+        "proposer turns until it decides a height)",
+        m_options.commit_path.string(), w.error().detail);
   }
 }
 
@@ -117,8 +115,8 @@ void PosDriver::load_commit() {
   util::Hash256 hash{};
   std::copy_n(bytes->begin(), 32, hash.begin());
   if (hash != tip->hash) return;  // the commit of an older block: of no use
-  auto commit = primitives::decode_last_commit(util::ByteSpan(
-      reinterpret_cast<const std::uint8_t*>(bytes->data()) + 32, bytes->size() - 32));
+  auto commit = primitives::decode_last_commit(
+      util::ByteSpan(reinterpret_cast<const std::uint8_t*>(bytes->data()) + 32, bytes->size() - 32));
   if (!commit) {
     m_log->warn("consensus: {}: {}; ignored", m_options.commit_path.string(), commit.error().detail);
     return;
@@ -380,9 +378,10 @@ void PosDriver::propose_block(const pos::NeedValue& need) {
   primitives::LastCommit last_commit;
   if (height >= 2) {
     if (!m_last_commit || m_last_commit->first != height - 1) {
-      m_log->info("consensus: height {} round {}: our turn to propose, but we hold no commit of height {} "
-                  "(decided without us); the round will time out",
-                  height, need.round, height - 1);
+      m_log->info(
+          "consensus: height {} round {}: our turn to propose, but we hold no commit of height {} "
+          "(decided without us); the round will time out",
+          height, need.round, height - 1);
       return;
     }
     last_commit = m_last_commit->second;
@@ -400,8 +399,8 @@ void PosDriver::propose_block(const pos::NeedValue& need) {
   // what validators act on, goes through the signing guard (docs/consensus-pos.md).
   seal.proposer_sig = m_options.key->sign(primitives::proposal_signing_hash(block->header));
   const util::Hash256 hash = primitives::block_hash(block->header);
-  m_log->info("consensus: proposing block {} at height {} round {} with {} tx(s)", short_hex(hash), height,
-              need.round, block->txs.size());
+  m_log->info("consensus: proposing block {} at height {} round {} with {} tx(s)", short_hex(hash), height, need.round,
+              block->txs.size());
   m_blocks.insert_or_assign(hash, std::move(*block));
   run(m_machine->propose(hash));
 }

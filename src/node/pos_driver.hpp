@@ -96,7 +96,7 @@ class PosDriver {
   /// Opens the signing guard (with a key). Errors: a sentence naming the state file
   /// (locked by another process, corrupt, another chain or key, unreadable).
   static std::expected<std::unique_ptr<PosDriver>, std::string> create(Options options, PosDriverHost host,
-                                                                      std::shared_ptr<spdlog::logger> logger);
+                                                                       std::shared_ptr<spdlog::logger> logger);
 
   // --- actor thread ---------------------------------------------------------------------
   /// Starts the machine at tip + 1.
@@ -165,9 +165,9 @@ class PosDriver {
 
   // --- actor thread ---
   std::optional<consensus::pos::Tendermint> m_machine;
-  std::optional<state::ActiveSet> m_active;  // the record of m_machine's height (payouts)
+  std::optional<state::ActiveSet> m_active;             // the record of m_machine's height (payouts)
   std::map<util::Hash256, primitives::Block> m_blocks;  // proposed blocks of this height
-  std::vector<primitives::Vote> m_future_votes;          // of the next height
+  std::vector<primitives::Vote> m_future_votes;         // of the next height
   std::vector<std::pair<primitives::Proposal, primitives::Block>> m_future_proposals;
   std::optional<consensus::pos::Decide> m_pending;  // decided; its block has not arrived
   // The precommits that decided the tip (its height, and the commit), for proposing on it.
@@ -176,11 +176,11 @@ class PosDriver {
   std::uint64_t m_decided = 0;
   std::uint64_t m_rounds_failed = 0;
   std::uint32_t m_last_round = 0;
-  std::vector<primitives::Vote> m_own_votes;  // signed and sent at this height
+  std::vector<primitives::Vote> m_own_votes;           // signed and sent at this height
   std::optional<primitives::Proposal> m_own_proposal;  // the latest one sent at this height
 
   // --- any thread ---
-  mutable std::mutex m_missed_mutex;  // guards m_signers
+  mutable std::mutex m_missed_mutex;                     // guards m_signers
   std::deque<std::vector<crypto::PublicKey>> m_signers;  // of the last kMissedWindow commits, newest last
   Snapshot<View> m_view;
   Snapshot<ConsensusStatus> m_status;

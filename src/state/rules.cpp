@@ -90,10 +90,10 @@ util::Result<void, TxRuleError> apply_evidence(StateOverlay& overlay, const prim
   // Evidence expires with the offender's stake: after the unbonding delay the stake that
   // signed may be gone, so an older offence is no longer punished.
   if (height > saturating_add(body.a.height, rules.unbonding_delay_blocks)) {
-    return util::fail(TxRuleError::kEvidenceTooOld,
-                      "votes of height " + std::to_string(body.a.height) + ", at height " + std::to_string(height) +
-                          " older than the unbonding delay of " + std::to_string(rules.unbonding_delay_blocks) +
-                          " blocks");
+    return util::fail(TxRuleError::kEvidenceTooOld, "votes of height " + std::to_string(body.a.height) +
+                                                        ", at height " + std::to_string(height) +
+                                                        " older than the unbonding delay of " +
+                                                        std::to_string(rules.unbonding_delay_blocks) + " blocks");
   }
   auto record = overlay.validator(key);
   if (!record) return unavailable(record.error());
