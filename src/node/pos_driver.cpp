@@ -25,8 +25,9 @@ std::expected<state::ActiveSet, std::string> active_set_of(const chain::TipInfo&
   state::StateOverlay overlay(*tip.state_nodes, tip.header.state_root);
   auto set = overlay.active_set();
   if (!set) return std::unexpected("reading the active validator set: " + set.error().detail);
-  if (!*set) return std::unexpected(std::string("the state holds no active validator set (not a PoS chain?)"));
-  return std::move(**set);
+  std::optional<state::ActiveSet>& found = *set;
+  if (!found) return std::unexpected(std::string("the state holds no active validator set (not a PoS chain?)"));
+  return std::move(*found);
 }
 
 }  // namespace
@@ -76,10 +77,10 @@ PosDriver::PosDriver(Options options, PosDriverHost host, std::shared_ptr<spdlog
 }
 
 void PosDriver::start() {
-  if (m_signer && m_signer->last_signed()) {
-    const pos::LastSigned& last = *m_signer->last_signed();
-    m_log->info("consensus: validator {}, last signed height {} round {} step {}", util::to_hex(*m_key), last.height,
-                last.round, pos::to_string(last.step));
+  const std::optional<pos::LastSigned> last = m_signer ? m_signer->last_signed() : std::nullopt;
+  if (m_key && last) {
+    m_log->info("consensus: validator {}, last signed height {} round {} step {}", util::to_hex(*m_key), last->height,
+                last->round, pos::to_string(last->step));
   } else if (m_key) {
     m_log->info("consensus: validator {}, nothing signed yet", util::to_hex(*m_key));
   } else {
@@ -315,8 +316,9 @@ void PosDriver::on_proposal(const primitives::Proposal& proposal, primitives::Bl
   run(m_machine->on_proposal(p, valid));
   // A decision that waited for this block can now be committed.
   if (m_pending && m_pending->block_hash == hash && m_blocks.contains(hash)) {
-    auto pending = std::exchange(m_pending, std::nullopt);
-    decide(*pending);
+    const pos::Decide pending = *m_pending;
+    m_pending.reset();
+    decide(pending);
   }
 }
 
@@ -373,7 +375,7 @@ void PosDriver::run(std::vector<pos::Action> actions) {
 }
 
 void PosDriver::propose_block(const pos::NeedValue& need) {
-  if (!m_signer || !m_active || !m_key) return;
+  if (!m_signer || !m_active || !m_key || !m_options.key || !m_machine) return;
   const std::uint64_t height = need.height;
   primitives::LastCommit last_commit;
   if (height >= 2) {
@@ -407,7 +409,8 @@ void PosDriver::propose_block(const pos::NeedValue& need) {
 
 void PosDriver::broadcast_proposal(const pos::BroadcastProposal& action, std::deque<pos::Action>& queue) {
   const auto block = m_blocks.find(action.block_hash);
-  if (block == m_blocks.end() || !m_signer) {
+  if (!m_signer || !m_key || !m_machine) return;
+  if (block == m_blocks.end()) {
     m_log->error("consensus: cannot propose block {}: not held", short_hex(action.block_hash));
     return;
   }
@@ -432,7 +435,7 @@ void PosDriver::broadcast_proposal(const pos::BroadcastProposal& action, std::de
 }
 
 void PosDriver::cast_vote(primitives::Vote vote, std::deque<pos::Action>& queue) {
-  if (!m_signer) return;
+  if (!m_signer || !m_machine) return;
   if (auto signed_vote = m_signer->sign_vote(vote); !signed_vote) {
     // The guard never lets a restarted validator sign against what it signed before.
     m_log->warn("consensus: the signing guard refused a {} at height {} round {}: {}: {}",
