@@ -94,6 +94,8 @@ TEST(PosNode, ALoneValidatorDecidesIncludesAndRestartsOnItsTip) {
     Node& node = **opened;
     ASSERT_TRUE(node.start().has_value());
     ASSERT_TRUE(wait_until([&] { return node.tip().height >= 3; })) << log.text();
+    // The status snapshot follows the tip a moment later (published after the actions run).
+    ASSERT_TRUE(wait_until([&] { return node.consensus() && node.consensus()->decided >= 3; })) << log.text();
     const auto status = node.consensus();
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(status->validator);
