@@ -2,6 +2,7 @@
 #   make test        install packages, build, run unit tests, TSan tests, fuzz smoke, bench smoke, lint
 #   make tsan        the multi-threaded tests (node, API, P2P) under ThreadSanitizer (clang-19)
 #   make run         install packages, build, start a 4-node PoW devnet on loopback with light load
+#   make explorer    npm ci (when package-lock.json changed) and build the web explorer into explorer/dist
 #   make vectors     print the protocol test vectors
 #   make fuzz        run every fuzz target longer (FUZZ_SECONDS, default 300)
 #   make bench       run all benchmarks and print the figures for docs/benchmarks.md
@@ -22,7 +23,7 @@ export BUILD FUZZ_BUILD
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build test unit tsan fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api bench-propagation bench-sync lint format run vectors clean
+.PHONY: all deps configure explorer build test unit tsan fuzz-build fuzz-smoke fuzz bench bench-smoke bench-api bench-propagation bench-sync lint format run vectors clean
 
 all: build
 
@@ -32,7 +33,16 @@ deps:
 configure:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLOUDCHAIN_WERROR=ON
 
-build: configure
+# The explorer bundle (TypeScript -> explorer/dist) is built before the C++, which embeds
+# it into cloudchaind (docs/decisions.md, "Explorer assets"). npm ci runs only when the
+# lock file is newer than the installed tree.
+explorer/node_modules/.package-lock.json: explorer/package.json explorer/package-lock.json
+	cd explorer && npm ci --no-audit --no-fund --loglevel=error
+
+explorer: explorer/node_modules/.package-lock.json
+	cd explorer && npm run --silent build
+
+build: configure explorer
 	cmake --build $(BUILD) -j $(JOBS)
 
 unit: build

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build, tests, fuzzers and benchmarks need.
+# Installs the Debian 12 packages the build, tests, fuzzers and benchmarks need (and the
+# explorer's: Node.js + npm to build it, Chromium for its browser tests).
 # Idempotent: does nothing (and needs no network) when everything is present.
 set -euo pipefail
 
@@ -9,7 +10,14 @@ packages=(
   librocksdb-dev libboost-dev libcli11-dev libtoml11-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3 wrk curl faketime
   clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
+  chromium
 )
+# The explorer is built with Node.js and npm (explorer/package.json). A Node.js already on
+# the PATH (e.g. a NodeSource nodejs, which bundles npm) is used as it is; otherwise
+# Debian's nodejs and npm are installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

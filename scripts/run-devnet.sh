@@ -61,6 +61,8 @@ cat <<MSG
 
   Ctrl-C stops every node (devnet down); running this again restarts the same network.
 
+  Explorer:      http://$api/     (every node serves it on its API port)
+
 MSG
 while :; do
   sleep 10 &

@@ -3,6 +3,7 @@
 #include <exception>
 #include <string>
 
+#include "api/explorer.hpp"
 #include "crypto/sha256.hpp"
 
 namespace cloudchain::api {
@@ -80,6 +81,7 @@ void add_cors(const Context& ctx, const Request& req, Response& r) {
 }
 
 Response dispatch(const Context& ctx, const Request& req) {
+  if (is_explorer_path(req.path)) return serve_explorer(explorer_files(), req);
   std::string allow;  // methods served on this path, for Allow
   const Route* found = nullptr;
   PathParams params;

@@ -7,7 +7,8 @@
 // trailing slash, no percent-decoding of path segments: every path parameter is hex,
 // bech32m or decimal, which need no escaping).
 //
-// Dispatch order: no route for the path -> 404 not_found; OPTIONS -> the allowed
+// Dispatch order: an explorer path ("/", "/index.html", "/assets/...") is served from
+// the embedded bundle (api/explorer.hpp); no route for the path -> 404 not_found; OPTIONS -> the allowed
 // methods (a CORS preflight for an allowed origin); no route for the method -> 405
 // method_not_allowed with Allow; an admin route without the right Bearer token -> 401
 // unauthorized after the configured delay; otherwise the handler. An exception that
