@@ -648,6 +648,11 @@ SyncStatus Network::sync_status() const {
   return m_impl->sync_snapshot;
 }
 
+Traffic Network::traffic() const {
+  return Traffic{m_impl->bytes_sent.load(std::memory_order_relaxed),
+                 m_impl->bytes_received.load(std::memory_order_relaxed)};
+}
+
 bool Network::post(std::function<void()> fn) { return m_impl->gate->post(std::move(fn)); }
 
 }  // namespace cloudchain::p2p
