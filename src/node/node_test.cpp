@@ -177,6 +177,20 @@ TEST(Node, MinesIncludesTransfersAndRestartsOnItsTip) {
     tip_hash = tip->hash;
     tip_height = tip->height;
 
+    // The /metrics counters: every block since genesis connected here, one transfer in
+    // them, one timing observation per tip change (no reorg on a lone miner).
+    const NodeCounters counters = node.counters();
+    EXPECT_EQ(counters.blocks_processed, tip->height);
+    EXPECT_EQ(counters.transactions_processed, 1U);
+    for (const util::HistogramSnapshot* h : {&counters.block_validation_seconds, &counters.block_commit_seconds}) {
+      EXPECT_EQ(h->count, tip->height);
+      EXPECT_GT(h->sum, 0.0);
+      EXPECT_EQ(h->bounds.size() + 1, h->counts.size());
+    }
+    // No peers: nothing sent or received, but a network to ask.
+    EXPECT_EQ(node.p2p_traffic().bytes_sent, 0U);
+    EXPECT_EQ(node.p2p_traffic().bytes_received, 0U);
+
     EXPECT_FALSE(node.shutdown_requested());
     node.request_shutdown();
     EXPECT_TRUE(node.wait_for_shutdown_request(1s));
