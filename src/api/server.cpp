@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "api/query.hpp"
+#include "api/request_counter.hpp"
 #include "api/router.hpp"
 #include "api/routes.hpp"
 #include "crypto/sha256.hpp"
@@ -59,12 +60,14 @@ struct Shared {
   Shared(node::NodeService& service, ServerConfig cfg) : config(std::move(cfg)), ctx{service, config} {
     ctx.admin_enabled = !config.admin_token.empty();
     ctx.admin_token_hash = crypto::sha256(util::as_bytes(config.admin_token));
+    ctx.requests = &requests;
   }
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
 
   const ServerConfig config;
   Context ctx;  // refers to `config`
+  RequestCounter requests;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> escaped_exceptions{0};  // thrown out of io_context::run (a bug)
   // Deferred answers arrive on other threads; once the server stops they are dropped, so
@@ -127,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerConfig& config() const { return m_shared->config; }
 
   void read() {
+    m_route = {};
     auto& parser = m_parser.emplace();
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(config().max_header_bytes, UINT32_MAX)));
     parser.body_limit(config().max_body_bytes);
@@ -194,6 +198,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.origin = view(msg[http::field::origin]);
     req.access_control_request_method = view(msg[http::field::access_control_request_method]);
     Response r = handle(m_shared->ctx, req);
+    m_route = r.route;
     if (r.deferred) return defer(r.deferred, msg.keep_alive());
     send(std::move(r), msg.keep_alive(), false);
   }
@@ -233,6 +238,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(Response r, bool keep_alive, bool linger_after) {
+    m_shared->requests.count(m_route, r.status);
     m_response = {};
     m_response.version(11);
     m_response.result(r.status);
@@ -240,6 +246,9 @@ class Session : public std::enable_shared_from_this<Session> {
     switch (r.content_type) {
       case ContentType::kJson: m_response.set(http::field::content_type, "application/json"); break;
       case ContentType::kProblemJson: m_response.set(http::field::content_type, "application/problem+json"); break;
+      case ContentType::kPrometheusText:
+        m_response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        break;
       case ContentType::kNone: break;
     }
     m_response.set(http::field::cache_control, "no-store");
@@ -289,6 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::empty_body>> m_continue;
   http::response<http::string_body> m_response;
   std::function<void()> m_after_write;
+  std::string_view m_route;      // the current request's route template (empty: none matched)
   bool m_awaiting = false;       // a deferred answer is due (the timer waits for it)
   std::uint64_t m_deferred = 0;  // the number of the last deferred request
   bool m_keep_alive = false;
