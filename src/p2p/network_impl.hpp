@@ -79,6 +79,7 @@ struct Peer {
   std::string target;       // outbound: the dial target ("host:port"); empty for inbound
   MisbehaviourScore score;  // steady_ms() time; decays one point a minute
   bool banned = false;
+  bool reported = false;  // reported to the node as connected (NodeHooks::on_peer_event)
   std::uint64_t best_height = 0;
   KnownInventory known{kKnownInventoryPerPeer};
   std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
