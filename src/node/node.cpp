@@ -11,6 +11,7 @@
 #include "chain/preverifier.hpp"
 #include "mempool/account_view.hpp"
 #include "node/chain_setup.hpp"
+#include "node/event_json.hpp"
 #include "node/pos_driver.hpp"
 #include "state/overlay.hpp"
 #include "util/hex.hpp"
@@ -593,6 +594,7 @@ util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::Verif
   m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
   m_recent_txids.add(added->txid);
   if (m_network) m_network->announce_tx(added->txid);
+  m_events.publish(tx_event(added->txid));
   if (m_mining && added->executable) {
     m_template_stale = true;
     schedule_template_rebuild();
@@ -696,6 +698,8 @@ bool Node::commit_decided(const primitives::Block& block) {
     report_connected(*outcome, "decided", *old_tip);
     after_tip_change(*outcome);
   }
+  // Final whether this call connected it or sync had already (decided now, either way).
+  m_events.publish(final_event(block.header.height, primitives::block_hash(block.header)));
   return true;
 }
 
@@ -754,6 +758,9 @@ void Node::count_tip_change(const chain::SubmitOutcome& outcome) {
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
   count_tip_change(outcome);
   publish_tip();
+  for (const primitives::Block& block : outcome.connected) {
+    m_events.publish(block_event(block, primitives::block_hash(block.header)));
+  }
   if (m_pos) m_pos->on_tip_changed();
   if (m_network) m_network->announce_block(outcome.tip->hash, outcome.tip->height);
   TipView tip(outcome.tip);

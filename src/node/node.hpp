@@ -45,6 +45,7 @@
 #include "node/actor.hpp"
 #include "node/batch_queue.hpp"
 #include "node/config.hpp"
+#include "node/events.hpp"
 #include "node/genesis.hpp"
 #include "node/peer_hooks.hpp"
 #include "node/service.hpp"
@@ -164,6 +165,9 @@ class Node final : public NodeService {
   std::optional<ConsensusStatus> consensus() const override;
   std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const override;
   NodeCounters counters() const override;
+  /// block (each connected block, after its tip is published), tx (each admission),
+  /// final (PoS: each block this node's consensus decided, after its block event).
+  EventHub* events() override { return &m_events; }
 
   /// The port the P2P listener is bound to (after start(); 0 without a network).
   std::uint16_t p2p_port() const;
@@ -253,6 +257,8 @@ class Node final : public NodeService {
   std::atomic<std::uint64_t> m_transactions_processed{0};
   util::Histogram m_validation_seconds{util::duration_buckets()};
   util::Histogram m_commit_seconds{util::duration_buckets()};
+  // Published to from the actor and the network thread; declared before both.
+  EventHub m_events;
 
   mutable std::mutex m_shutdown_mutex;  // guards m_shutdown_requested
   std::condition_variable m_shutdown_cv;

@@ -33,6 +33,8 @@ class NodeStore;
 
 namespace cloudchain::node {
 
+class EventHub;
+
 using util::Hash256;
 
 /// Fixed for the life of the process.
@@ -179,6 +181,10 @@ class NodeService {
   /// Counters and histograms since start (GET /metrics). The default: nothing counted
   /// (a service that connects no blocks).
   virtual NodeCounters counters() const { return {}; }
+
+  /// The node's event hub (node/events.hpp) for GET /v1/events; it outlives every
+  /// subscriber the API makes while it runs. nullptr: no events (the route answers 404).
+  virtual EventHub* events() { return nullptr; }
 };
 
 }  // namespace cloudchain::node
