@@ -59,6 +59,10 @@ struct Response {
   std::chrono::milliseconds delay{0};
   std::function<void()> after_write;
   std::function<void(Reply)> deferred;
+  /// GET /v1/events: the answer is a Server-Sent Events stream of the node's events
+  /// (the transport writes the head with these headers and then streams; status, body
+  /// and content type are ignored). Set by the handler once it checked the request.
+  bool event_stream = false;
   /// The path template of the route that matched (set by the router; empty when none
   /// did), for the request counter. Points into the static route table.
   std::string_view route;

@@ -113,7 +113,8 @@ TEST_F(MetricsRouteTest, AnswersPrometheusTextWithEveryMetric) {
         "cloudchain_transactions_processed_total counter", "cloudchain_block_validation_seconds histogram",
         "cloudchain_block_commit_seconds histogram", "cloudchain_sync_progress_ratio gauge",
         "cloudchain_p2p_bytes_received_total counter", "cloudchain_p2p_bytes_sent_total counter",
-        "cloudchain_miner_hashrate gauge", "cloudchain_api_requests_total counter"}) {
+        "cloudchain_miner_hashrate gauge", "cloudchain_api_requests_total counter",
+        "cloudchain_api_event_clients gauge", "cloudchain_api_event_clients_dropped_total counter"}) {
     EXPECT_NE(r.body.find("# TYPE " + std::string(family) + "\n"), std::string::npos) << family << "\n" << r.body;
   }
   EXPECT_NE(r.body.find("\ncloudchain_height " + std::to_string(node->tip().height) + "\n"), std::string::npos);

@@ -20,6 +20,13 @@ namespace cloudchain::api {
 
 class MetricsText;
 
+/// GET /v1/events clients, for cloudchain_api_event_clients and
+/// cloudchain_api_event_clients_dropped_total. Any thread.
+struct StreamCounters {
+  std::atomic<std::uint64_t> open{0};     // streaming now
+  std::atomic<std::uint64_t> dropped{0};  // closed because their queue overflowed or a write stalled
+};
+
 class RequestCounter {
  public:
   /// The label of requests that matched no route.

@@ -28,6 +28,7 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/v1/admin/peers/ban", admin_ban_peer, true},
     {Method::kPost, "/v1/admin/peers/unban", admin_unban_peer, true},
     {Method::kGet, "/metrics", get_metrics, false},
+    {Method::kGet, "/v1/events", get_events, false},
 };
 
 // Matches `path` against `templ` segment by segment; both start with '/'. After a

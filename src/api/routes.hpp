@@ -28,6 +28,7 @@
 namespace cloudchain::api {
 
 class RequestCounter;
+struct StreamCounters;
 
 /// What every handler may use; built once per Server.
 struct Context {
@@ -37,6 +38,8 @@ struct Context {
   bool admin_enabled = false;        // a non-empty admin token was configured
   /// The server's request counter (GET /metrics); null outside a server (router tests).
   const RequestCounter* requests = nullptr;
+  /// The server's event stream counters (GET /metrics); null outside a server.
+  const StreamCounters* streams = nullptr;
 };
 
 /// Values of the `{...}` segments of the matched path template, in order.
@@ -50,6 +53,8 @@ using Handler = Response (*)(const Context& ctx, const Request& req, const PathP
 
 // routes_metrics.cpp
 Response get_metrics(const Context& ctx, const Request& req, const PathParams& params);
+// routes_events.cpp
+Response get_events(const Context& ctx, const Request& req, const PathParams& params);
 // routes_status.cpp
 Response get_status(const Context& ctx, const Request& req, const PathParams& params);
 Response get_mempool(const Context& ctx, const Request& req, const PathParams& params);

@@ -53,6 +53,13 @@ Response get_metrics(const Context& ctx, const Request& req, const PathParams& /
                static_cast<std::uint64_t>(bft->round));
   }
   if (ctx.requests != nullptr) ctx.requests->write(out);
+  if (ctx.streams != nullptr) {
+    out.gauge("cloudchain_api_event_clients", "Clients streaming GET /v1/events.",
+              ctx.streams->open.load(std::memory_order_relaxed))
+        .counter("cloudchain_api_event_clients_dropped_total",
+                 "Event stream clients dropped for falling behind (queue over its bound, or a stalled write).",
+                 ctx.streams->dropped.load(std::memory_order_relaxed));
+  }
 
   Response r;
   r.content_type = ContentType::kPrometheusText;
