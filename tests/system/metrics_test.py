@@ -27,6 +27,8 @@ FAMILIES = {
     "cloudchain_p2p_bytes_sent_total": "counter",
     "cloudchain_api_requests_total": "counter",
     "cloudchain_miner_hashrate": "gauge",
+    "cloudchain_api_event_clients": "gauge",
+    "cloudchain_api_event_clients_dropped_total": "counter",
 }
 
 
