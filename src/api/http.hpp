@@ -31,7 +31,12 @@ struct Request {
   std::string_view access_control_request_method;
 };
 
-enum class ContentType { kJson, kProblemJson, kNone };
+enum class ContentType {
+  kJson,
+  kProblemJson,
+  kPrometheusText,  // text/plain; version=0.0.4; charset=utf-8 (GET /metrics)
+  kNone,
+};
 
 struct Response;
 /// Where an answer computed later goes: called once, from any thread.
@@ -54,6 +59,13 @@ struct Response {
   std::chrono::milliseconds delay{0};
   std::function<void()> after_write;
   std::function<void(Reply)> deferred;
+  /// GET /v1/events: the answer is a Server-Sent Events stream of the node's events
+  /// (the transport writes the head with these headers and then streams; status, body
+  /// and content type are ignored). Set by the handler once it checked the request.
+  bool event_stream = false;
+  /// The path template of the route that matched (set by the router; empty when none
+  /// did), for the request counter. Points into the static route table.
+  std::string_view route;
 };
 
 /// A JSON response.

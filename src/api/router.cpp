@@ -28,6 +28,8 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/v1/admin/peers", admin_connect_peer, true},
     {Method::kPost, "/v1/admin/peers/ban", admin_ban_peer, true},
     {Method::kPost, "/v1/admin/peers/unban", admin_unban_peer, true},
+    {Method::kGet, "/metrics", get_metrics, false},
+    {Method::kGet, "/v1/events", get_events, false},
 };
 
 // Matches `path` against `templ` segment by segment; both start with '/'. After a
@@ -80,14 +82,19 @@ void add_cors(const Context& ctx, const Request& req, Response& r) {
   if (origin_allowed(ctx, req.origin)) r.headers.emplace_back("Access-Control-Allow-Origin", std::string(req.origin));
 }
 
-Response dispatch(const Context& ctx, const Request& req) {
-  if (is_explorer_path(req.path)) return serve_explorer(explorer_files(), req);
+// `route`: the first template that matched the path (empty when none did).
+Response dispatch(const Context& ctx, const Request& req, std::string_view& route_template) {
+  if (is_explorer_path(req.path)) {
+    route_template = req.path.starts_with("/assets/") ? "/assets/{file}" : "/";
+    return serve_explorer(explorer_files(), req);
+  }
   std::string allow;  // methods served on this path, for Allow
   const Route* found = nullptr;
   PathParams params;
   for (const auto& route : kRoutes) {
     PathParams p;
     if (!match(route.path, req.path, p)) continue;
+    if (route_template.empty()) route_template = route.path;
     if (!allow.empty()) allow += ", ";
     allow += to_string(route.method);
     if (route.method == req.method && found == nullptr) {
@@ -148,13 +155,15 @@ bool authorized(const Context& ctx, std::string_view authorization) {
 
 Response handle(const Context& ctx, const Request& req) {
   Response r;
+  std::string_view route;
   try {
-    r = dispatch(ctx, req);
+    r = dispatch(ctx, req, route);
   } catch (const std::exception& e) {
     r = problem_response(problem(ApiError::kInternal, e.what()));
   } catch (...) {
     r = problem_response(problem(ApiError::kInternal, "unknown exception"));
   }
+  r.route = route;
   if (r.deferred) {
     // The request's views die before the answer comes: the CORS headers are decided now.
     Response cors;

@@ -60,6 +60,7 @@ TEST_F(RouterTest, EveryRouteIsDispatchedToItsHandler) {
     const std::string path = instantiate(route.path, "x");
     SCOPED_TRACE(path);
     const Response r = call(route.method, path, route.admin ? "Bearer tok" : "");
+    EXPECT_EQ(r.route, route.path);  // the template the request counter labels it with
     // The handler ran: whatever it answered, it was not the router's own refusal.
     if (r.content_type == ContentType::kProblemJson) {
       const std::string code = code_of(r);
@@ -70,8 +71,9 @@ TEST_F(RouterTest, EveryRouteIsDispatchedToItsHandler) {
     // The same path with a trailing slash or an extra segment is no route.
     EXPECT_EQ(code_of(call(route.method, path + "/")), "not_found");
     EXPECT_EQ(code_of(call(route.method, path + "/x/y")), "not_found");
+    EXPECT_TRUE(call(route.method, path + "/").route.empty());
   }
-  EXPECT_EQ(seen.size(), 17u);
+  EXPECT_EQ(seen.size(), 19u);
 }
 
 TEST_F(RouterTest, TemplatesMatchWholeSegments) {

@@ -2,8 +2,8 @@
 // The route handlers of docs/api.md, one small function each, grouped by resource:
 // routes_status.cpp (status, mempool), routes_blocks.cpp, routes_txs.cpp (transactions,
 // submission, receipts), routes_accounts.cpp (accounts, their history, anchors),
-// routes_validators.cpp, routes_admin.cpp, routes_peers.cpp. router.cpp holds the table
-// that maps (method, path) to them.
+// routes_validators.cpp, routes_admin.cpp, routes_peers.cpp, routes_metrics.cpp (GET
+// /metrics). router.cpp holds the table that maps (method, path) to them.
 //
 // A handler validates its parameters, reads through the NodeService (chain reads from a
 // storage snapshot where several reads must agree), and returns the whole response.
@@ -27,12 +27,19 @@
 
 namespace cloudchain::api {
 
+class RequestCounter;
+struct StreamCounters;
+
 /// What every handler may use; built once per Server.
 struct Context {
   node::NodeService& service;
   const ServerConfig& config;
   util::Hash256 admin_token_hash{};  // SHA-256 of the admin token (compared in constant time)
   bool admin_enabled = false;        // a non-empty admin token was configured
+  /// The server's request counter (GET /metrics); null outside a server (router tests).
+  const RequestCounter* requests = nullptr;
+  /// The server's event stream counters (GET /metrics); null outside a server.
+  const StreamCounters* streams = nullptr;
 };
 
 /// Values of the `{...}` segments of the matched path template, in order.
@@ -44,6 +51,10 @@ struct PathParams {
 
 using Handler = Response (*)(const Context& ctx, const Request& req, const PathParams& params);
 
+// routes_metrics.cpp
+Response get_metrics(const Context& ctx, const Request& req, const PathParams& params);
+// routes_events.cpp
+Response get_events(const Context& ctx, const Request& req, const PathParams& params);
 // routes_status.cpp
 Response get_status(const Context& ctx, const Request& req, const PathParams& params);
 Response get_mempool(const Context& ctx, const Request& req, const PathParams& params);

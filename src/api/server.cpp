@@ -21,6 +21,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -28,9 +29,11 @@
 #include <utility>
 
 #include "api/query.hpp"
+#include "api/request_counter.hpp"
 #include "api/router.hpp"
 #include "api/routes.hpp"
 #include "crypto/sha256.hpp"
+#include "node/events.hpp"
 #include "node/service.hpp"
 
 namespace cloudchain::api {
@@ -59,12 +62,16 @@ struct Shared {
   Shared(node::NodeService& service, ServerConfig cfg) : config(std::move(cfg)), ctx{service, config} {
     ctx.admin_enabled = !config.admin_token.empty();
     ctx.admin_token_hash = crypto::sha256(util::as_bytes(config.admin_token));
+    ctx.requests = &requests;
+    ctx.streams = &streams;
   }
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
 
   const ServerConfig config;
   Context ctx;  // refers to `config`
+  RequestCounter requests;
+  StreamCounters streams;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> escaped_exceptions{0};  // thrown out of io_context::run (a bug)
   // Deferred answers arrive on other threads; once the server stops they are dropped, so
@@ -109,13 +116,32 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
   std::array<char, 4096> m_scratch{};
 };
 
+// An event stream's unsent events, between the hub's sink (publishing threads) and the
+// session's strand.
+struct EventQueue {
+  std::mutex mutex;  // guards everything below
+  std::deque<std::shared_ptr<const node::Event>> events;
+  std::size_t bytes = 0;     // of `events`, as written
+  bool overflow = false;     // a bound was exceeded: the client is to be dropped
+  bool wake_posted = false;  // a drain is posted to the strand and has not taken the queue yet
+};
+
+// The bytes one event takes on the wire, besides its id.
+std::size_t wire_size(const node::Event& e) { return e.type.size() + e.data.size() + 32; }
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<Shared> shared)
       : m_stream(std::move(socket)), m_timer(m_stream.get_executor()), m_shared(std::move(shared)) {
     m_shared->connections.fetch_add(1, std::memory_order_relaxed);
   }
-  ~Session() { m_shared->connections.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() {
+    if (m_hub != nullptr) {
+      m_hub->unsubscribe(m_subscription);
+      if (!m_stream_closed) m_shared->streams.open.fetch_sub(1, std::memory_order_relaxed);
+    }
+    m_shared->connections.fetch_sub(1, std::memory_order_relaxed);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -127,6 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerConfig& config() const { return m_shared->config; }
 
   void read() {
+    m_route = {};
     auto& parser = m_parser.emplace();
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(config().max_header_bytes, UINT32_MAX)));
     parser.body_limit(config().max_body_bytes);
@@ -194,6 +221,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.origin = view(msg[http::field::origin]);
     req.access_control_request_method = view(msg[http::field::access_control_request_method]);
     Response r = handle(m_shared->ctx, req);
+    m_route = r.route;
+    if (r.event_stream) return start_stream(r);
     if (r.deferred) return defer(r.deferred, msg.keep_alive());
     send(std::move(r), msg.keep_alive(), false);
   }
@@ -228,11 +257,144 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   bool awaiting(std::uint64_t request) const { return m_awaiting && m_deferred == request; }
 
+  // --- Event streams (GET /v1/events, docs/api.md) ---------------------------------------
+  // The connection serves nothing else from now on. The hub's sink only queues (under
+  // the queue's own mutex) and posts one drain to the strand; the strand writes what is
+  // queued, one write at a time. A client that does not read stalls the write; events
+  // then pile up in the queue until a bound is exceeded and the client is dropped. The
+  // publisher never waits: the queue is bounded and the write is the strand's.
+  void start_stream(const Response& r) {
+    node::EventHub* hub = m_shared->ctx.service.events();
+    if (hub == nullptr) return close(false);  // unreachable: the handler checked
+    m_shared->requests.count(m_route, 200);
+    m_shared->streams.open.fetch_add(1, std::memory_order_relaxed);
+    m_events = std::make_shared<EventQueue>();
+    m_hub = hub;
+    m_subscription = hub->subscribe(
+        [weak = weak_from_this(), queue = m_events, shared = m_shared, max_events = config().event_queue_events,
+         max_bytes = config().event_queue_bytes](const std::shared_ptr<const node::Event>& e) {
+          {
+            std::lock_guard lock(queue->mutex);
+            if (queue->overflow) return;
+            const std::size_t size = wire_size(*e);
+            if (queue->events.size() >= max_events || queue->bytes + size > max_bytes) {
+              queue->overflow = true;  // wake the strand even while a write is stalled
+            } else {
+              queue->events.push_back(e);
+              queue->bytes += size;
+              if (queue->wake_posted) return;
+            }
+            queue->wake_posted = true;
+          }
+          std::lock_guard lock(shared->gate);
+          if (shared->stopped) return;
+          std::shared_ptr<Session> self = weak.lock();
+          if (!self) return;
+          auto executor = self->m_stream.get_executor();
+          // Moved, so this thread holds no reference once posted: the session is never
+          // destroyed here, inside the hub's lock (its destructor unsubscribes).
+          asio::post(executor, [self = std::move(self)] { self->drain_events(); });
+        });
+
+    m_stream.expires_never();
+    beast::error_code ignored;
+    [[maybe_unused]] const auto set =
+        m_stream.socket().set_option(asio::socket_base::send_buffer_size(config().event_send_buffer), ignored);
+    m_out =
+        "HTTP/1.1 200 OK\r\nServer: cloudchain\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\n";
+    for (const auto& [name, value] : r.headers) {
+      m_out.append(name).append(": ").append(value).append("\r\n");
+    }
+    m_out += "\r\n";
+    write_stream();
+    watch_for_close();
+    arm_keepalive();
+  }
+
+  // Takes everything queued and writes it, unless a write is in flight (its completion
+  // drains again).
+  void drain_events() {
+    if (m_stream_closed || m_writing_stream) return;
+    std::deque<std::shared_ptr<const node::Event>> batch;
+    bool overflow = false;
+    {
+      std::lock_guard lock(m_events->mutex);
+      overflow = m_events->overflow;
+      batch.swap(m_events->events);
+      m_events->bytes = 0;
+      m_events->wake_posted = false;
+    }
+    if (overflow) return drop_stream();
+    if (batch.empty()) return;
+    m_out.clear();
+    for (const auto& e : batch) {
+      m_out.append("id: ").append(std::to_string(++m_event_id)).append("\nevent: ").append(e->type);
+      m_out.append("\ndata: ").append(e->data).append("\n\n");
+    }
+    write_stream();
+  }
+
+  void write_stream() {
+    m_writing_stream = true;
+    m_write_started = std::chrono::steady_clock::now();
+    asio::async_write(m_stream, asio::buffer(m_out), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->m_writing_stream = false;
+      if (ec) return self->close_stream();
+      self->drain_events();
+    });
+  }
+
+  // The client sends nothing more; a read completes when it closes (or resets).
+  void watch_for_close() {
+    m_stream.async_read_some(asio::buffer(m_scratch), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close_stream();
+      self->watch_for_close();
+    });
+  }
+
+  // Every event_keepalive: a comment line when idle; a client whose write has been
+  // stalled for longer than idle_timeout is dropped (its queue may never fill when
+  // events are rare).
+  void arm_keepalive() {
+    m_timer.expires_after(config().event_keepalive);
+    m_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->m_stream_closed) return;
+      if (self->m_writing_stream) {
+        if (std::chrono::steady_clock::now() - self->m_write_started > self->config().idle_timeout) {
+          return self->drop_stream();
+        }
+      } else {
+        self->m_out = ": keep-alive\n\n";
+        self->write_stream();
+      }
+      self->arm_keepalive();
+    });
+  }
+
+  void drop_stream() {
+    if (m_stream_closed) return;
+    m_shared->streams.dropped.fetch_add(1, std::memory_order_relaxed);
+    close_stream();
+  }
+
+  void close_stream() {
+    if (m_stream_closed) return;
+    m_stream_closed = true;
+    m_shared->streams.open.fetch_sub(1, std::memory_order_relaxed);
+    m_hub->unsubscribe(m_subscription);
+    m_timer.cancel();
+    beast::error_code ignored;
+    [[maybe_unused]] const auto r1 = m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    [[maybe_unused]] const auto r2 = m_stream.socket().close(ignored);
+  }
+
   void reply_and_close(ApiError e, std::string detail) {
     send(problem_response(problem(e, std::move(detail))), false, true);
   }
 
   void send(Response r, bool keep_alive, bool linger_after) {
+    m_shared->requests.count(m_route, r.status);
     m_response = {};
     m_response.version(11);
     m_response.result(r.status);
@@ -240,6 +402,9 @@ class Session : public std::enable_shared_from_this<Session> {
     switch (r.content_type) {
       case ContentType::kJson: m_response.set(http::field::content_type, "application/json"); break;
       case ContentType::kProblemJson: m_response.set(http::field::content_type, "application/problem+json"); break;
+      case ContentType::kPrometheusText:
+        m_response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        break;
       case ContentType::kNone: break;
     }
     m_response.set(http::field::cache_control, "no-store");
@@ -289,6 +454,16 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::empty_body>> m_continue;
   http::response<http::string_body> m_response;
   std::function<void()> m_after_write;
+  std::string_view m_route;  // the current request's route template (empty: none matched)
+  // An event stream (null / false until start_stream).
+  node::EventHub* m_hub = nullptr;
+  std::uint64_t m_subscription = 0;
+  std::shared_ptr<EventQueue> m_events;
+  std::string m_out;  // what the stream writes now
+  std::uint64_t m_event_id = 0;
+  bool m_writing_stream = false;
+  bool m_stream_closed = false;
+  std::chrono::steady_clock::time_point m_write_started;
   bool m_awaiting = false;       // a deferred answer is due (the timer waits for it)
   std::uint64_t m_deferred = 0;  // the number of the last deferred request
   bool m_keep_alive = false;

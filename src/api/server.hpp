@@ -61,6 +61,15 @@ struct ServerConfig {
   /// How long a deferred answer (a submitted transaction's admission) may take before
   /// the client gets 503 timeout.
   std::chrono::milliseconds deferred_timeout{30'000};
+  /// GET /v1/events (docs/api.md): a client whose queue of unsent events exceeds either
+  /// bound is dropped (its connection closed), so it can never slow the node.
+  std::size_t event_queue_events = 1000;
+  std::size_t event_queue_bytes = std::size_t{1} << 20;
+  /// A comment line is sent after this long without an event (proxies keep the stream).
+  std::chrono::milliseconds event_keepalive{15'000};
+  /// The kernel send buffer of a stream's socket: what a stalled client can hold there,
+  /// besides its queue.
+  int event_send_buffer = 64 << 10;
 };
 
 enum class ServerError {

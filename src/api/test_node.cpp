@@ -8,6 +8,7 @@
 
 #include "crypto/sha256.hpp"
 #include "mempool/account_view.hpp"
+#include "node/event_json.hpp"
 #include "state/overlay.hpp"
 #include "state/rules.hpp"
 
@@ -149,6 +150,7 @@ primitives::Block TestNode::mine(std::vector<primitives::Transaction> txs, const
     std::lock_guard pool_lock(m_pool_mutex);
     m_pool.remove_for_block(block);
   }
+  m_events.publish(node::block_event(block, hash));
   return block;
 }
 
@@ -223,7 +225,10 @@ std::expected<util::Hash256, node::SubmitRejection> TestNode::submit_transaction
   mempool::OverlayAccountView view(overlay, next_height);
   std::lock_guard pool_lock(m_pool_mutex);
   auto added = m_pool.add(tx, now_ms, view);
-  if (added) return added->txid;
+  if (added) {
+    m_events.publish(node::tx_event(added->txid));
+    return added->txid;
+  }
   // As the node reports it: a failed context-free check under its TxCheckError name
   // (the mempool's detail starts with it), any other refusal under the mempool's code.
   const auto& e = added.error();

@@ -25,6 +25,7 @@
 
 #include "crypto/keys.hpp"
 #include "mempool/mempool.hpp"
+#include "node/events.hpp"
 #include "node/service.hpp"
 #include "primitives/block.hpp"
 #include "storage/database.hpp"
@@ -97,6 +98,9 @@ class TestNode final : public node::NodeService {
   bool connect_peer(const std::string& host_port) override;
   bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
   bool unban_peer(const std::string& ip) override;
+  /// As the node: a "block" event per mine() (after the block is stored), a "tx" event
+  /// per admitted submission.
+  node::EventHub* events() override { return &m_events; }
   std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const override {
     std::lock_guard lock(m_missed_mutex);
     return m_missed;
@@ -163,6 +167,7 @@ class TestNode final : public node::NodeService {
 
   mutable std::mutex m_net_mutex;  // guards m_net
   FakeNetwork m_net;
+  node::EventHub m_events;
   mutable std::mutex m_missed_mutex;  // guards m_missed
   std::map<crypto::PublicKey, std::uint32_t> m_missed;
 };

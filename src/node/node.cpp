@@ -11,6 +11,7 @@
 #include "chain/preverifier.hpp"
 #include "mempool/account_view.hpp"
 #include "node/chain_setup.hpp"
+#include "node/event_json.hpp"
 #include "node/pos_driver.hpp"
 #include "state/overlay.hpp"
 #include "util/hex.hpp"
@@ -188,6 +189,7 @@ util::Result<void, NodeError> Node::start() {
   }
   // Still the only thread: the pool is loaded before anyone can submit.
   load_mempool();
+  m_counted_timings = m_chain->timings();  // a reindex's work is not a tip change to count
 
   m_miner = std::make_unique<consensus::Miner>(
       [this](const primitives::BlockHeader& header, std::uint64_t generation) {
@@ -513,6 +515,17 @@ std::vector<p2p::PeerInfo> Node::peers() const { return m_network ? m_network->p
 
 std::vector<p2p::BanInfo> Node::bans() const { return m_network ? m_network->bans() : std::vector<p2p::BanInfo>{}; }
 
+p2p::Traffic Node::p2p_traffic() const { return m_network ? m_network->traffic() : p2p::Traffic{}; }
+
+NodeCounters Node::counters() const {
+  NodeCounters c;
+  c.blocks_processed = m_blocks_processed.load(std::memory_order_relaxed);
+  c.transactions_processed = m_transactions_processed.load(std::memory_order_relaxed);
+  c.block_validation_seconds = m_validation_seconds.snapshot();
+  c.block_commit_seconds = m_commit_seconds.snapshot();
+  return c;
+}
+
 std::optional<p2p::SyncStatus> Node::sync_status() const {
   if (!m_network) return std::nullopt;
   return m_network->sync_status();
@@ -581,6 +594,7 @@ util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::Verif
   m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
   m_recent_txids.add(added->txid);
   if (m_network) m_network->announce_tx(added->txid);
+  m_events.publish(tx_event(added->txid));
   if (m_mining && added->executable) {
     m_template_stale = true;
     schedule_template_rebuild();
@@ -684,6 +698,8 @@ bool Node::commit_decided(const primitives::Block& block) {
     report_connected(*outcome, "decided", *old_tip);
     after_tip_change(*outcome);
   }
+  // Final whether this call connected it or sync had already (decided now, either way).
+  m_events.publish(final_event(block.header.height, primitives::block_hash(block.header)));
   return true;
 }
 
@@ -723,8 +739,28 @@ void Node::submit_evidence(const primitives::Vote& a, const primitives::Vote& b)
   }
 }
 
+void Node::count_tip_change(const chain::SubmitOutcome& outcome) {
+  std::uint64_t txs = 0;
+  for (const primitives::Block& block : outcome.connected) txs += block.txs.size();
+  m_blocks_processed.fetch_add(outcome.connected.size(), std::memory_order_relaxed);
+  m_transactions_processed.fetch_add(txs, std::memory_order_relaxed);
+  const chain::ChainTimings& now = m_chain->timings();
+  const chain::ChainTimings& was = m_counted_timings;
+  constexpr double kNs = 1e-9;
+  const std::uint64_t validation = (now.state_ns - was.state_ns) + (now.signatures_ns - was.signatures_ns);
+  const std::uint64_t commit = (now.batch_ns - was.batch_ns) + (now.checkpoint_ns - was.checkpoint_ns) +
+                               (now.write_ns - was.write_ns) + (now.commit_ns - was.commit_ns);
+  m_validation_seconds.observe(static_cast<double>(validation) * kNs);
+  m_commit_seconds.observe(static_cast<double>(commit) * kNs);
+  m_counted_timings = now;
+}
+
 void Node::after_tip_change(const chain::SubmitOutcome& outcome) {
+  count_tip_change(outcome);
   publish_tip();
+  for (const primitives::Block& block : outcome.connected) {
+    m_events.publish(block_event(block, primitives::block_hash(block.header)));
+  }
   if (m_pos) m_pos->on_tip_changed();
   if (m_network) m_network->announce_block(outcome.tip->hash, outcome.tip->height);
   TipView tip(outcome.tip);

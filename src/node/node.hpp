@@ -45,6 +45,7 @@
 #include "node/actor.hpp"
 #include "node/batch_queue.hpp"
 #include "node/config.hpp"
+#include "node/events.hpp"
 #include "node/genesis.hpp"
 #include "node/peer_hooks.hpp"
 #include "node/service.hpp"
@@ -157,11 +158,16 @@ class Node final : public NodeService {
   std::vector<p2p::PeerInfo> peers() const override;
   std::vector<p2p::BanInfo> bans() const override;
   std::optional<p2p::SyncStatus> sync_status() const override;
+  p2p::Traffic p2p_traffic() const override;
   bool connect_peer(const std::string& host_port) override;
   bool ban_peer(const std::string& ip, std::chrono::seconds duration) override;
   bool unban_peer(const std::string& ip) override;
   std::optional<ConsensusStatus> consensus() const override;
   std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const override;
+  NodeCounters counters() const override;
+  /// block (each connected block, after its tip is published), tx (each admission),
+  /// final (PoS: each block this node's consensus decided, after its block event).
+  EventHub* events() override { return &m_events; }
 
   /// The port the P2P listener is bound to (after start(); 0 without a network).
   std::uint16_t p2p_port() const;
@@ -201,6 +207,8 @@ class Node final : public NodeService {
   void report_connected(const chain::SubmitOutcome& outcome, std::string_view origin,
                         const chain::TipInfo& old_tip) const;
   void after_tip_change(const chain::SubmitOutcome& outcome);
+  // Counts a tip change's blocks and the chain time it took (the /metrics counters).
+  void count_tip_change(const chain::SubmitOutcome& outcome);
   // Drops from the pool what a block template skipped (the state refused it on this tip).
   void drop_skipped(const std::vector<chain::SkippedTx>& skipped);
   // PoS (PosDriverHost): a block to propose, a decided block to commit, evidence to submit.
@@ -234,6 +242,7 @@ class Node final : public NodeService {
   bool m_template_stale = false;          // new transactions since m_template was built
   bool m_rebuild_scheduled = false;
   std::uint64_t m_last_hashes = 0;
+  chain::ChainTimings m_counted_timings;  // the chain's timings at the last count_tip_change
   std::chrono::steady_clock::time_point m_last_hash_sample;
 
   // --- snapshots, any thread ----------------------------------------------------------
@@ -243,6 +252,13 @@ class Node final : public NodeService {
   std::atomic<std::uint64_t> m_pool_bytes{0};
   std::atomic<bool> m_mining_enabled{false};
   std::atomic<std::uint64_t> m_hashrate{0};
+  // The /metrics counters (docs/api.md): the actor adds, any thread reads.
+  std::atomic<std::uint64_t> m_blocks_processed{0};
+  std::atomic<std::uint64_t> m_transactions_processed{0};
+  util::Histogram m_validation_seconds{util::duration_buckets()};
+  util::Histogram m_commit_seconds{util::duration_buckets()};
+  // Published to from the actor and the network thread; declared before both.
+  EventHub m_events;
 
   mutable std::mutex m_shutdown_mutex;  // guards m_shutdown_requested
   std::condition_variable m_shutdown_cv;

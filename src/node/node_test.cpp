@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "node/test_util.hpp"
 #include "primitives/header.hpp"
 #include "state/overlay.hpp"
+#include "util/hex.hpp"
 #include "util/uint256.hpp"
 
 namespace cloudchain::node {
@@ -177,6 +180,20 @@ TEST(Node, MinesIncludesTransfersAndRestartsOnItsTip) {
     tip_hash = tip->hash;
     tip_height = tip->height;
 
+    // The /metrics counters: every block since genesis connected here, one transfer in
+    // them, one timing observation per tip change (no reorg on a lone miner).
+    const NodeCounters counters = node.counters();
+    EXPECT_EQ(counters.blocks_processed, tip->height);
+    EXPECT_EQ(counters.transactions_processed, 1U);
+    for (const util::HistogramSnapshot* h : {&counters.block_validation_seconds, &counters.block_commit_seconds}) {
+      EXPECT_EQ(h->count, tip->height);
+      EXPECT_GT(h->sum, 0.0);
+      EXPECT_EQ(h->bounds.size() + 1, h->counts.size());
+    }
+    // No peers: nothing sent or received, but a network to ask.
+    EXPECT_EQ(node.p2p_traffic().bytes_sent, 0U);
+    EXPECT_EQ(node.p2p_traffic().bytes_received, 0U);
+
     EXPECT_FALSE(node.shutdown_requested());
     node.request_shutdown();
     EXPECT_TRUE(node.wait_for_shutdown_request(1s));
@@ -217,6 +234,60 @@ std::vector<primitives::Block> active_blocks(const Node& node) {
     out.push_back(std::move(**block));
   }
   return out;
+}
+
+// The event hub (GET /v1/events): every connected block in height order, each admitted
+// transaction before the block that includes it.
+TEST(Node, PublishesBlockAndTransactionEvents) {
+  test::TempDir home;
+  CapturedLog log;
+  auto opened = Node::open(options_for(home.path(), easy_genesis(), /*mine=*/true, log.logger));
+  ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  Node& node = **opened;
+  std::mutex mutex;
+  std::vector<Event> events;  // guarded by mutex
+  const std::uint64_t id = node.events()->subscribe([&](const std::shared_ptr<const Event>& e) {
+    const std::lock_guard lock(mutex);
+    events.push_back(*e);
+  });
+  ASSERT_TRUE(node.start().has_value());
+  ASSERT_TRUE(wait_until([&] { return node.tip().height >= 2; })) << log.text();
+  const primitives::Transaction tx = transfer(1, test::address_of(2), 77, 0);
+  auto submitted = node.submit_transaction(tx);
+  ASSERT_TRUE(submitted.has_value()) << submitted.error().detail;
+  ASSERT_TRUE(wait_until([&] {
+    auto location = node.database().tx_location(*submitted);
+    return location.has_value() && location->has_value();
+  })) << log.text();
+  node.set_mining(false);
+  node.request_shutdown();
+  node.stop();
+  node.events()->unsubscribe(id);
+
+  const std::lock_guard lock(mutex);
+  std::uint64_t next_height = 1;
+  bool tx_seen = false;
+  bool included = false;
+  for (const Event& e : events) {
+    const auto doc = nlohmann::json::parse(e.data);
+    if (e.type == "tx") {
+      EXPECT_EQ(doc.at("txid"), util::to_hex(*submitted));
+      EXPECT_FALSE(tx_seen);
+      tx_seen = true;
+    } else {
+      ASSERT_EQ(e.type, "block") << e.data;
+      EXPECT_EQ(doc.at("height"), next_height) << e.data;  // a lone miner: no reorg
+      ++next_height;
+      EXPECT_EQ(doc.at("hash").get<std::string>().size(), 64u);
+      if (doc.at("txs") == 1) {
+        EXPECT_TRUE(tx_seen);
+        included = true;
+      }
+    }
+  }
+  EXPECT_TRUE(tx_seen);
+  EXPECT_TRUE(included);
+  EXPECT_EQ(next_height, node.tip().height + 1);
 }
 
 TEST(Node, ReorgReturnsTransactionsToThePool) {

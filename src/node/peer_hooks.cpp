@@ -8,6 +8,7 @@
 #include "chain/error.hpp"
 #include "chain/preverifier.hpp"
 #include "mempool/mempool.hpp"
+#include "node/event_json.hpp"
 #include "node/node.hpp"
 #include "node/pos_driver.hpp"
 #include "p2p/messages.hpp"
@@ -69,6 +70,8 @@ p2p::ConsensusVerdict PeerHooks::on_proposal(const primitives::Proposal& proposa
   }
   return {check.relay, check.sender_at_fault, check.code};
 }
+
+void PeerHooks::on_peer_event(const p2p::PeerEvent& event) { m_node.m_events.publish(peer_event(event)); }
 
 p2p::ConsensusVerdict PeerHooks::on_vote(const primitives::Vote& vote) {
   if (!m_node.m_pos) return {};

@@ -74,6 +74,8 @@ class PeerHooks final : public p2p::NodeHooks {
   /// an accepted message is posted to the actor. PoW: ignored.
   p2p::ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
   p2p::ConsensusVerdict on_vote(const primitives::Vote& vote) override;
+  /// Published to the node's EventHub as a "peer" event.
+  void on_peer_event(const p2p::PeerEvent& event) override;
 
  private:
   Node& m_node;

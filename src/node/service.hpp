@@ -22,6 +22,7 @@
 #include "primitives/transaction.hpp"
 #include "util/bytes.hpp"
 #include "util/error.hpp"
+#include "util/histogram.hpp"
 
 namespace cloudchain::storage {
 class Database;
@@ -31,6 +32,8 @@ class NodeStore;
 }
 
 namespace cloudchain::node {
+
+class EventHub;
 
 using util::Hash256;
 
@@ -85,6 +88,19 @@ struct ConsensusStatus {
   std::uint64_t total_power = 0;
   std::uint64_t decided = 0;        // heights this node decided since it started
   std::uint64_t rounds_failed = 0;  // rounds that ended without a decision since it started
+};
+
+/// What the node counted since it started, for GET /metrics (docs/api.md). The
+/// histograms have one observation per tip change (one connected block, or a reorg's
+/// branch); their values are the chain thread's CPU seconds (chain::ChainTimings):
+/// validation = the branch's state transition and signature checks, commit = building
+/// and writing the batch (without the time spent waiting for the disk) and updating the
+/// caches and the tip.
+struct NodeCounters {
+  std::uint64_t blocks_processed = 0;        // blocks connected to the active chain
+  std::uint64_t transactions_processed = 0;  // transactions in those blocks
+  util::HistogramSnapshot block_validation_seconds;
+  util::HistogramSnapshot block_commit_seconds;
 };
 
 /// Why a submitted transaction was not admitted: `code` is the stable name of the
@@ -144,6 +160,8 @@ class NodeService {
   /// Snapshots of the connected peers and the current bans.
   virtual std::vector<p2p::PeerInfo> peers() const { return {}; }
   virtual std::vector<p2p::BanInfo> bans() const { return {}; }
+  /// Bytes to and from peers since start; zero without a network.
+  virtual p2p::Traffic p2p_traffic() const { return {}; }
   /// Headers-first sync progress; nullopt without a network.
   virtual std::optional<p2p::SyncStatus> sync_status() const { return std::nullopt; }
   /// Admin: dial "host:port" now (the answer comes later, in peers()). False without a
@@ -159,6 +177,14 @@ class NodeService {
   /// Proof of Stake: per validator of the current set, how many of the last 100 blocks'
   /// commits lacked its signature (node/pos_driver.hpp); empty on PoW.
   virtual std::map<crypto::PublicKey, std::uint32_t> missed_blocks() const { return {}; }
+
+  /// Counters and histograms since start (GET /metrics). The default: nothing counted
+  /// (a service that connects no blocks).
+  virtual NodeCounters counters() const { return {}; }
+
+  /// The node's event hub (node/events.hpp) for GET /v1/events; it outlives every
+  /// subscriber the API makes while it runs. nullptr: no events (the route answers 404).
+  virtual EventHub* events() { return nullptr; }
 };
 
 }  // namespace cloudchain::node

@@ -132,6 +132,7 @@ void Connection::write_next() {
   asio::async_write(m_socket, asio::buffer(*m_writing),
                     [self = shared_from_this()](const error_code& ec, std::size_t n) {
                       self->m_bytes_sent += n;
+                      self->m_owner.on_traffic(n, 0);
                       self->m_queued_bytes -= self->m_writing ? self->m_writing->size() : 0;
                       if (self->m_closed) return;
                       if (ec) return self->close({P2pError::kIo, "write: " + ec.message()});
@@ -171,6 +172,7 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
     return;
   }
   m_bytes_received += n;
+  m_owner.on_traffic(0, n);
   m_last_receive = SteadyClock::now();
   m_decoder.feed(ByteSpan(m_read_buffer.data(), n));
   handle_next();

@@ -72,6 +72,8 @@ class ConnectionOwner {
   virtual void on_closed(Connection& c, const P2pFailure& why) = 0;
   /// Everything queued has been written (the owner may queue more bulk data).
   virtual void on_drained(Connection& c) = 0;
+  /// Bytes just written to / read from the socket (the network's traffic totals).
+  virtual void on_traffic(std::uint64_t /*sent*/, std::uint64_t /*received*/) {}
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -61,6 +61,15 @@ struct ConsensusVerdict {
   std::string code;              // stable rule name when refused (e.g. "bad_signature")
 };
 
+/// A peer finished its handshake (connected) or a connection that had finished it
+/// closed (disconnected), for the node's event stream.
+struct PeerEvent {
+  bool connected = false;
+  std::uint64_t id = 0;
+  std::string address;  // "ip:port" of the socket's remote end
+  bool inbound = false;
+};
+
 class NodeHooks {
  public:
   virtual ~NodeHooks() = default;
@@ -113,6 +122,11 @@ class NodeHooks {
     return {};
   }
   virtual ConsensusVerdict on_vote(const primitives::Vote& /*vote*/) { return {}; }
+
+  /// A peer connected or disconnected (each connected peer is reported disconnected
+  /// once; a duplicate connection closed at its handshake is not reported). Called on
+  /// the network thread; must not block. The default ignores it.
+  virtual void on_peer_event(const PeerEvent& /*event*/) {}
 };
 
 }  // namespace cloudchain::p2p

@@ -490,6 +490,8 @@ void Network::Impl::on_ready(Connection& c) {
   if (!p->target.empty()) backoff.succeeded(p->target);
   if (close_if_duplicate(*p)) return;
   p->best_height = v.best_height;
+  p->reported = true;
+  hooks.on_peer_event(PeerEvent{true, c.id(), c.address(), c.inbound()});
   log->info("p2p: peer {} {} ready ({}, height {})", c.id(), c.address(), v.user_agent, v.best_height);
   // A peer that listens tells us where: an address for the book (and for getaddr).
   if (v.listen_port != 0) learn(c.ip(), v.listen_port, unix_ms());
@@ -514,6 +516,7 @@ void Network::Impl::on_closed(Connection& c, const P2pFailure& why) {
     }
   }
   log->info("p2p: peer {} {} disconnected: {} {}", c.id(), c.address(), to_string(why.code), why.detail);
+  if (p.reported) hooks.on_peer_event(PeerEvent{false, c.id(), c.address(), c.inbound()});
   if (!p.target.empty()) {
     const auto& v = c.version();
     if (why.code == P2pError::kSelfConnection) {
@@ -646,6 +649,11 @@ std::vector<BanInfo> Network::bans() const {
 SyncStatus Network::sync_status() const {
   const std::lock_guard lock(m_impl->snapshot_mutex);
   return m_impl->sync_snapshot;
+}
+
+Traffic Network::traffic() const {
+  return Traffic{m_impl->bytes_sent.load(std::memory_order_relaxed),
+                 m_impl->bytes_received.load(std::memory_order_relaxed)};
 }
 
 bool Network::post(std::function<void()> fn) { return m_impl->gate->post(std::move(fn)); }

@@ -73,6 +73,13 @@ struct BanInfo {
   std::string reason;          // the P2pError name, or "admin"
 };
 
+/// Bytes written to and read from every peer's socket since start, closed connections
+/// included (frames and their headers; not TCP/IP overhead).
+struct Traffic {
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+};
+
 struct SyncStatus {
   bool syncing = false;             // a peer has more work than we have
   std::uint64_t height = 0;         // our tip
@@ -120,6 +127,8 @@ class Network {
   std::vector<PeerInfo> peers() const;
   std::vector<BanInfo> bans() const;
   SyncStatus sync_status() const;
+  /// Any thread; lock-free.
+  Traffic traffic() const;
 
   /// Runs `fn` on the network thread (what NodeHooks callbacks use). False once stopped.
   bool post(std::function<void()> fn);

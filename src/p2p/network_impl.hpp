@@ -79,6 +79,7 @@ struct Peer {
   std::string target;       // outbound: the dial target ("host:port"); empty for inbound
   MisbehaviourScore score;  // steady_ms() time; decays one point a minute
   bool banned = false;
+  bool reported = false;  // reported to the node as connected (NodeHooks::on_peer_event)
   std::uint64_t best_height = 0;
   KnownInventory known{kKnownInventoryPerPeer};
   std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
@@ -146,6 +147,10 @@ struct Network::Impl final : ConnectionOwner {
   void on_ready(Connection& c) override;
   void on_message(Connection& c, Message message) override;
   void on_closed(Connection& c, const P2pFailure& why) override;
+  void on_traffic(std::uint64_t sent, std::uint64_t received) override {
+    bytes_sent.fetch_add(sent, std::memory_order_relaxed);
+    bytes_received.fetch_add(received, std::memory_order_relaxed);
+  }
   void on_drained(Connection& c) override;
 
   // --- messages and gossip (network_messages.cpp; io thread) ---
@@ -204,6 +209,9 @@ struct Network::Impl final : ConnectionOwner {
   bool started = false;
   bool stopped = false;
   std::atomic<std::uint16_t> port{0};
+  // Every connection's traffic since start (written on the io thread, read anywhere).
+  std::atomic<std::uint64_t> bytes_sent{0};
+  std::atomic<std::uint64_t> bytes_received{0};
 
   // --- io thread only ---
   std::optional<tcp::acceptor> acceptor;

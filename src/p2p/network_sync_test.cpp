@@ -79,6 +79,11 @@ TEST(Sync, AFewHundredBlocksFromTwoPeersInParallelInOrder) {
   const std::uint64_t block_bytes = primitives::encode(chain[0]).size();
   EXPECT_GT(from_a, 40 * block_bytes) << from_a << " " << from_b;
   EXPECT_GT(from_b, 40 * block_bytes) << from_a << " " << from_b;
+  // The network's totals count every byte the peers' counters do (the peer list is a
+  // snapshot, the totals are live: at least as much).
+  const p2p::Traffic traffic = c.net->traffic();
+  EXPECT_GE(traffic.bytes_received, from_a + from_b);
+  EXPECT_GT(traffic.bytes_sent, 0U);
 
   EXPECT_TRUE(wait_until([&] { return !c.net->sync_status().syncing; }));
   const auto done = c.net->sync_status();

@@ -93,6 +93,22 @@ TEST(Network, TwoNodesHandshakeAndExchangeBestHeights) {
   EXPECT_TRUE(wait_until([&] { return a.net->peers().at(0).ping_rtt_ms.has_value(); }));
   EXPECT_TRUE(wait_until([&] { return b.net->peers().at(0).ping_rtt_ms.has_value(); }));
   EXPECT_TRUE(a.net->bans().empty());
+
+  // Peer events: connected once the handshake is done, disconnected when it closes.
+  const auto connected = a.node.peer_events();
+  ASSERT_EQ(connected.size(), 1U);
+  EXPECT_TRUE(connected[0].connected);
+  EXPECT_TRUE(connected[0].inbound);
+  EXPECT_EQ(connected[0].id, from_a[0].id);
+  EXPECT_EQ(connected[0].address, from_a[0].address);
+  b.net->stop();
+  ASSERT_TRUE(wait_until([&] { return a.node.peer_events().size() == 2; }));
+  const PeerEvent gone = a.node.peer_events()[1];
+  EXPECT_FALSE(gone.connected);
+  EXPECT_EQ(gone.id, from_a[0].id);
+  const auto from_b_events = b.node.peer_events();
+  ASSERT_EQ(from_b_events.size(), 2U);  // connected, then disconnected by its own stop
+  EXPECT_FALSE(from_b_events[0].inbound);
 }
 
 TEST(Network, StartFailsOnAPortInUse) {

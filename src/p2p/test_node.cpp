@@ -336,6 +336,16 @@ ConsensusVerdict ToyNode::on_proposal(const primitives::Proposal& proposal, cons
   return m_consensus_verdict ? *m_consensus_verdict : NodeHooks::on_proposal(proposal, block);
 }
 
+std::vector<PeerEvent> ToyNode::peer_events() const {
+  const std::lock_guard lock(m_mutex);
+  return m_peer_events;
+}
+
+void ToyNode::on_peer_event(const PeerEvent& event) {
+  const std::lock_guard lock(m_mutex);
+  m_peer_events.push_back(event);
+}
+
 ConsensusVerdict ToyNode::on_vote(const primitives::Vote& vote) {
   const std::lock_guard lock(m_mutex);
   m_votes.push_back(vote);

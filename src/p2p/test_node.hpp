@@ -76,6 +76,8 @@ class ToyNode final : public NodeHooks {
   /// Every proposal (with its block) and vote the network handed the node, in order.
   std::vector<std::pair<primitives::Proposal, primitives::Block>> proposals() const;
   std::vector<primitives::Vote> votes() const;
+  /// Every peer event the network reported, in order.
+  std::vector<PeerEvent> peer_events() const;
 
   std::uint64_t height() const;
   std::size_t submitted_blocks() const { return m_submitted_blocks.load(); }
@@ -101,6 +103,7 @@ class ToyNode final : public NodeHooks {
   void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) override;
   ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
   ConsensusVerdict on_vote(const primitives::Vote& vote) override;
+  void on_peer_event(const PeerEvent& event) override;
 
  private:
   void run_actor();
@@ -120,6 +123,7 @@ class ToyNode final : public NodeHooks {
   std::optional<ConsensusVerdict> m_consensus_verdict;
   std::vector<std::pair<primitives::Proposal, primitives::Block>> m_proposals;
   std::vector<primitives::Vote> m_votes;
+  std::vector<PeerEvent> m_peer_events;
 
   std::atomic<std::size_t> m_submitted_blocks{0};
   mutable std::atomic<std::size_t> m_has_block_calls{0};
