@@ -176,7 +176,11 @@ class ApiBadInputTest(SystemTestCase):
         n = self.node
         self.expect(n.api("/v1/nope"), 404, "not_found", "unknown route")
         self.expect(n.api("/v2/status"), 404, "not_found", "unknown version")
-        self.expect(n.api("/"), 404, "not_found", "root")
+        self.expect(n.api("/assets/../v1/status"), 404, "not_found", "a path out of the explorer's assets")
+        self.expect(n.api("/assets/nope.js"), 404, "not_found", "an unknown explorer asset")
+        root = n.api("/")  # the explorer
+        self.assertEqual(root.status, 200, root)
+        self.assertTrue(root.headers.get("content-type", "").startswith("text/html"), root.headers)
         r = n.request("DELETE", "/v1/status")
         self.expect(r, 405, "method_not_allowed", "DELETE /v1/status")
         self.assertIn("GET", r.headers.get("allow", ""), r.headers)
