@@ -70,13 +70,16 @@ export async function dashboard(main: HTMLElement, _args: string[], alive: Alive
     <div class="chart"><h3>Throughput</h3><div id="c-tps"></div></div>
   </section>
   <h2>Latest blocks <span class="muted small" id="live-mode"></span></h2>
-  <div class="scroll"><table id="blocks"><thead><tr><th>height</th><th>hash</th><th>time</th><th>txs</th><th>size</th><th>${'beneficiary'}</th></tr></thead><tbody></tbody></table></div>`);
+  <div class="scroll"><table id="blocks"><thead><tr><th>height</th><th>hash</th><th>time</th><th>txs</th><th>size</th><th>${'beneficiary'}</th></tr></thead><tbody></tbody></table></div>
+  <h2>Latest transactions</h2>
+  <div class="scroll"><table id="txs"><thead><tr><th>txid</th><th>kind</th><th>from</th><th>state</th></tr></thead><tbody></tbody></table></div>`);
   const $ = (id: string) => document.getElementById(id)!;
   const charts = [intervalChart($('c-interval')), txsChart($('c-txs')), tpsChart($('c-tps'))];
   let blocks: BlockSummary[] = [];
   let shownHeight = -1;
   let status: Status | null = null;
   let validatorsAt = -1;
+  let txsKey = '';
 
   const drawTipAge = () => {
     if (status) $('tip-age').textContent = ago(status.tip_timestamp_ms);
@@ -103,6 +106,24 @@ export async function dashboard(main: HTMLElement, _args: string[], alive: Alive
         <span class="bar"><span style="width:${(x.power_bps / 100).toFixed(2)}%"></span></span><span>${(x.power_bps / 100).toFixed(2)}%</span></div>`)}</div>`);
   };
 
+  // The pool's newest transactions (pending), then those of the latest block that has any:
+  // re-read when the pool or the tip changes (every `tx` or `block` event re-reads the status).
+  const drawTxs = async (s: Status) => {
+    const key = `${s.height}/${s.mempool.size}`;
+    if (key === txsKey) return;
+    txsKey = key;
+    const pool = await get<{ txs: Tx[] }>('/v1/mempool?limit=10');
+    const latest = blocks.find((b) => b.tx_count > 0);
+    const included = latest ? (await get<Block>(`/v1/blocks/${latest.hash}`)).txs.slice(0, 10) : [];
+    if (!alive()) return;
+    const row = (t: Tx, state: Raw) =>
+      html`<tr><td>${txLink(t.txid)}</td><td>${t.kind}</td><td>${addrLink(t.sender_address)}</td><td>${state}</td></tr>`.html;
+    document.querySelector('#txs tbody')!.innerHTML = [
+      ...pool.txs.map((t) => row(t, html`<span class="muted">pending</span>`)),
+      ...included.map((t) => row(t, html`in block ${blockLink(latest!.height)}`)),
+    ].join('') || html`<tr><td colspan="4" class="muted">No transactions yet.</td></tr>`.html;
+  };
+
   const onStatus = async (s: Status) => {
     if (!alive()) return;
     status = s;
@@ -112,7 +133,10 @@ export async function dashboard(main: HTMLElement, _args: string[], alive: Alive
     $('live-mode').textContent = mode === 'sse' ? '(live: event stream)' : '(live: polling every second)';
     drawTipAge();
     void drawConsensus(s).catch(() => undefined);
-    if (s.height === shownHeight) return;
+    if (s.height === shownHeight) {
+      await drawTxs(s);
+      return;
+    }
     const page = await get<{ blocks: BlockSummary[] }>('/v1/blocks?limit=60');
     if (!alive()) return;
     const known = new Set(blocks.map((b) => b.hash));
@@ -125,6 +149,7 @@ export async function dashboard(main: HTMLElement, _args: string[], alive: Alive
       .map((b) => html`<tr class="${known.size && !known.has(b.hash) ? 'new' : ''}"><td>${blockLink(b.height)}</td>
         <td>${blockLink(b.hash, short(b.hash))}</td><td>${ago(b.timestamp_ms)}</td><td>${b.tx_count}</td><td>${b.size}</td><td>${addrLink(b.beneficiary)}</td></tr>`.html)
       .join('');
+    await drawTxs(s);
   };
   const unsubscribe = subscribe((s) => void onStatus(s).catch(() => undefined));
   onLeave(() => {

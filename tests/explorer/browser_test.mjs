@@ -91,6 +91,8 @@ try {
   const h1 = Number(await text('#height'));
   log(`dashboard height ${h0} -> ${h1}`);
   await page.waitForSelector('#blocks tbody tr');
+  // The live transaction list shows the anchor (in the latest block that has transactions).
+  await page.waitForSelector(`#txs a[href="#/tx/${anchored.txid}"]`, { timeout: 20_000 });
   if (consensus === 'pos') await page.waitForSelector('.share');
   await shot('dashboard');
 
