@@ -14,7 +14,6 @@ consensus finalizes blocks:
 The daemons run detached, so cleanup is `devnet down` plus SIGKILL of the recorded pids.
 """
 
-import json
 import os
 import pathlib
 import signal
@@ -23,27 +22,13 @@ import time
 import unittest
 
 import txcodec as tc
-from harness import SystemTestCase, Node, cli_binary, daemon_binary, free_port, http_request, wait_for
+from devnet_case import DevnetCase
+from harness import daemon_binary, free_port, http_request, wait_for
 
 TIMEOUT_S = 180
 BLOCK_TIME_MS = 500
 # With two of four validators down no height can be decided; watch this long.
 STALL_WATCH_S = 6.0
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
-def cmdline(pid: int) -> list[str]:
-    try:
-        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    except OSError:
-        return []
 
 
 class Api:
@@ -73,44 +58,7 @@ class Api:
         return self.get(f"/v1/blocks/{height}")["hash"]
 
 
-class PosConsensusTest(SystemTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.dir = self.tmp / "devnet"
-        self.env = dict(os.environ, CLOUDCHAIND=daemon_binary())
-        self.extra = []  # processes this test started itself
-
-    def devnet(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        argv = [cli_binary(), "devnet", *args, "--dir", str(self.dir)]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, env=self.env,
-                           stdin=subprocess.DEVNULL)
-        if check and r.returncode != 0:
-            self.fail(f"$ {' '.join(argv)}\nexit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
-        return r
-
-    def state(self) -> dict:
-        return json.loads((self.dir / "devnet.json").read_text())
-
-    def tearDown(self) -> None:
-        for proc in self.extra:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if (self.dir / "devnet.json").exists():
-            self.devnet("down", "--stop-timeout", "10", check=False)
-            for node in self.state()["nodes"]:
-                pid = node.get("pid")
-                if pid and alive(pid) and node["home"] in cmdline(pid):
-                    os.kill(pid, signal.SIGKILL)
-        super().tearDown()
-
-    def logs(self) -> str:
-        out = []
-        for node in self.state()["nodes"]:
-            text = pathlib.Path(node["log"]).read_text(errors="replace").splitlines()
-            out.append(f"--- {node['name']} ---\n" + "\n".join(text[-40:]))
-        return "\n".join(out)
-
+class PosConsensusTest(DevnetCase):
     def assert_same_chain(self, apis, up_to: int) -> None:
         """Every node in `apis` holds the same block at each height 1..up_to."""
         for h in range(1, up_to + 1):
@@ -121,14 +69,7 @@ class PosConsensusTest(SystemTestCase):
         try:
             wait_for(lambda: all(a.height() >= target for a in apis), timeout, what, interval=0.2)
         except AssertionError:
-            raise AssertionError(f"{what}\n{self.logs()}")
-
-    def restart(self, node: dict) -> subprocess.Popen:
-        log = open(node["log"], "a")
-        proc = subprocess.Popen([daemon_binary(), "--home", node["home"]], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        self.extra.append(proc)
-        return proc
+            raise AssertionError(f"{what}\n{self.log_tails()}")
 
     def test_four_validators_finalize_tolerate_one_fault_and_stall_without_quorum(self):
         up = self.devnet("up", "--consensus", "pos", "--nodes", "4", "--base-port", str(free_port()),
@@ -180,7 +121,7 @@ class PosConsensusTest(SystemTestCase):
         self.assert_same_chain(apis[:2], min(stalled))
 
         # One returns: three of four again, finalization resumes; it catches up.
-        self.restart(nodes[2])
+        self.start_daemon(nodes[2])
         live = apis[:3]
         target = max(stalled) + 3
         self.wait_heights(live, target, 90, "finalization resumes when a third validator returns")

@@ -9,32 +9,22 @@ by exactly slash_bps (5%) and it is jailed (/v1/validators); the three others ke
 finalizing, and at the next epoch boundary validator 3 leaves the active set.
 """
 
-import json
 import os
 import pathlib
 import secrets
 import signal
 import struct
-import subprocess
 import time
 import unittest
 
 import txcodec as tc
-from harness import SystemTestCase, cli_binary, daemon_binary, free_port, http_request, wait_for
+from devnet_case import DevnetCase, get
+from harness import free_port, wait_for
 from p2pwire import BadPeer, frame
 
-TIMEOUT_S = 180
 BLOCK_TIME_MS = 500
 T_VOTE = 15
 PREVOTE = 1
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def signed_vote(secret: bytes, chain_id: int, height: int, rnd: int, block_hash: bytes) -> bytes:
@@ -43,43 +33,7 @@ def signed_vote(secret: bytes, chain_id: int, height: int, rnd: int, block_hash:
     return unsigned + tc.sign(secret, tc.tagged_hash("cloudchain/vote", unsigned))
 
 
-def get(address: str, path: str):
-    host, port = address.rsplit(":", 1)
-    r = http_request(host, int(port), "GET", path, timeout=5)
-    if r.status != 200:
-        raise AssertionError(f"GET {path} -> {r!r}")
-    return r.json
-
-
-class PosEquivocationTest(SystemTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.dir = self.tmp / "devnet"
-        self.env = dict(os.environ, CLOUDCHAIND=daemon_binary())
-
-    def devnet(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        argv = [cli_binary(), "devnet", *args, "--dir", str(self.dir)]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, env=self.env,
-                           stdin=subprocess.DEVNULL)
-        if check and r.returncode != 0:
-            self.fail(f"$ {' '.join(argv)}\nexit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
-        return r
-
-    def state(self) -> dict:
-        return json.loads((self.dir / "devnet.json").read_text())
-
-    def tearDown(self) -> None:
-        if (self.dir / "devnet.json").exists():
-            self.devnet("down", "--stop-timeout", "10", check=False)
-            for node in self.state()["nodes"]:
-                pid = node.get("pid")
-                if pid and alive(pid):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-        super().tearDown()
-
+class PosEquivocationTest(DevnetCase):
     def test_conflicting_prevotes_are_reported_slashed_and_jailed(self):
         self.devnet("up", "--consensus", "pos", "--nodes", "4", "--base-port", str(free_port()), "--accounts", "4",
                     "--block-time-ms", str(BLOCK_TIME_MS))

@@ -20,43 +20,19 @@ import random
 import secrets
 import signal
 import struct
-import subprocess
 import threading
 import time
 import unittest
 
 import txcodec as tc
-from harness import SystemTestCase, cli_binary, daemon_binary, free_port, http_request, wait_for
+from devnet_case import DevnetCase, alive, get, try_get
+from harness import free_port, wait_for
 from p2pwire import BadPeer, T_PING, T_PONG, frame
 
-TIMEOUT_S = 180
 BLOCK_TIME_MS = 500
 EPOCH_BLOCKS = 20  # devnet_create.cpp
 T_VOTE = 15
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
-def get(address: str, path: str):
-    host, port = address.rsplit(":", 1)
-    r = http_request(host, int(port), "GET", path, timeout=5)
-    if r.status != 200:
-        raise AssertionError(f"GET {path} -> {r!r}")
-    return r.json
-
-
-def try_get(address: str, path: str):
-    try:
-        return get(address, path)
-    except (OSError, AssertionError):
-        return None
 
 
 class VoteWatcher:
@@ -94,50 +70,11 @@ class VoteWatcher:
         return [(k, [h.hex() for h in v]) for k, v in self.votes.items() if len(v) > 1]
 
 
-class PosFaultsTest(SystemTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.dir = self.tmp / "devnet"
-        self.env = dict(os.environ, CLOUDCHAIND=daemon_binary())
-        self.extra: list[subprocess.Popen] = []
-
-    def run_cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        r = subprocess.run([cli_binary(), *args], capture_output=True, text=True, timeout=TIMEOUT_S, env=self.env,
-                           stdin=subprocess.DEVNULL)
-        if check and r.returncode != 0:
-            self.fail(f"$ cloudchain {' '.join(args)}\nexit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
-        return r
-
+class PosFaultsTest(DevnetCase):
     def up(self) -> list[dict]:
-        self.run_cli("devnet", "up", "--consensus", "pos", "--nodes", "4", "--base-port", str(free_port()),
+        self.cli("devnet", "up", "--consensus", "pos", "--nodes", "4", "--base-port", str(free_port()),
                      "--accounts", "4", "--block-time-ms", str(BLOCK_TIME_MS), "--dir", str(self.dir))
         return self.state()["nodes"]
-
-    def state(self) -> dict:
-        return json.loads((self.dir / "devnet.json").read_text())
-
-    def tearDown(self) -> None:
-        for proc in self.extra:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        if (self.dir / "devnet.json").exists():
-            self.run_cli("devnet", "down", "--stop-timeout", "10", "--dir", str(self.dir), check=False)
-            for node in self.state()["nodes"]:
-                pid = node.get("pid")
-                if pid and alive(pid):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-        super().tearDown()
-
-    def start_daemon(self, node: dict, env: dict | None = None) -> subprocess.Popen:
-        log = open(node["log"], "a")
-        proc = subprocess.Popen([daemon_binary(), "--home", node["home"]], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, env=env or os.environ.copy())
-        self.extra.append(proc)
-        return proc
 
     def wait_height(self, api: str, height: int, timeout: float, what: str) -> None:
         wait_for(lambda: (try_get(api, "/v1/status") or {"height": -1})["height"] >= height, timeout, what,
@@ -216,7 +153,7 @@ class PosFaultsTest(SystemTestCase):
         self.wait_height(api, 2, 60, "the devnet finalizes")
         new_key = tc.public_key(secrets.token_bytes(32)).hex()
         stake = 200_000_000_000  # >= min_stake (10^11), a fifth of a devnet validator's
-        r = self.run_cli("--json", *wallet, "stake", "--from", "faucet", "--validator", new_key, "--amount",
+        r = self.cli("--json", *wallet, "stake", "--from", "faucet", "--validator", new_key, "--amount",
                          str(stake), "--wait")
         included = json.loads(r.stdout)["height"]
         # The epoch step runs after a block's transactions: a stake in a boundary block
@@ -238,7 +175,7 @@ class PosFaultsTest(SystemTestCase):
         h = get(api, "/v1/status")["height"]
         self.wait_height(api, h + 3, 60, "finalizing with a silent fifth validator")
 
-        r = self.run_cli("--json", *wallet, "unstake", "--from", "faucet", "--amount", str(stake), "--wait")
+        r = self.cli("--json", *wallet, "unstake", "--from", "faucet", "--amount", str(stake), "--wait")
         after = json.loads(r.stdout)["height"]
         next_boundary = -(-after // EPOCH_BLOCKS) * EPOCH_BLOCKS
         self.wait_height(api, next_boundary, 90, "the next epoch boundary")

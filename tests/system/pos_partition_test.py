@@ -25,9 +25,7 @@ Skipped (with the reason) where network namespaces cannot be made: not root, no 
 """
 
 import json
-import os
 import pathlib
-import signal
 import subprocess
 import sys
 import time
@@ -35,7 +33,8 @@ import unittest
 
 import harness
 import netns
-from harness import SystemTestCase, cli_binary, daemon_binary, free_port, wait_for
+from devnet_case import DevnetCase
+from harness import cli_binary, daemon_binary, free_port, wait_for
 
 BLOCK_TIME_MS = 500
 SIDES = ([0, 1], [2, 3])
@@ -46,21 +45,6 @@ SETTLE_S = 3.0
 STALL_WATCH_S = 6.0
 HEAL_TIMEOUT_S = 90.0
 BUDGET_S = 240.0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    except OSError:
-        return []
 
 
 class PosNetnsNode(netns.NetnsNode):
@@ -100,32 +84,7 @@ def bft_line(node):
             f"step {b.get('step')} decided {b.get('decided')} rounds_failed {b.get('rounds_failed')}")
 
 
-class PosDevnetCase(SystemTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.dir = self.tmp / "devnet"
-        self.env = dict(os.environ, CLOUDCHAIND=daemon_binary())
-
-    def devnet(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        argv = [cli_binary(), "devnet", *args, "--dir", str(self.dir)]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=180, env=self.env,
-                           stdin=subprocess.DEVNULL)
-        if check and r.returncode != 0:
-            self.fail(f"$ {' '.join(argv)}\nexit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
-        return r
-
-    def devnet_down(self) -> None:
-        """`devnet down`, then SIGKILL of any loopback daemon it left (by recorded pid,
-        only if that pid still runs that home)."""
-        state_path = self.dir / "devnet.json"
-        if not state_path.exists():
-            return
-        self.devnet("down", "--stop-timeout", "10", check=False)
-        for node in json.loads(state_path.read_text())["nodes"]:
-            pid = node.get("pid")
-            if pid and _alive(pid) and node["home"] in _cmdline(pid):
-                os.kill(pid, signal.SIGKILL)
-
+class PosDevnetCase(DevnetCase):
     def create_homes(self) -> list[pathlib.Path]:
         """Four validator homes (genesis.json, validator.key, config.toml), nothing signed
         and no chain yet. `devnet up` has no create-only mode: it is run with /bin/true as
