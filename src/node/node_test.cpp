@@ -26,16 +26,13 @@ namespace cloudchain::node {
 namespace {
 
 using namespace std::chrono_literals;
+using test::CapturedLog;
+using test::wait_until;
+using test::wall_ms;
 
 constexpr std::uint32_t kChainId = 4242;
 constexpr std::uint64_t kAliceFunds = 1'000'000'000;
 constexpr std::uint64_t kReward = 5'000'000'000;
-
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 /// A devnet that one thread mines in milliseconds: about 2^12 hashes per block at
 /// first, 100 ms target spacing, a short ASERT half-life so the pace settles fast.
@@ -48,20 +45,6 @@ Genesis easy_genesis() {
   g.alloc.push_back({test::address_of(1), kAliceFunds});
   return g;
 }
-
-/// Log lines into a string stream, so tests can look for them.
-struct CapturedLog {
-  std::shared_ptr<std::ostringstream> stream = std::make_shared<std::ostringstream>();
-  std::shared_ptr<spdlog::logger> logger;
-  CapturedLog() {
-    logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream));
-    logger->set_level(spdlog::level::debug);
-  }
-  std::string text() const {
-    logger->flush();
-    return stream->str();
-  }
-};
 
 NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesis, bool mine,
                         const std::shared_ptr<spdlog::logger>& logger) {
@@ -77,16 +60,6 @@ NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesi
   o.config.p2p.listen_host = "127.0.0.1";
   o.config.p2p.listen_port = 0;  // an ephemeral port: tests run side by side
   return o;
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = 60s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 primitives::Transaction transfer(std::uint32_t from, const crypto::Address& to, std::uint64_t amount,

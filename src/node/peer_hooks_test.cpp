@@ -25,14 +25,10 @@ namespace cloudchain::node {
 namespace {
 
 using namespace std::chrono_literals;
+using test::wait_until;
+using test::wall_ms;
 
 constexpr std::uint32_t kChainId = 4343;
-
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 Genesis easy_genesis() {
   Genesis g = default_genesis(kChainId, "ccdev", wall_ms() - 1000);
@@ -67,16 +63,6 @@ NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesi
   o.logger = log.logger;
   o.verify_threads = 1;
   return o;
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = 60s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 primitives::Transaction transfer(std::uint64_t nonce, std::uint64_t amount = 5) {

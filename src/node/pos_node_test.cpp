@@ -22,14 +22,11 @@ namespace cloudchain::node {
 namespace {
 
 using namespace std::chrono_literals;
+using test::CapturedLog;
+using test::wait_until;
+using test::wall_ms;
 
 constexpr std::uint32_t kChainId = 77;
-
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 Genesis pos_genesis(const crypto::PrivateKey& consensus_key) {
   Genesis g = default_genesis(kChainId, "ccdev", wall_ms() - 1000);
@@ -47,19 +44,6 @@ Genesis pos_genesis(const crypto::PrivateKey& consensus_key) {
   return g;
 }
 
-struct CapturedLog {
-  std::shared_ptr<std::ostringstream> stream = std::make_shared<std::ostringstream>();
-  std::shared_ptr<spdlog::logger> logger;
-  CapturedLog() {
-    logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream));
-    logger->set_level(spdlog::level::debug);
-  }
-  std::string text() const {
-    logger->flush();
-    return stream->str();
-  }
-};
-
 NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesis,
                         const std::shared_ptr<spdlog::logger>& logger) {
   NodeOptions o;
@@ -69,16 +53,6 @@ NodeOptions options_for(const std::filesystem::path& home, const Genesis& genesi
   o.verify_threads = 1;
   o.config.p2p.enabled = false;
   return o;
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout = 60s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
 }
 
 TEST(PosNode, ALoneValidatorDecidesIncludesAndRestartsOnItsTip) {

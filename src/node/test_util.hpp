@@ -3,11 +3,18 @@
 
 #include <unistd.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <random>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "crypto/address.hpp"
 #include "crypto/keys.hpp"
@@ -47,6 +54,38 @@ inline crypto::PrivateKey key_of(std::uint32_t index) {
 }
 
 inline crypto::Address address_of(std::uint32_t index) { return crypto::address_of(key_of(index).public_key()); }
+
+/// The wall clock in Unix milliseconds (genesis times of test chains).
+inline std::uint64_t wall_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+/// Log lines (debug and up) into a string stream, so tests can look for them.
+struct CapturedLog {
+  std::shared_ptr<std::ostringstream> stream = std::make_shared<std::ostringstream>();
+  std::shared_ptr<spdlog::logger> logger;
+  CapturedLog() {
+    logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream));
+    logger->set_level(spdlog::level::debug);
+  }
+  std::string text() const {
+    logger->flush();
+    return stream->str();
+  }
+};
+
+/// Polls `pred` every 10 ms until it holds or `timeout` passed; its last answer.
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
 
 inline std::string address_text(std::uint32_t index, std::string_view network = "ccdev") {
   return crypto::encode_address(network, address_of(index));
