@@ -49,12 +49,7 @@ class EventStream:
 
 class ApiEventsTest(SystemTestCase):
     def test_block_and_tx_events_of_a_mining_node(self):
-        secret = secrets.token_bytes(32)
-        sender = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secret)))
-        miner = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secrets.token_bytes(32))))
-        node = self.new_node()
-        node.init(allocations={sender: 10**12}, block_time_ms=BLOCK_TIME_MS)
-        node.start(mine=True, miner_address=miner)
+        node, secret = self.new_funded_miner(BLOCK_TIME_MS)
 
         stream = EventStream(node.port)
         self.addCleanup(stream.close)

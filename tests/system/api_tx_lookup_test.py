@@ -23,12 +23,7 @@ class ApiTxLookupTest(SystemTestCase):
     # has already dropped it; get_tx and get_receipt look in the chain again after a
     # mempool miss (src/api/routes_txs.cpp, locate).
     def test_accepted_transaction_is_never_404(self):
-        secret = secrets.token_bytes(32)
-        sender = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secret)))
-        miner = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secrets.token_bytes(32))))
-        node = self.new_node()
-        node.init(allocations={sender: 10**12}, block_time_ms=BLOCK_TIME_MS)
-        node.start(mine=True, miner_address=miner)
+        node, secret = self.new_funded_miner(BLOCK_TIME_MS)
         chain_id = node.status()["chain_id"]
         to = tc.address_bytes(tc.public_key(secrets.token_bytes(32)))
 

@@ -502,6 +502,19 @@ class SystemTestCase(unittest.TestCase):
         self.nodes.append(node)
         return node
 
+    def new_funded_miner(self, block_time_ms: int, funds: int = 10**12) -> tuple[Node, bytes]:
+        """A started node mining to a fresh address, with a fresh key funded in its genesis;
+        returns the node and that key's secret."""
+        import secrets
+        import txcodec as tc
+        secret = secrets.token_bytes(32)
+        sender = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secret)))
+        miner = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secrets.token_bytes(32))))
+        node = self.new_node()
+        node.init(allocations={sender: funds}, block_time_ms=block_time_ms)
+        node.start(mine=True, miner_address=miner)
+        return node, secret
+
     def new_cli(self, node: Node | None, name: str = "wallet") -> Cli:
         return Cli(self.tmp, node, name)
 

@@ -67,12 +67,7 @@ class MetricsCase(SystemTestCase):
 
 class MetricsTest(MetricsCase):
     def test_metrics_of_a_mining_node(self):
-        secret = secrets.token_bytes(32)
-        sender = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secret)))
-        miner = tc.encode_address("ccdev", tc.address_bytes(tc.public_key(secrets.token_bytes(32))))
-        node = self.new_node()
-        node.init(allocations={sender: 10**12}, block_time_ms=BLOCK_TIME_MS)
-        node.start(mine=True, miner_address=miner)
+        node, secret = self.new_funded_miner(BLOCK_TIME_MS)
 
         before = self.metrics(node)
         for name, kind in FAMILIES.items():
