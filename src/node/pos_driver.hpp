@@ -114,7 +114,8 @@ class PosDriver {
   /// Chain id, height (this one or the next), the signer in the height's set (this one;
   /// any key for the next: its set may differ), the signature.
   ConsensusCheck precheck_vote(const primitives::Vote& vote) const;
-  /// The same for a proposal: chain id, height, block height, proposer in the set, signature.
+  /// The same for a proposal: chain id, height, block height, signature, and the
+  /// proposer in the current set for both heights (a proposal carries a block).
   ConsensusCheck precheck_proposal(const primitives::Proposal& proposal, const primitives::Block& block) const;
 
   // --- any thread -----------------------------------------------------------------------
@@ -128,7 +129,7 @@ class PosDriver {
 
   /// Kept per height for the next one: at most this many votes and proposals.
   static constexpr std::size_t kMaxFutureVotes = 4096;
-  static constexpr std::size_t kMaxFutureProposals = 64;
+  static constexpr std::size_t kMaxFutureProposals = 8;  // blocks of up to 4 MiB each
   /// Blocks of proposals kept for the height being decided.
   static constexpr std::size_t kMaxBlocks = 64;
   /// This validator's votes (and proposal) of its latest round are sent again this often:

@@ -14,6 +14,7 @@
 
 #include "node/genesis.hpp"
 #include "node/node.hpp"
+#include "node/peer_hooks.hpp"
 #include "node/pos_driver.hpp"
 #include "node/test_util.hpp"
 #include "state/overlay.hpp"
@@ -151,6 +152,70 @@ TEST(PosNode, ABadValidatorKeyFileStopsTheStart) {
     EXPECT_NE(started.error().detail.find(why), std::string::npos) << started.error().detail;
     EXPECT_NE(started.error().detail.find("validator.key"), std::string::npos) << started.error().detail;
   }
+}
+
+TEST(PosNode, ConsensusMessagesFromPeersAreCheckedBeforeTheActor) {
+  // A follower stays at height 1 (its only validator is not running): its view is stable.
+  test::TempDir home;
+  CapturedLog log;
+  const crypto::PrivateKey validator = test::key_of(100);
+  const crypto::PrivateKey outsider = test::key_of(101);
+  const Genesis genesis = pos_genesis(validator);
+  auto opened = Node::open(options_for(home.path(), genesis, log.logger));
+  ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  Node& node = **opened;
+  ASSERT_TRUE(node.start().has_value());
+  ASSERT_TRUE(wait_until([&] { return node.consensus() && node.consensus()->height == 1; }));
+  PeerHooks hooks(node, genesis.pow);
+
+  primitives::Block block;
+  block.header.chain_id = kChainId;
+  block.header.seal = primitives::PosSeal{};
+  const auto proposal_at = [&](std::uint64_t height, const crypto::PrivateKey& key, std::uint32_t chain_id) {
+    block.header.height = height;
+    primitives::Proposal p;
+    p.chain_id = chain_id;
+    p.height = height;
+    p.block_hash = primitives::block_hash(block.header);
+    primitives::sign(p, key);
+    return p;
+  };
+  const auto vote_at = [&](std::uint64_t height, const crypto::PrivateKey& key) {
+    primitives::Vote v;
+    v.chain_id = kChainId;
+    v.type = primitives::VoteType::kPrevote;
+    v.height = height;
+    v.block_hash = util::Hash256{7};
+    primitives::sign(v, key);
+    return v;
+  };
+  const auto expect = [](const p2p::ConsensusVerdict& v, bool relay, bool fault, std::string_view code) {
+    EXPECT_EQ(v.relay, relay) << code;
+    EXPECT_EQ(v.sender_at_fault, fault) << code;
+    EXPECT_EQ(v.code, code);
+  };
+
+  // Proposals: only the set's validators, for this height and the next (4 MiB each).
+  expect(hooks.on_proposal(proposal_at(1, validator, kChainId), block), true, false, "");
+  expect(hooks.on_proposal(proposal_at(2, validator, kChainId), block), true, false, "");
+  expect(hooks.on_proposal(proposal_at(1, outsider, kChainId), block), false, false, "not_a_validator");
+  expect(hooks.on_proposal(proposal_at(2, outsider, kChainId), block), false, false, "not_a_validator");
+  expect(hooks.on_proposal(proposal_at(3, validator, kChainId), block), false, false, "not_current_height");
+  expect(hooks.on_proposal(proposal_at(1, validator, kChainId + 1), block), false, true, "wrong_chain");
+  auto forged = proposal_at(1, validator, kChainId);
+  forged.signature[10] ^= 1;
+  expect(hooks.on_proposal(forged, block), false, true, "bad_signature");
+  block.header.height = 2;  // the block is not of the proposal's height
+  expect(hooks.on_proposal(forged, block), false, true, "block_height_mismatch");
+
+  // Votes: the set's for this height; any key's for the next (kept, not relayed).
+  expect(hooks.on_vote(vote_at(1, validator)), true, false, "");
+  expect(hooks.on_vote(vote_at(1, outsider)), false, false, "not_a_validator");
+  expect(hooks.on_vote(vote_at(2, outsider)), false, false, "");
+  auto bad_vote = vote_at(1, validator);
+  bad_vote.signature[5] ^= 1;
+  expect(hooks.on_vote(bad_vote), false, true, "bad_signature");
+  node.stop();
 }
 
 }  // namespace
