@@ -178,9 +178,6 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   });
 
   // 4. Submit on an open-loop schedule.
-  std::vector<HttpClient> http;
-  http.reserve(clients.size());
-  for (const NodeClient& c : clients) http.emplace_back(c.url(), kRequestTimeout);
   std::atomic<std::size_t> next{0};
   std::mutex codes_mutex;  // guards report.reject_codes
   const auto start = Clock::now();
@@ -191,6 +188,11 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
     workers.reserve(submitters);
     for (unsigned t = 0; t < submitters; ++t) {
       workers.emplace_back([&] {
+        // Each submitter keeps one connection to each node (keep-alive): a connection per
+        // transaction would cost both sides more than the transaction itself.
+        std::vector<HttpSession> http;
+        http.reserve(clients.size());
+        for (const NodeClient& c : clients) http.emplace_back(c.url(), kRequestTimeout);
         for (std::size_t j = next++; j < total; j = next++) {
           const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                        std::chrono::duration<double>(static_cast<double>(j) / o.tps));

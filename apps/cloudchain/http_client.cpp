@@ -101,63 +101,117 @@ util::Result<Url, HttpError> parse_url(std::string_view text) {
 
 namespace {
 
-// One request's objects. Operations are asynchronous only so that a single deadline can
-// bound all of them (Beast's synchronous calls have no timeout); the caller runs the
-// io_context until they finish or the deadline passes.
-struct Exchange {
+// A connection and the request in flight on it. Operations are asynchronous only so that
+// a single deadline can bound all of them (Beast's synchronous calls have no timeout);
+// run() drives the io_context until they finish or the deadline passes.
+struct Connection {
   asio::io_context ioc;
   tcp::resolver resolver{ioc};
   beast::tcp_stream stream{ioc};
-  http::request<http::string_body> request;
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  std::optional<util::Error<HttpError>> error;
-  bool done = false;
+  bool open = false;
+  std::size_t opened = 0;
 
-  void fail(HttpError code, const beast::error_code& ec) {
-    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
-      error = util::Error<HttpError>{HttpError::kTimeout, {}};
-    } else {
-      error = util::Error<HttpError>{code, ec.message()};
+  // One request's progress.
+  struct Exchange {
+    http::response_parser<http::string_body> parser;
+    std::optional<util::Error<HttpError>> error;
+    bool done = false;
+
+    void fail(HttpError code, const beast::error_code& ec) {
+      if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+        error = util::Error<HttpError>{HttpError::kTimeout, {}};
+      } else {
+        error = util::Error<HttpError>{code, ec.message()};
+      }
     }
+  };
+
+  void close() {
+    beast::error_code ignored;
+    stream.socket().close(ignored);
+    buffer.clear();
+    open = false;
   }
 
-  void start(const Url& url, std::chrono::milliseconds timeout) {
+  // Sends `request` (connecting first unless a connection is open) and reads the answer.
+  // The connection stays open only after a complete response that allows it.
+  util::Result<HttpResponse, HttpError> run(const Url& url, http::request<http::string_body>& request,
+                                            std::chrono::milliseconds timeout) {
+    Exchange x;
+    x.parser.body_limit(kMaxResponseBytes);
+    x.parser.header_limit(64 * 1024);
     stream.expires_after(timeout);
-    resolver.async_resolve(url.host, url.port, [this](beast::error_code ec, const tcp::resolver::results_type& r) {
-      if (ec) return fail(HttpError::kResolve, ec);
-      stream.async_connect(r, [this](beast::error_code ec2, const tcp::endpoint&) { on_connect(ec2); });
-    });
-  }
-
-  void on_connect(beast::error_code ec) {
-    if (ec == asio::error::connection_refused) return fail(HttpError::kConnectionRefused, ec);
-    if (ec) return fail(HttpError::kConnect, ec);
-    http::async_write(stream, request, [this](beast::error_code ec2, std::size_t) {
-      if (ec2) return fail(HttpError::kSend, ec2);
-      http::async_read_header(stream, buffer, parser, [this](beast::error_code ec3, std::size_t) { on_header(ec3); });
-    });
-  }
-
-  void on_header(beast::error_code ec) {
-    if (ec) return on_read(ec);
-    // Beast 1.74 enforces body_limit on the bytes it reads but not on a Content-Length
-    // announced in advance; check that here, before reading any of the body.
-    if (auto length = parser.content_length(); length && *length > kMaxResponseBytes) {
-      error = util::Error<HttpError>{HttpError::kResponseTooLarge, {}};
-      return;
+    if (open) {
+      send(request, x);
+    } else {
+      ++opened;
+      resolver.async_resolve(url.host, url.port,
+                             [this, &request, &x](beast::error_code ec, const tcp::resolver::results_type& r) {
+                               if (ec) return x.fail(HttpError::kResolve, ec);
+                               stream.async_connect(r, [this, &request, &x](beast::error_code ec2, const tcp::endpoint&) {
+                                 if (ec2 == asio::error::connection_refused) {
+                                   return x.fail(HttpError::kConnectionRefused, ec2);
+                                 }
+                                 if (ec2) return x.fail(HttpError::kConnect, ec2);
+                                 open = true;
+                                 send(request, x);
+                               });
+                             });
     }
-    http::async_read(stream, buffer, parser, [this](beast::error_code ec2, std::size_t) { on_read(ec2); });
+    ioc.restart();
+    // The stream's own timer ends connect/write/read; this bound also covers a name lookup
+    // that hangs (the resolver has no timer of its own).
+    ioc.run_for(timeout + std::chrono::milliseconds(200));
+    if (!ioc.stopped()) {
+      // Past the deadline with work pending: cancel it and let the handlers finish
+      // (they refer to `x`, which lives until this returns).
+      resolver.cancel();
+      close();
+      ioc.restart();
+      ioc.run();
+      if (!x.error) x.error = util::Error<HttpError>{HttpError::kTimeout, {}};
+    }
+    if (x.error || !x.done) {
+      close();
+      if (x.error) return std::unexpected(*x.error);
+      return util::fail(HttpError::kTimeout);
+    }
+    auto& message = x.parser.get();
+    if (!message.keep_alive()) close();
+    HttpResponse response;
+    response.status = message.result_int();
+    response.reason = std::string(message.reason());
+    if (auto it = message.find(http::field::content_type); it != message.end()) {
+      response.content_type = std::string(it->value());
+    }
+    response.body = std::move(message.body());
+    return response;
   }
 
-  void on_read(beast::error_code ec) {
+  void send(http::request<http::string_body>& request, Exchange& x) {
+    http::async_write(stream, request, [this, &x](beast::error_code ec, std::size_t) {
+      if (ec) return x.fail(HttpError::kSend, ec);
+      http::async_read_header(stream, buffer, x.parser, [this, &x](beast::error_code ec2, std::size_t) {
+        if (ec2) return on_read(x, ec2);
+        // Beast 1.74 enforces body_limit on the bytes it reads but not on a Content-Length
+        // announced in advance; check that here, before reading any of the body.
+        if (auto length = x.parser.content_length(); length && *length > kMaxResponseBytes) {
+          x.error = util::Error<HttpError>{HttpError::kResponseTooLarge, {}};
+          return;
+        }
+        http::async_read(stream, buffer, x.parser, [this, &x](beast::error_code ec3, std::size_t) { on_read(x, ec3); });
+      });
+    });
+  }
+
+  static void on_read(Exchange& x, beast::error_code ec) {
     if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-      error = util::Error<HttpError>{HttpError::kResponseTooLarge, {}};
+      x.error = util::Error<HttpError>{HttpError::kResponseTooLarge, {}};
       return;
     }
-    if (ec) return fail(HttpError::kReceive, ec);
-    // The socket closes when the Exchange is destroyed ("Connection: close").
-    done = true;
+    if (ec) return x.fail(HttpError::kReceive, ec);
+    x.done = true;
   }
 };
 
@@ -178,40 +232,71 @@ util::Result<HttpResponse, HttpError> HttpClient::post(std::string_view path, st
   return request(true, path, content_type, body);
 }
 
+namespace {
+
+http::request<http::string_body> make_request(const Url& url, bool post, std::string_view path,
+                                              std::string_view content_type, std::string_view body,
+                                              bool keep_alive) {
+  http::request<http::string_body> request(post ? http::verb::post : http::verb::get, url.base_path + std::string(path),
+                                           11);
+  request.set(http::field::host, host_header(url));
+  request.set(http::field::user_agent, "cloudchain-cli/0.1");
+  request.set(http::field::accept, "application/json, application/problem+json");
+  request.keep_alive(keep_alive);
+  if (post) {
+    request.set(http::field::content_type, std::string(content_type));
+    request.body() = std::string(body);
+  }
+  request.prepare_payload();
+  return request;
+}
+
+}  // namespace
+
 util::Result<HttpResponse, HttpError> HttpClient::request(bool post, std::string_view path,
                                                           std::string_view content_type, std::string_view body) const {
-  Exchange x;
-  const std::string target = m_url.base_path + std::string(path);
-  x.request = http::request<http::string_body>(post ? http::verb::post : http::verb::get, target, 11);
-  x.request.set(http::field::host, host_header(m_url));
-  x.request.set(http::field::user_agent, "cloudchain-cli/0.1");
-  x.request.set(http::field::accept, "application/json, application/problem+json");
-  x.request.set(http::field::connection, "close");
-  if (post) {
-    x.request.set(http::field::content_type, std::string(content_type));
-    x.request.body() = std::string(body);
-  }
-  x.request.prepare_payload();
-  x.parser.body_limit(kMaxResponseBytes);
-  x.parser.header_limit(64 * 1024);
-
-  x.start(m_url, m_timeout);
-  // The stream's own timer ends connect/write/read; this bound also covers a name lookup
-  // that hangs (the resolver has no timer of its own).
-  x.ioc.run_for(m_timeout + std::chrono::milliseconds(200));
-  if (x.error) return std::unexpected(*x.error);
-  if (!x.done) return util::fail(HttpError::kTimeout);
-
-  auto& message = x.parser.get();
-  HttpResponse response;
-  response.status = message.result_int();
-  response.reason = std::string(message.reason());
-  if (auto it = message.find(http::field::content_type); it != message.end()) {
-    response.content_type = std::string(it->value());
-  }
-  response.body = std::move(message.body());
-  return response;
+  auto request = make_request(m_url, post, path, content_type, body, false);
+  Connection connection;
+  return connection.run(m_url, request, m_timeout);
 }
+
+struct HttpSession::Impl {
+  Url url;
+  std::chrono::milliseconds timeout;
+  Connection connection;
+
+  util::Result<HttpResponse, HttpError> request(bool post, std::string_view path, std::string_view content_type,
+                                                std::string_view body) {
+    auto request = make_request(url, post, path, content_type, body, true);
+    const bool reused = connection.open;
+    auto r = connection.run(url, request, timeout);
+    // An idle connection the server closed fails on send or on the first read: once more
+    // on a new one.
+    if (!r && reused && (r.error().code == HttpError::kSend || r.error().code == HttpError::kReceive)) {
+      r = connection.run(url, request, timeout);
+    }
+    return r;
+  }
+};
+
+HttpSession::HttpSession(Url url, std::chrono::milliseconds timeout)
+    : m_impl(std::make_unique<Impl>(std::move(url), timeout)) {}
+HttpSession::~HttpSession() = default;
+HttpSession::HttpSession(HttpSession&&) noexcept = default;
+HttpSession& HttpSession::operator=(HttpSession&&) noexcept = default;
+
+const Url& HttpSession::url() const { return m_impl->url; }
+
+util::Result<HttpResponse, HttpError> HttpSession::get(std::string_view path) {
+  return m_impl->request(false, path, {}, {});
+}
+
+util::Result<HttpResponse, HttpError> HttpSession::post(std::string_view path, std::string_view content_type,
+                                                        std::string_view body) {
+  return m_impl->request(true, path, content_type, body);
+}
+
+std::size_t HttpSession::connections_opened() const { return m_impl->connection.opened; }
 
 std::string describe(const util::Error<HttpError>& error, const Url& url) {
   const std::string at = "cannot reach node at " + url.text + ": ";

@@ -1,6 +1,7 @@
 #pragma once
-// A small synchronous HTTP/1.1 client for the node's JSON API (docs/api.md). One
-// connection per request, plain HTTP only (a node's API listens on loopback or behind a
+// A small synchronous HTTP/1.1 client for the node's JSON API (docs/api.md). HttpClient
+// opens one connection per request; HttpSession keeps one open for many requests in turn
+// (keep-alive, for `devnet load`). Plain HTTP only (a node's API listens on loopback or behind a
 // TLS-terminating proxy). Boost.Beast does the protocol work; it stays inside
 // http_client.cpp so no other file of the CLI compiles it.
 //
@@ -11,10 +12,11 @@
 // An HTTP error status is not a failure here: the caller reads status and body.
 //
 // Thread-safety: an HttpClient is immutable; concurrent requests from several threads are
-// fine (each runs on its own io_context).
+// fine (each runs on its own io_context). An HttpSession is one thread's at a time.
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -72,6 +74,31 @@ class HttpClient {
                                                 std::string_view body) const;
   Url m_url;
   std::chrono::milliseconds m_timeout;
+};
+
+/// One keep-alive connection for a sequence of requests: it connects on the first request
+/// and again after the server closed it or a request failed. Each request has the same
+/// deadline and errors as HttpClient's. A request that fails to send or receive on a
+/// connection opened for an earlier request is tried once more on a new connection (the
+/// server may have closed an idle one; for POST /v1/txs a repeat is harmless: the node
+/// answers a known transaction as such).
+class HttpSession {
+ public:
+  HttpSession(Url url, std::chrono::milliseconds timeout);
+  ~HttpSession();
+  HttpSession(HttpSession&&) noexcept;
+  HttpSession& operator=(HttpSession&&) noexcept;
+
+  const Url& url() const;
+  util::Result<HttpResponse, HttpError> get(std::string_view path);
+  util::Result<HttpResponse, HttpError> post(std::string_view path, std::string_view content_type,
+                                             std::string_view body);
+  /// Connections opened so far (tests: a reused connection opens no new one).
+  std::size_t connections_opened() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
 };
 
 /// The user-facing sentence for a failed request to `url`, e.g. "cannot reach node at

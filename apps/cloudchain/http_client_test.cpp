@@ -3,6 +3,8 @@
 
 #include "http_client.hpp"
 
+#include <atomic>
+
 #include <gtest/gtest.h>
 
 #include "node_client.hpp"
@@ -93,6 +95,82 @@ TEST(CliHttpClient, SilentServerTimesOut) {
   EXPECT_EQ(r.error().code, HttpError::kTimeout);
   EXPECT_LT(elapsed, 3s);
   EXPECT_NE(describe(r.error(), http.url()).find("--timeout"), std::string::npos);
+}
+
+HttpSession session_for(const std::string& url, std::chrono::milliseconds timeout = 5s) {
+  auto parsed = parse_url(url);
+  EXPECT_TRUE(parsed.has_value());
+  return HttpSession(*parsed, timeout);
+}
+
+Response echo(const test::Request& r) {
+  Response out;
+  out.body = R"({"target":")" + r.target + R"(","body":")" + r.body + R"("})";
+  return out;
+}
+
+TEST(CliHttpSession, KeepsOneConnectionForManyRequests) {
+  TestServer server(echo, 100);
+  auto http = session_for(server.url());
+  for (int i = 0; i < 5; ++i) {
+    auto r = http.post("/v1/txs", "application/json", std::to_string(i));
+    ASSERT_TRUE(r) << r.error().detail;
+    EXPECT_EQ(r->body, R"({"target":"/v1/txs","body":")" + std::to_string(i) + R"("})");
+  }
+  EXPECT_EQ(http.connections_opened(), 1U);
+  EXPECT_EQ(server.connections(), 1U);
+  EXPECT_EQ(server.requests().size(), 5U);
+  EXPECT_EQ(server.requests()[0].headers.count("connection"), 0U);  // HTTP/1.1: keep-alive by default
+}
+
+TEST(CliHttpSession, ReconnectsWhenTheServerClosedTheConnection) {
+  // The server drops each connection after two requests without saying so: the third
+  // request fails on the old connection and is sent again on a new one.
+  TestServer server(echo, 2);
+  auto http = session_for(server.url());
+  for (int i = 0; i < 6; ++i) {
+    auto r = http.get("/n/" + std::to_string(i));
+    ASSERT_TRUE(r) << i << ": " << r.error().detail;
+    EXPECT_EQ(r->body, R"({"target":"/n/)" + std::to_string(i) + R"(","body":""})");
+  }
+  EXPECT_EQ(server.connections(), 3U);
+  EXPECT_EQ(http.connections_opened(), 3U);
+  EXPECT_EQ(server.requests().size(), 6U);  // none lost, none twice
+}
+
+TEST(CliHttpSession, AConnectionCloseAnswerEndsTheConnection) {
+  TestServer server(echo);  // one request per connection, "Connection: close"
+  auto http = session_for(server.url());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(http.get("/v1/status"));
+  EXPECT_EQ(http.connections_opened(), 3U);
+  EXPECT_EQ(server.requests().size(), 3U);
+}
+
+TEST(CliHttpSession, FailuresAreTheClientsAndTheSessionRecovers) {
+  auto refused = session_for("http://127.0.0.1:" + std::to_string(test::closed_port()));
+  auto r = refused.get("/v1/status");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, HttpError::kConnectionRefused);
+
+  // A garbled answer fails that request (on a new connection: not sent again) and drops
+  // the connection; the next request gets a new one.
+  std::atomic<bool> garble{true};
+  TestServer server(
+      [&garble](const test::Request& req) {
+        Response out = echo(req);
+        if (garble.exchange(false)) out.raw = "HTTP/1.1 2xx nonsense\r\n\r\n";
+        return out;
+      },
+      100);
+  auto http = session_for(server.url());
+  auto bad = http.get("/first");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, HttpError::kReceive);
+  auto good = http.get("/second");
+  ASSERT_TRUE(good) << good.error().detail;
+  EXPECT_EQ(good->status, 200U);
+  EXPECT_EQ(http.connections_opened(), 2U);
+  EXPECT_EQ(server.requests().size(), 2U);
 }
 
 TEST(CliHttpClient, UnresolvableHostIsExplained) {

@@ -29,7 +29,8 @@ Response problem(unsigned status, const std::string& code, const std::string& de
   return r;
 }
 
-TestServer::TestServer(Handler handler) : m_handler(std::move(handler)) {
+TestServer::TestServer(Handler handler, std::size_t requests_per_connection)
+    : m_handler(std::move(handler)), m_requests_per_connection(std::max<std::size_t>(1, requests_per_connection)) {
   m_listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (m_listen_fd < 0) throw std::runtime_error("socket failed");
   sockaddr_in addr{};
@@ -62,7 +63,10 @@ void TestServer::serve() {
     if (::poll(&p, 1, 20) <= 0) continue;
     const int fd = ::accept4(m_listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    handle(fd);
+    ++m_connections;
+    std::string buffer;
+    for (std::size_t i = 1; !m_stop && handle(fd, buffer, i == m_requests_per_connection); ++i) {
+    }
     ::close(fd);
   }
 }
@@ -99,9 +103,10 @@ void write_all(int fd, const std::string& data) {
 
 }  // namespace
 
-void TestServer::handle(int fd) {
-  std::string buffer;
-  if (!read_until(fd, buffer, [](const std::string& b) { return b.find("\r\n\r\n") != std::string::npos; })) return;
+bool TestServer::handle(int fd, std::string& buffer, bool last) {
+  if (!read_until(fd, buffer, [](const std::string& b) { return b.find("\r\n\r\n") != std::string::npos; })) {
+    return false;
+  }
   const std::size_t head_end = buffer.find("\r\n\r\n");
   std::istringstream head(buffer.substr(0, head_end));
   Request req;
@@ -120,8 +125,9 @@ void TestServer::handle(int fd) {
   std::size_t length = 0;
   if (auto it = req.headers.find("content-length"); it != req.headers.end()) length = std::stoul(it->second);
   const std::size_t total = head_end + 4 + length;
-  if (!read_until(fd, buffer, [total](const std::string& b) { return b.size() >= total; })) return;
+  if (!read_until(fd, buffer, [total](const std::string& b) { return b.size() >= total; })) return false;
   req.body = buffer.substr(head_end + 4, length);
+  buffer.erase(0, total);
   {
     std::lock_guard lock(m_mutex);
     m_requests.push_back(req);
@@ -129,15 +135,18 @@ void TestServer::handle(int fd) {
   const Response r = m_handler(req);
   if (r.hang) {
     while (!m_stop) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return;
+    return false;
   }
   if (!r.raw.empty()) {
     write_all(fd, r.raw);
-    return;
+    return false;
   }
+  const bool keep = m_requests_per_connection > 1;
   const std::string reason = r.status < 300 ? "OK" : r.status == 404 ? "Not Found" : "Error";
   write_all(fd, "HTTP/1.1 " + std::to_string(r.status) + " " + reason + "\r\nContent-Type: " + r.content_type +
-                    "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n" + r.body);
+                    "\r\nContent-Length: " + std::to_string(r.body.size()) +
+                    (keep ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n") + r.body);
+  return keep && !last;
 }
 
 std::uint16_t closed_port() {

@@ -1,6 +1,7 @@
 #pragma once
 // Test support: a real HTTP/1.1 server on a loopback TCP port, one thread, one request
-// per connection (the client sends "Connection: close"), written on plain POSIX sockets
+// per connection (the client sends "Connection: close") unless told to keep connections
+// for more (keep-alive clients), written on plain POSIX sockets
 // so the tests do not share code with the client under test. The handler decides each
 // answer; it can also answer with raw bytes or not at all (to test timeouts).
 //
@@ -42,8 +43,11 @@ Response problem(unsigned status, const std::string& code, const std::string& de
 class TestServer {
  public:
   using Handler = std::function<Response(const Request&)>;
-  /// Listens on 127.0.0.1 on a free port and serves until destroyed.
-  explicit TestServer(Handler handler);
+  /// Listens on 127.0.0.1 on a free port and serves until destroyed. With
+  /// `requests_per_connection` > 1 it answers without "Connection: close" and reads the
+  /// next request on the same connection, closing it after that many (as a server drops
+  /// an idle keep-alive connection) or when the client does.
+  explicit TestServer(Handler handler, std::size_t requests_per_connection = 1);
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
   ~TestServer();
@@ -52,12 +56,17 @@ class TestServer {
   std::uint16_t port() const { return m_port; }
   /// Every request received so far.
   std::vector<Request> requests() const;
+  /// Connections accepted so far.
+  std::size_t connections() const { return m_connections; }
 
  private:
   void serve();
-  void handle(int fd);
+  // One request on `fd`; false when the connection is to be closed.
+  bool handle(int fd, std::string& buffer, bool last);
 
   Handler m_handler;
+  std::size_t m_requests_per_connection = 1;
+  std::atomic<std::size_t> m_connections{0};
   int m_listen_fd = -1;
   std::uint16_t m_port = 0;
   std::atomic<bool> m_stop{false};

@@ -131,6 +131,8 @@ struct ChainTimings {
   std::uint64_t write_ns = 0;       // Database::write (RocksDB, the synced WAL)
   std::uint64_t commit_ns = 0;      // after the write: leaf cache, node cache, tip snapshot
   std::uint64_t nodes_written = 0;  // tree nodes written by checkpoints
+  std::uint64_t blocks_executed = 0;   // connect_block runs in tip changes
+  std::uint64_t proposals_reused = 0;  // PoS: blocks connected with check_proposal's execution
 };
 
 struct ChainOptions {
@@ -305,6 +307,10 @@ class Chain {
   util::Result<SubmitOutcome, BlockError> store_side(Entry& entry, const primitives::Block& block, bool is_new);
   util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted, bool is_new);
   void mark_invalid(Entry& bad, storage::WriteBatch& batch);
+  // connect_block of `block` (entry's) on its parent's state in `store`, or the result
+  // check_proposal kept for it.
+  util::Result<ConnectResult, BlockError> execute(const Entry& entry, const state::NodeStore& store,
+                                                  const primitives::Block& block);
   void write_verdict(storage::WriteBatch&& batch);
   util::Result<primitives::Block, BlockError> load_block(const Entry& entry) const;
   void publish_tip();
@@ -350,6 +356,15 @@ class Chain {
   std::vector<std::size_t> m_layer_bytes;  // state::node_memory of each layer
   // The tip's values (mutable: build_block_template is const but fills it).
   mutable LeafCache m_leaves;
+  // PoS: the execution of the last proposal check_proposal passed, by block hash. The
+  // decided block is nearly always that proposal: activate() takes this result instead of
+  // executing the block again (the result depends only on the block and its parent's
+  // state, both fixed by the hash). Dropped by the next commit_final.
+  struct CheckedProposal {
+    Hash256 hash{};
+    ConnectResult result;
+  };
+  std::optional<CheckedProposal> m_checked_proposal;
   // PoS: the highest height commit_final decided. Not persisted: after open the tip's
   // last_commit proves only its parent final (final_height() = tip height - 1).
   std::uint64_t m_final_height = 0;

@@ -85,6 +85,7 @@ util::Result<void, BlockError> Chain::check_proposal(const primitives::Block& bl
   // proposal is refused, not remembered.
   if (auto sigs = signatures(); !sigs) return std::unexpected(sigs.error());
   if (!connected) return std::unexpected(connected.error());
+  m_checked_proposal = CheckedProposal{hash, std::move(*connected)};
   return {};
 }
 
@@ -128,7 +129,21 @@ util::Result<SubmitOutcome, BlockError> Chain::commit_final(const primitives::Bl
   // Decided: it becomes the tip even with no more work than a sibling tip.
   auto out = activate(*entry, stored ? *stored : block, *existing == nullptr);
   if (out) m_final_height = std::max(m_final_height, header.height);
+  m_checked_proposal.reset();  // a proposal at this height is decided or never will be
   return out;
+}
+
+util::Result<ConnectResult, BlockError> Chain::execute(const Entry& entry, const state::NodeStore& store,
+                                                       const primitives::Block& block) {
+  if (m_checked_proposal && m_checked_proposal->hash == entry.hash) {
+    ConnectResult out = std::move(m_checked_proposal->result);
+    m_checked_proposal.reset();
+    ++m_timings.proposals_reused;
+    return out;
+  }
+  ++m_timings.blocks_executed;
+  return connect_block(store, entry.parent->header.state_root, block, m_params.rules,
+                       m_engine.block_reward(entry.height()), &m_leaves);
 }
 
 std::uint64_t Chain::final_height() const {
@@ -406,7 +421,7 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
       replayed[i] = std::move(redone->changes);
     } else {
       const Hash256& parent_root = e.parent->header.state_root;
-      auto r = connect_block(store, parent_root, *block, m_params.rules, m_engine.block_reward(e.height()), &m_leaves);
+      auto r = execute(e, store, *block);
       if (!r) {
         util::Error<BlockError> error = r.error();
         if (!is_rule_failure(error.code)) return fail_local(std::move(error));

@@ -420,6 +420,36 @@ TEST_F(PosEngineTest, CheckProposalAcceptsAValidProposalAndStoresNothing) {
   EXPECT_EQ(again.error().code, BlockError::kDuplicate);
 }
 
+TEST_F(PosEngineTest, CommitFinalConnectsTheCheckedProposalWithoutExecutingItAgain) {
+  extend();
+  const primitives::Block a = build({.txs = {stake_tx(4, 0, 1000)}});
+  ASSERT_TRUE(propose(a));
+  const chain::ChainTimings before = chain->timings();
+  auto r = commit(a);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->status, chain::SubmitStatus::kConnected);
+  EXPECT_EQ(chain->timings().proposals_reused, before.proposals_reused + 1);
+  EXPECT_EQ(chain->timings().blocks_executed, before.blocks_executed);
+  EXPECT_EQ(chain->tip()->header.state_root, a.header.state_root);
+  sets.push_back(*tip_set());
+
+  // Two proposals checked at one height (rounds 0 and 1), the first decided: only the
+  // last check is kept, so the decided block is executed, and its state is the same.
+  const primitives::Block b0 = build({.txs = {stake_tx(5, 0, 1000)}});
+  const primitives::Block b1 = build({.round = 1});
+  ASSERT_TRUE(propose(b0));
+  ASSERT_TRUE(propose(b1));
+  const chain::ChainTimings mid = chain->timings();
+  auto r0 = commit(b0);
+  ASSERT_TRUE(r0) << r0.error().detail;
+  EXPECT_EQ(chain->timings().proposals_reused, mid.proposals_reused);
+  EXPECT_EQ(chain->timings().blocks_executed, mid.blocks_executed + 1);
+  EXPECT_EQ(chain->tip()->header.state_root, b0.header.state_root);
+  sets.push_back(*tip_set());
+  // The next block connects on that state (the reused result left the leaf cache exact).
+  extend({.txs = {transfer_tx(4, 1, 5)}});
+}
+
 TEST_F(PosEngineTest, CheckProposalRefusesEveryRuleAndRemembersNothing) {
   extend();
   // Its parent is no longer the tip: not the proposer's fault.
