@@ -577,6 +577,23 @@ void Node::load_mempool() {
   publish_mempool_stats();
 }
 
+// Admissions come in batches (one actor task admits what the API and the peers queued);
+// their announcements leave together, from a task queued behind the batch, as one
+// hand-over to the network and one inv per peer.
+void Node::announce_later(const Hash256& txid) {
+  if (!m_network) return;
+  m_unannounced.push_back(txid);
+  if (m_unannounced.size() > 1) return;  // a flush is queued already
+  const bool queued = m_actor && m_actor->post([this] {
+    if (m_network) m_network->announce_txs(std::move(m_unannounced));
+    m_unannounced.clear();
+  });
+  if (!queued) {
+    m_network->announce_txs(std::move(m_unannounced));
+    m_unannounced.clear();
+  }
+}
+
 std::expected<Hash256, SubmitRejection> Node::admit(mempool::VerifiedTx verified) {
   auto added = admit_verified(std::move(verified));
   if (!added) return std::unexpected(rejection_of(added.error()));
@@ -593,7 +610,7 @@ util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::Verif
   }
   m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
   m_recent_txids.add(added->txid);
-  if (m_network) m_network->announce_tx(added->txid);
+  announce_later(added->txid);
   m_events.publish(tx_event(added->txid));
   if (m_mining && added->executable) {
     m_template_stale = true;

@@ -199,6 +199,7 @@ class Node final : public NodeService {
   // admitted, announces it to the peers.
   std::expected<Hash256, SubmitRejection> admit(mempool::VerifiedTx verified);
   util::Result<Hash256, mempool::MempoolError> admit_verified(mempool::VerifiedTx verified);
+  void announce_later(const Hash256& txid);  // queued for one announcement per batch
   // submit_transaction's checks on the calling thread: running, chain id, signature.
   std::expected<mempool::VerifiedTx, SubmitRejection> check_submitted(const primitives::Transaction& tx) const;
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
@@ -282,6 +283,7 @@ class Node final : public NodeService {
   std::unique_ptr<PeerHooks> m_peer_hooks;
   std::unique_ptr<p2p::Network> m_network;
   RecentTxids m_recent_txids;  // admitted lately (the actor adds; PeerHooks::has_tx reads)
+  std::vector<Hash256> m_unannounced;  // admitted, announced by the next flush task (actor)
 
   // Proof of Stake: the consensus driver (null on a PoW chain). Runs on the actor; its
   // timers are the actor's, dropped when the actor stops (declared before it).

@@ -185,13 +185,22 @@ bool PeerHooks::has_tx(const util::Hash256& txid) const {
   return found(m_node.m_db->tx_location(txid)).has_value();
 }
 
-void PeerHooks::fetch_tx(const util::Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) {
-  auto shared = std::make_shared<std::function<void(std::optional<primitives::Transaction>)>>(std::move(done));
-  const bool queued = m_node.m_actor && m_node.m_actor->post([this, txid, shared] {
-    const mempool::PoolEntry* entry = m_node.m_mempool->get(txid);
-    (*shared)(entry != nullptr ? std::optional<primitives::Transaction>(entry->tx) : std::nullopt);
+void PeerHooks::fetch_txs(std::vector<util::Hash256> txids, std::function<void(FetchedTxs)> done) {
+  struct Job {
+    std::vector<util::Hash256> txids;
+    std::function<void(FetchedTxs)> done;
+  };
+  auto job = std::make_shared<Job>(Job{std::move(txids), std::move(done)});
+  const bool queued = m_node.m_actor && m_node.m_actor->post([this, job] {
+    FetchedTxs out;
+    out.reserve(job->txids.size());
+    for (const util::Hash256& txid : job->txids) {
+      const mempool::PoolEntry* entry = m_node.m_mempool->get(txid);
+      out.push_back(entry != nullptr ? std::optional<primitives::Transaction>(entry->tx) : std::nullopt);
+    }
+    job->done(std::move(out));
   });
-  if (!queued) (*shared)(std::nullopt);
+  if (!queued) job->done(FetchedTxs(job->txids.size()));
 }
 
 std::expected<util::Uint256, p2p::Verdict> PeerHooks::check_headers(

@@ -8,11 +8,11 @@
 //     never wait for the chain actor: they read the chain's tip snapshot and the
 //     database (RocksDB reads are thread-safe; a storage snapshot where several reads
 //     must agree), plus the node's RecentTxids.
-//   - submit_block and fetch_tx post to the chain actor and return; the actor calls
+//   - submit_block and fetch_txs post to the chain actor and return; the actor calls
 //     `done`, which posts back to the network. submit_tx first checks the signature on
 //     the calling thread (mempool::VerifiedTx, as the API's threads do), then posts.
 //     When the actor no longer takes tasks (stopping), `done` is called at once with a
-//     "shutting_down" verdict (nullopt for fetch_tx).
+//     "shutting_down" verdict (all nullopt for fetch_txs).
 //
 // Lifetime: owned by the Node, which stops the network (no more calls) before the chain
 // and database go away.
@@ -65,7 +65,7 @@ class PeerHooks final : public p2p::NodeHooks {
   bool has_block(const util::Hash256& hash) const override;
   std::optional<p2p::ChainSummary> chain_point(const util::Hash256& hash) const override;
   bool has_tx(const util::Hash256& txid) const override;
-  void fetch_tx(const util::Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) override;
+  void fetch_txs(std::vector<util::Hash256> txids, std::function<void(FetchedTxs)> done) override;
   std::expected<util::Uint256, p2p::Verdict> check_headers(
       const std::vector<primitives::BlockHeader>& headers) const override;
   void submit_block(primitives::Block block, std::function<void(p2p::Verdict)> done) override;

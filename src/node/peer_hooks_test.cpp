@@ -333,13 +333,15 @@ TEST_F(PeerHooksOnNodes, TransactionsFromPeers) {
   EXPECT_TRUE(hooks_b->has_tx(txid));
   EXPECT_TRUE(node_b->mempool_get(txid).has_value());
 
-  std::promise<std::optional<primitives::Transaction>> fetched;
-  hooks_b->fetch_tx(txid, [&](std::optional<primitives::Transaction> t) { fetched.set_value(std::move(t)); });
-  EXPECT_EQ(fetched.get_future().get(), tx);
-  std::promise<std::optional<primitives::Transaction>> missing;
-  hooks_b->fetch_tx(util::Hash256{3},
-                    [&](std::optional<primitives::Transaction> t) { missing.set_value(std::move(t)); });
-  EXPECT_FALSE(missing.get_future().get().has_value());
+  // One lookup for several: each answer in its txid's place, nullopt for one not pooled.
+  std::promise<p2p::NodeHooks::FetchedTxs> fetched;
+  hooks_b->fetch_txs({util::Hash256{3}, txid, util::Hash256{4}},
+                     [&](p2p::NodeHooks::FetchedTxs t) { fetched.set_value(std::move(t)); });
+  const p2p::NodeHooks::FetchedTxs got = fetched.get_future().get();
+  ASSERT_EQ(got.size(), 3U);
+  EXPECT_FALSE(got[0].has_value());
+  EXPECT_EQ(got[1], tx);
+  EXPECT_FALSE(got[2].has_value());
 
   // Known already, or a nonce a block used: refused without blaming the relayer.
   const p2p::Verdict dup = submit_tx_sync(*hooks_b, tx);

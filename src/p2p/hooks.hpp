@@ -99,8 +99,10 @@ class NodeHooks {
   /// the node keeps without the actor knows (may lag: a false answer only costs a
   /// getdata whose transaction the mempool then refuses as already known).
   virtual bool has_tx(const Hash256& txid) const = 0;
-  /// A pooled transaction, looked up on the chain actor; `done` gets nullopt if absent.
-  virtual void fetch_tx(const Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) = 0;
+  /// Pooled transactions, looked up on the chain actor in one task; `done` gets one entry
+  /// per txid, in order, nullopt where absent.
+  using FetchedTxs = std::vector<std::optional<primitives::Transaction>>;
+  virtual void fetch_txs(std::vector<Hash256> txids, std::function<void(FetchedTxs)> done) = 0;
 
   /// Context-free checks of a batch of headers that must link to each other in order:
   /// chain id, seal kind, proof of work against each header's own bits. Returns the

@@ -590,6 +590,12 @@ void Network::announce_tx(const Hash256& txid) {
   post([impl = m_impl.get(), txid] { impl->announce(InvItem{InvKind::kTx, txid}, 0); });
 }
 
+void Network::announce_txs(std::vector<Hash256> txids) {
+  post([impl = m_impl.get(), txids = std::move(txids)] {
+    for (const Hash256& txid : txids) impl->announce(InvItem{InvKind::kTx, txid}, 0);
+  });
+}
+
 // Encoded here, on the caller's thread (encode_payload aborts on a block that is not the
 // proposal's: a bug in the caller); the network thread only hashes and sends.
 void Network::broadcast_proposal(const primitives::Proposal& proposal, const primitives::Block& block) {

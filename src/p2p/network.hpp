@@ -110,6 +110,9 @@ class Network {
   /// does not know it yet. Any thread.
   void announce_block(const Hash256& hash, std::uint64_t height);
   void announce_tx(const Hash256& txid);
+  /// Several newly admitted transactions: one hand-over to the network thread, and one inv
+  /// per peer for all of them.
+  void announce_txs(std::vector<Hash256> txids);
   /// This node's own consensus messages: send to every ready peer (and remember the
   /// payload's hash, so an echo from a peer is dropped as seen). Any thread; the message
   /// is encoded on the caller's thread. REQUIRES: block_hash(block.header) ==

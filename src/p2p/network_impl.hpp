@@ -84,6 +84,7 @@ struct Peer {
   KnownInventory known{kKnownInventoryPerPeer};
   std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
   std::deque<InvItem> pending_getdata;                     // asked by it, not yet served
+  std::vector<Hash256> pending_tx_inv;                     // to announce at the next flush (< kMaxInvItems)
   bool getaddr_answered = false;
   // addr entries it may still send (token bucket: kAddrPerSecond, at most kMaxAddrs;
   // kMaxAddrs more when we send it getaddr).
@@ -175,6 +176,8 @@ struct Network::Impl final : ConnectionOwner {
   void send_consensus(MessageType type, const Bytes& payload, std::uint64_t except_peer);
   void serve_getdata(Peer& p);
   void announce(const InvItem& item, std::uint64_t except_peer);
+  void flush_tx_inv(Peer& p);  // one inv with the peer's pending transaction announcements
+  bool tx_inv_flush_posted = false;
   void expire_tx_requests(SteadyClock::time_point now);
   Peer* find(std::uint64_t id);
 

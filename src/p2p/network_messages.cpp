@@ -91,14 +91,42 @@ void Network::Impl::expire_tx_requests(SteadyClock::time_point now) {
   }
 }
 
+// A block is announced at once. Transactions are collected per peer and announced by one
+// inv per peer from a flush posted behind the handlers already queued on the network
+// thread: a burst of admissions (the actor admits a batch, each verdict a handler) leaves
+// as one inv instead of one inv, one getdata and two wake-ups per transaction per peer,
+// and a lone transaction waits for nothing.
 void Network::Impl::announce(const InvItem& item, std::uint64_t except_peer) {
   std::shared_ptr<const Bytes> frame;
   for (auto& [id, p] : peers) {
     if (id == except_peer || !p.conn->ready() || p.conn->closed() || p.known.contains(item.hash)) continue;
-    if (!frame) frame = std::make_shared<const Bytes>(encode_frame(magic, Inv{{item}}));
     p.known.insert(item.hash);
+    if (item.kind == InvKind::kTx) {
+      p.pending_tx_inv.push_back(item.hash);
+      if (p.pending_tx_inv.size() >= kMaxInvItems) flush_tx_inv(p);
+      continue;
+    }
+    if (!frame) frame = std::make_shared<const Bytes>(encode_frame(magic, Inv{{item}}));
     p.conn->send_frame(frame);
   }
+  if (item.kind == InvKind::kTx && !tx_inv_flush_posted) {
+    tx_inv_flush_posted = true;
+    asio::post(io, [this] {
+      tx_inv_flush_posted = false;
+      for (auto& [id, p] : peers) flush_tx_inv(p);
+    });
+  }
+}
+
+void Network::Impl::flush_tx_inv(Peer& p) {
+  if (p.pending_tx_inv.empty()) return;
+  if (!p.conn->closed()) {
+    Inv inv;
+    inv.items.reserve(p.pending_tx_inv.size());
+    for (const Hash256& txid : p.pending_tx_inv) inv.items.push_back(InvItem{InvKind::kTx, txid});
+    p.conn->send(inv);
+  }
+  p.pending_tx_inv.clear();
 }
 
 // --- data asked for -------------------------------------------------------------------
@@ -120,6 +148,7 @@ void Network::Impl::handle(Peer& p, const GetData& getdata) {
 // waits for on_drained (or the next tick).
 void Network::Impl::serve_getdata(Peer& p) {
   NotFound missing;
+  std::vector<Hash256> wanted_txs;
   while (!p.pending_getdata.empty() && p.conn->queued_bytes() < kServeBudgetBytes && !p.conn->closed()) {
     const InvItem item = p.pending_getdata.front();
     p.pending_getdata.pop_front();
@@ -134,14 +163,25 @@ void Network::Impl::serve_getdata(Peer& p) {
           encode_raw_frame(magic, static_cast<std::uint16_t>(MessageType::kBlock), *bytes)));
       continue;
     }
-    hooks.fetch_tx(item.hash, [post_gate = gate, this, peer = p.conn->id(),
-                               hash = item.hash](std::optional<primitives::Transaction> tx) {
-      post_gate->post([this, peer, hash, tx = std::move(tx)] {
+    wanted_txs.push_back(item.hash);
+  }
+  if (!wanted_txs.empty()) {
+    // One lookup on the chain actor for all the transactions of this pass, one post back.
+    hooks.fetch_txs(wanted_txs, [post_gate = gate, this, peer = p.conn->id(),
+                                 hashes = wanted_txs](NodeHooks::FetchedTxs txs) {
+      post_gate->post([this, peer, hashes, txs = std::move(txs)] {
         Peer* to = find(peer);
         if (to == nullptr) return;
-        if (!tx) return to->conn->send(NotFound{{InvItem{InvKind::kTx, hash}}});
-        to->known.insert(hash);
-        to->conn->send(TxMsg{*tx});
+        NotFound absent;
+        for (std::size_t i = 0; i < hashes.size(); ++i) {
+          if (i >= txs.size() || !txs[i]) {
+            absent.items.push_back(InvItem{InvKind::kTx, hashes[i]});
+            continue;
+          }
+          to->known.insert(hashes[i]);
+          to->conn->send(TxMsg{*txs[i]});
+        }
+        if (!absent.items.empty()) to->conn->send(absent);
       });
     });
   }

@@ -467,6 +467,45 @@ TEST(Network, AnItemIsAnnouncedToAPeerOnlyOnce) {
   EXPECT_FALSE(r2.read_until(MessageType::kGetData, 300ms).has_value());
 }
 
+TEST(Network, ABatchOfTransactionsIsAnnouncedInOneInvAndServedInOneLookup) {
+  Host a;
+  a.start();
+  RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1; }));
+  std::vector<Hash256> ids;
+  std::vector<InvItem> items;
+  for (std::uint8_t i = 1; i <= 40; ++i) {
+    const auto tx = make_tx(i);
+    a.node.add_tx(tx);
+    ids.push_back(primitives::txid(tx));
+    items.push_back({InvKind::kTx, ids.back()});
+  }
+  a.net->announce_txs(ids);
+  const auto inv = r.read_until(MessageType::kInv);
+  ASSERT_TRUE(inv.has_value());
+  EXPECT_EQ(std::get<Inv>(*inv).items, items);  // all forty, in order, in one message
+  EXPECT_FALSE(r.read_until(MessageType::kInv, 300ms).has_value());
+
+  // One getdata for all of them and one unknown: each known one comes as a tx message,
+  // the unknown one in a notfound.
+  Hash256 unknown{};
+  unknown[3] = 7;
+  std::vector<InvItem> wanted = items;
+  wanted.insert(wanted.begin() + 5, InvItem{InvKind::kTx, unknown});
+  ASSERT_TRUE(r.send(GetData{wanted}));
+  std::set<Hash256> got;
+  std::optional<NotFound> notfound;
+  while (got.size() < ids.size() || !notfound) {
+    const auto m = r.read(2s);
+    ASSERT_TRUE(m.has_value()) << got.size() << " of " << ids.size();
+    if (const auto* tx = std::get_if<TxMsg>(&*m)) got.insert(primitives::txid(tx->tx));
+    if (const auto* nf = std::get_if<NotFound>(&*m)) notfound = *nf;
+  }
+  EXPECT_EQ(got, std::set<Hash256>(ids.begin(), ids.end()));
+  EXPECT_EQ(notfound->items, (std::vector<InvItem>{{InvKind::kTx, unknown}}));
+}
+
 TEST(Network, GetDataForUnknownItemsIsAnsweredNotFound) {
   Host a;
   a.node.add_blocks(make_chain(genesis_block(), 2));

@@ -262,14 +262,17 @@ bool ToyNode::has_tx(const Hash256& txid) const {
   return m_pool.contains(txid);
 }
 
-void ToyNode::fetch_tx(const Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) {
-  on_actor([this, txid, done = std::move(done)] {
-    std::optional<primitives::Transaction> tx;
+void ToyNode::fetch_txs(std::vector<Hash256> txids, std::function<void(FetchedTxs)> done) {
+  on_actor([this, txids = std::move(txids), done = std::move(done)] {
+    FetchedTxs out;
     {
       const std::lock_guard lock(m_mutex);
-      if (const auto it = m_pool.find(txid); it != m_pool.end()) tx = it->second;
+      for (const Hash256& txid : txids) {
+        const auto it = m_pool.find(txid);
+        out.push_back(it != m_pool.end() ? std::optional<primitives::Transaction>(it->second) : std::nullopt);
+      }
     }
-    done(std::move(tx));
+    done(std::move(out));
   });
 }
 

@@ -96,7 +96,7 @@ class ToyNode final : public NodeHooks {
   bool has_block(const Hash256& hash) const override;
   std::optional<ChainSummary> chain_point(const Hash256& hash) const override;
   bool has_tx(const Hash256& txid) const override;
-  void fetch_tx(const Hash256& txid, std::function<void(std::optional<primitives::Transaction>)> done) override;
+  void fetch_txs(std::vector<Hash256> txids, std::function<void(FetchedTxs)> done) override;
   std::expected<util::Uint256, Verdict> check_headers(
       const std::vector<primitives::BlockHeader>& headers) const override;
   void submit_block(primitives::Block block, std::function<void(Verdict)> done) override;
