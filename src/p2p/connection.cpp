@@ -18,6 +18,8 @@ using boost::system::error_code;
 
 // One socket read at most; a frame larger than this arrives over several reads.
 constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
+// At most this many bytes of queued frames go into one write (one frame may be larger).
+constexpr std::size_t kGatherBytes = std::size_t{256} * 1024;
 
 std::string ip_string(const asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) return a.to_v6().to_v4().to_string();
@@ -115,29 +117,41 @@ void Connection::send_frame(std::shared_ptr<const Bytes> frame, bool control) {
     return;
   }
   (control ? m_control : m_bulk).push_back(std::move(frame));
-  if (!m_writing) write_next();
+  if (m_writing.empty()) write_next();
 }
 
+// Frames queued meanwhile go out in one write (a burst of small tx frames costs one
+// system call, not one each), control frames first and never mixed with bulk ones, so a
+// ping waits at most for one gathered write of bulk frames.
 void Connection::write_next() {
   if (m_closed) return;
   auto& queue = m_control.empty() ? m_bulk : m_control;
   if (queue.empty()) {
-    const bool was_writing = m_writing != nullptr;
-    m_writing.reset();
+    const bool was_writing = !m_writing.empty();
+    m_writing.clear();
+    m_writing_bytes = 0;
     if (was_writing) m_owner.on_drained(*this);
     return;
   }
-  m_writing = std::move(queue.front());
-  queue.pop_front();
-  asio::async_write(m_socket, asio::buffer(*m_writing),
-                    [self = shared_from_this()](const error_code& ec, std::size_t n) {
-                      self->m_bytes_sent += n;
-                      self->m_owner.on_traffic(n, 0);
-                      self->m_queued_bytes -= self->m_writing ? self->m_writing->size() : 0;
-                      if (self->m_closed) return;
-                      if (ec) return self->close({P2pError::kIo, "write: " + ec.message()});
-                      self->write_next();
-                    });
+  m_writing.clear();
+  m_writing_bytes = 0;
+  std::vector<asio::const_buffer> buffers;
+  while (!queue.empty() && (m_writing.empty() || m_writing_bytes + queue.front()->size() <= kGatherBytes)) {
+    m_writing_bytes += queue.front()->size();
+    buffers.push_back(asio::buffer(*queue.front()));
+    m_writing.push_back(std::move(queue.front()));
+    queue.pop_front();
+  }
+  m_frames_sent += m_writing.size();
+  ++m_writes;
+  asio::async_write(m_socket, buffers, [self = shared_from_this()](const error_code& ec, std::size_t n) {
+    self->m_bytes_sent += n;
+    self->m_owner.on_traffic(n, 0);
+    self->m_queued_bytes -= self->m_writing_bytes;
+    if (self->m_closed) return;
+    if (ec) return self->close({P2pError::kIo, "write: " + ec.message()});
+    self->write_next();
+  });
 }
 
 void Connection::close(P2pFailure why) {

@@ -112,6 +112,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::optional<Version>& version() const { return m_version; }
 
   std::uint64_t bytes_sent() const { return m_bytes_sent; }
+  /// Frames written, and the socket writes they took (several frames share one write).
+  std::uint64_t frames_sent() const { return m_frames_sent; }
+  std::uint64_t writes() const { return m_writes; }
   std::uint64_t bytes_received() const { return m_bytes_received; }
   std::uint64_t connected_ms() const { return m_connected_ms; }
   std::optional<std::uint64_t> ping_rtt_ms() const { return m_ping_rtt_ms; }
@@ -149,10 +152,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool m_got_verack = false;
   bool m_ready = false;
 
-  // Write queue: control frames first; the frame being written stays in m_writing.
+  // Write queue: control frames first. The frames being written (several of one queue,
+  // gathered into one write, at most 256 KiB unless one frame is larger) stay in
+  // m_writing.
   std::deque<std::shared_ptr<const Bytes>> m_control;
   std::deque<std::shared_ptr<const Bytes>> m_bulk;
-  std::shared_ptr<const Bytes> m_writing;
+  std::vector<std::shared_ptr<const Bytes>> m_writing;
+  std::size_t m_writing_bytes = 0;
   std::size_t m_queued_bytes = 0;  // queued + being written
 
   // Timers (checked on each tick).
@@ -167,6 +173,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::milliseconds m_tick_interval;
 
   std::uint64_t m_bytes_sent = 0;
+  std::uint64_t m_frames_sent = 0;
+  std::uint64_t m_writes = 0;
   std::uint64_t m_bytes_received = 0;
   std::uint64_t m_connected_ms = 0;
   std::optional<std::uint64_t> m_ping_rtt_ms;

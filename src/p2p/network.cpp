@@ -559,6 +559,8 @@ void Network::Impl::refresh_snapshot() {
     if (const auto& v = c.version()) info.user_agent = v->user_agent;
     info.score = p.score.value(now_ms);
     info.bytes_sent = c.bytes_sent();
+    info.frames_sent = c.frames_sent();
+    info.writes = c.writes();
     info.bytes_received = c.bytes_received();
     info.connected_ms = c.connected_ms();
     info.ping_rtt_ms = c.ping_rtt_ms();

@@ -62,6 +62,8 @@ struct PeerInfo {
   std::uint32_t score = 0;  // misbehaviour, decayed to now (docs/p2p.md)
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
+  std::uint64_t frames_sent = 0;  // frames written to it, in `writes` socket writes
+  std::uint64_t writes = 0;
   std::uint64_t connected_ms = 0;            // Unix ms
   std::optional<std::uint64_t> ping_rtt_ms;  // last pong
   std::uint32_t blocks_in_flight = 0;

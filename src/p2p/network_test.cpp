@@ -504,6 +504,15 @@ TEST(Network, ABatchOfTransactionsIsAnnouncedInOneInvAndServedInOneLookup) {
   }
   EXPECT_EQ(got, std::set<Hash256>(ids.begin(), ids.end()));
   EXPECT_EQ(notfound->items, (std::vector<InvItem>{{InvKind::kTx, unknown}}));
+  // The forty tx frames were queued by one handler: the first started a write, the rest
+  // went out together in the next.
+  // (peers() is a snapshot the network thread refreshes on its tick.)
+  std::vector<PeerInfo> peers;
+  ASSERT_TRUE(wait_until([&] {
+    peers = a.net->peers();
+    return peers.size() == 1 && peers[0].frames_sent >= 40;
+  }));
+  EXPECT_LE(peers[0].writes + 35, peers[0].frames_sent) << peers[0].writes << " writes";
 }
 
 TEST(Network, GetDataForUnknownItemsIsAnsweredNotFound) {
