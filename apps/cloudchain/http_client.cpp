@@ -146,18 +146,18 @@ struct Connection {
       send(request, x);
     } else {
       ++opened;
-      resolver.async_resolve(url.host, url.port,
-                             [this, &request, &x](beast::error_code ec, const tcp::resolver::results_type& r) {
-                               if (ec) return x.fail(HttpError::kResolve, ec);
-                               stream.async_connect(r, [this, &request, &x](beast::error_code ec2, const tcp::endpoint&) {
-                                 if (ec2 == asio::error::connection_refused) {
-                                   return x.fail(HttpError::kConnectionRefused, ec2);
-                                 }
-                                 if (ec2) return x.fail(HttpError::kConnect, ec2);
-                                 open = true;
-                                 send(request, x);
-                               });
-                             });
+      resolver.async_resolve(
+          url.host, url.port, [this, &request, &x](beast::error_code ec, const tcp::resolver::results_type& r) {
+            if (ec) return x.fail(HttpError::kResolve, ec);
+            stream.async_connect(r, [this, &request, &x](beast::error_code ec2, const tcp::endpoint&) {
+              if (ec2 == asio::error::connection_refused) {
+                return x.fail(HttpError::kConnectionRefused, ec2);
+              }
+              if (ec2) return x.fail(HttpError::kConnect, ec2);
+              open = true;
+              send(request, x);
+            });
+          });
     }
     ioc.restart();
     // The stream's own timer ends connect/write/read; this bound also covers a name lookup
@@ -235,8 +235,7 @@ util::Result<HttpResponse, HttpError> HttpClient::post(std::string_view path, st
 namespace {
 
 http::request<http::string_body> make_request(const Url& url, bool post, std::string_view path,
-                                              std::string_view content_type, std::string_view body,
-                                              bool keep_alive) {
+                                              std::string_view content_type, std::string_view body, bool keep_alive) {
   http::request<http::string_body> request(post ? http::verb::post : http::verb::get, url.base_path + std::string(path),
                                            11);
   request.set(http::field::host, host_header(url));

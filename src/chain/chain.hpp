@@ -123,14 +123,14 @@ struct TemplateResult {
 /// for benchmarks and logs.
 struct ChainTimings {
   std::uint64_t tip_changes = 0;
-  std::uint64_t checkpoints = 0;    // written with a tip change or by checkpoint()
-  std::uint64_t state_ns = 0;       // the branch's state: connect_block / diffs replayed or undone
-  std::uint64_t signatures_ns = 0;  // the chain thread's share of the signature checks, after the state
-  std::uint64_t batch_ns = 0;       // building the batch (bodies, diffs, indexes)
-  std::uint64_t checkpoint_ns = 0;  // collecting the checkpoint's nodes into the batch
-  std::uint64_t write_ns = 0;       // Database::write (RocksDB, the synced WAL)
-  std::uint64_t commit_ns = 0;      // after the write: leaf cache, node cache, tip snapshot
-  std::uint64_t nodes_written = 0;  // tree nodes written by checkpoints
+  std::uint64_t checkpoints = 0;       // written with a tip change or by checkpoint()
+  std::uint64_t state_ns = 0;          // the branch's state: connect_block / diffs replayed or undone
+  std::uint64_t signatures_ns = 0;     // the chain thread's share of the signature checks, after the state
+  std::uint64_t batch_ns = 0;          // building the batch (bodies, diffs, indexes)
+  std::uint64_t checkpoint_ns = 0;     // collecting the checkpoint's nodes into the batch
+  std::uint64_t write_ns = 0;          // Database::write (RocksDB, the synced WAL)
+  std::uint64_t commit_ns = 0;         // after the write: leaf cache, node cache, tip snapshot
+  std::uint64_t nodes_written = 0;     // tree nodes written by checkpoints
   std::uint64_t blocks_executed = 0;   // connect_block runs in tip changes
   std::uint64_t proposals_reused = 0;  // PoS: blocks connected with check_proposal's execution
 };

@@ -282,7 +282,7 @@ class Node final : public NodeService {
   // is stopped (its thread joined) in stop() before the chain and database close.
   std::unique_ptr<PeerHooks> m_peer_hooks;
   std::unique_ptr<p2p::Network> m_network;
-  RecentTxids m_recent_txids;  // admitted lately (the actor adds; PeerHooks::has_tx reads)
+  RecentTxids m_recent_txids;          // admitted lately (the actor adds; PeerHooks::has_tx reads)
   std::vector<Hash256> m_unannounced;  // admitted, announced by the next flush task (actor)
 
   // Proof of Stake: the consensus driver (null on a PoW chain). Runs on the actor; its

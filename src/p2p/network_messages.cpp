@@ -167,23 +167,23 @@ void Network::Impl::serve_getdata(Peer& p) {
   }
   if (!wanted_txs.empty()) {
     // One lookup on the chain actor for all the transactions of this pass, one post back.
-    hooks.fetch_txs(wanted_txs, [post_gate = gate, this, peer = p.conn->id(),
-                                 hashes = wanted_txs](NodeHooks::FetchedTxs txs) {
-      post_gate->post([this, peer, hashes, txs = std::move(txs)] {
-        Peer* to = find(peer);
-        if (to == nullptr) return;
-        NotFound absent;
-        for (std::size_t i = 0; i < hashes.size(); ++i) {
-          if (i >= txs.size() || !txs[i]) {
-            absent.items.push_back(InvItem{InvKind::kTx, hashes[i]});
-            continue;
-          }
-          to->known.insert(hashes[i]);
-          to->conn->send(TxMsg{*txs[i]});
-        }
-        if (!absent.items.empty()) to->conn->send(absent);
-      });
-    });
+    hooks.fetch_txs(wanted_txs,
+                    [post_gate = gate, this, peer = p.conn->id(), hashes = wanted_txs](NodeHooks::FetchedTxs txs) {
+                      post_gate->post([this, peer, hashes, txs = std::move(txs)] {
+                        Peer* to = find(peer);
+                        if (to == nullptr) return;
+                        NotFound absent;
+                        for (std::size_t i = 0; i < hashes.size(); ++i) {
+                          if (i >= txs.size() || !txs[i]) {
+                            absent.items.push_back(InvItem{InvKind::kTx, hashes[i]});
+                            continue;
+                          }
+                          to->known.insert(hashes[i]);
+                          to->conn->send(TxMsg{*txs[i]});
+                        }
+                        if (!absent.items.empty()) to->conn->send(absent);
+                      });
+                    });
   }
   if (!missing.items.empty()) p.conn->send(missing);
 }

@@ -4,9 +4,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <vector>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "crypto/address.hpp"
 #include "storage/handles.hpp"
