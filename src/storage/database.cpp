@@ -100,6 +100,13 @@ rocksdb::ColumnFamilyOptions cf_options(int cf, const std::shared_ptr<rocksdb::C
     table.whole_key_filtering = false;
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (cf == detail::kTxIndexCf) {
+    // Every transaction a peer announces is looked up here first (PeerHooks::has_tx), and
+    // a new one is in no table yet: a Bloom filter over the memtable's keys (2 % of its
+    // size, ~15 bits a key) answers that miss without searching the skip list.
+    o.memtable_whole_key_filtering = true;
+    o.memtable_prefix_bloom_size_ratio = 0.02;
+  }
 
   // Compression only where this RocksDB build has it: LZ4 is cheap enough for every
   // level, ZSTD packs the cold bottom level tighter. (Hashes and signatures barely
