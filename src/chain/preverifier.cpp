@@ -139,7 +139,9 @@ void Preverifier::worker_loop() {
     for (std::size_t i = begin; i < end; ++i) {
       if (m_stop.load(std::memory_order_relaxed) || height < m_floor.load(std::memory_order_relaxed)) break;
       const primitives::Transaction& tx = block->txs[i];
-      if (primitives::check_transaction(tx, m_chain_id)) passed.push_back(primitives::txid(tx));
+      const Hash256 id = primitives::txid(tx);
+      if (m_options.checked_elsewhere && m_options.checked_elsewhere(id)) continue;
+      if (primitives::check_transaction(tx, m_chain_id)) passed.push_back(id);
     }
 
     block.reset();  // maybe the last reference: not freed under the lock

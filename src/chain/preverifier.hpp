@@ -32,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -62,6 +63,11 @@ class Preverifier {
     /// Workers in the idle scheduling class. Off only in tests that must finish on a
     /// machine whose cores are all busy (idle workers would then barely run).
     bool idle_priority = true;
+    /// When set, a transaction whose txid it answers true for is not checked (someone
+    /// already did: the node passes the txids its mempool admitted, which the chain's
+    /// VerifiedFn vouches for through the pool). Called from the workers, concurrently:
+    /// it must be thread-safe, and outlive the workers.
+    std::function<bool(const Hash256&)> checked_elsewhere;
   };
 
   /// Starts `threads` workers (0: hardware_concurrency, at least 1) that check

@@ -7,9 +7,11 @@
 
 #include <sched.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -77,6 +79,24 @@ TEST(Preverifier, NeverVouchesForAFailingTransaction) {
     const bool bad = i == 3 || i == 17 || i == 40 || i == 50;
     EXPECT_EQ(pre.take(primitives::txid(txs[i])), !bad) << "tx " << i;
   }
+}
+
+TEST(Preverifier, SkipsWhatWasCheckedElsewhere) {
+  const auto txs = signed_txs(64);
+  std::set<util::Hash256> elsewhere;  // e.g. what the node's mempool admitted
+  for (std::size_t i = 0; i < txs.size(); i += 2) elsewhere.insert(primitives::txid(txs[i]));
+  std::atomic<std::size_t> asked{0};
+  Preverifier::Options o = options();
+  o.checked_elsewhere = [&](const util::Hash256& txid) {
+    ++asked;
+    return elsewhere.contains(txid);
+  };
+  Preverifier pre(2, kChainId, o);
+  ASSERT_TRUE(pre.enqueue(block_at(1, txs)));
+  pre.wait_idle();
+  EXPECT_EQ(asked.load(), txs.size());
+  EXPECT_EQ(pre.size(), txs.size() / 2);  // only the others were checked and vouched for
+  for (std::size_t i = 0; i < txs.size(); ++i) EXPECT_EQ(pre.take(primitives::txid(txs[i])), i % 2 == 1) << i;
 }
 
 TEST(Preverifier, KeepsTheNewestTxids) {

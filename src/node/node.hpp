@@ -271,10 +271,14 @@ class Node final : public NodeService {
   bool m_stopped = false;
   std::atomic<bool> m_stopping{false};  // set first thing in stop(): the actor starts no miner after it
 
+  // Admitted lately (the actor adds; PeerHooks::has_tx and the look-ahead workers read).
+  // Declared before m_preverifier, whose workers ask it.
+  RecentTxids m_recent_txids;
   // Look-ahead signature checks of blocks from peers waiting for the actor (docs/chain.md
-  // "Look-ahead signature checks"): PeerHooks enqueues, process_block consumes. Created
-  // with the node (hardware_concurrency idle-priority threads), stopped in stop() once
-  // the actor drained; any thread.
+  // "Look-ahead signature checks"): PeerHooks enqueues blocks above the tip, process_block
+  // consumes; transactions the pool admitted are skipped (the pool vouches for them).
+  // Created with the node (hardware_concurrency idle-priority threads), stopped in stop()
+  // once the actor drained; any thread.
   std::unique_ptr<chain::Preverifier> m_preverifier;
 
   // The P2P side (null when p2p.enabled is false). Declared before the actor: actor
@@ -282,7 +286,6 @@ class Node final : public NodeService {
   // is stopped (its thread joined) in stop() before the chain and database close.
   std::unique_ptr<PeerHooks> m_peer_hooks;
   std::unique_ptr<p2p::Network> m_network;
-  RecentTxids m_recent_txids;          // admitted lately (the actor adds; PeerHooks::has_tx reads)
   std::vector<Hash256> m_unannounced;  // admitted, announced by the next flush task (actor)
 
   // Proof of Stake: the consensus driver (null on a PoW chain). Runs on the actor; its

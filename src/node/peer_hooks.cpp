@@ -250,7 +250,10 @@ void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Ve
   // One copy of the block, shared by the look-ahead checks and the actor's task: while
   // the blocks queued before it are connected, idle cores check its signatures.
   auto shared_block = std::make_shared<const primitives::Block>(std::move(block));
-  m_node.m_preverifier->enqueue(shared_block);
+  // Only a block above the tip can be waiting behind others (one at or below it is a
+  // duplicate or a fork: on PoS a peer's sync often delivers the block this node just
+  // committed as decided, and checking it again would be wasted).
+  if (shared_block->header.height > m_node.tip().height) m_node.m_preverifier->enqueue(shared_block);
   const bool queued = m_node.m_actor && m_node.m_actor->post([this, shared_block, shared] {
     auto status = m_node.process_block(*shared_block, "peer");
     p2p::Verdict v;
