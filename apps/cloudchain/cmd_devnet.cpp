@@ -53,6 +53,7 @@ struct DevnetOptions {
   double duration_s = 10;
   std::string fee = "1000";
   unsigned wait_s = 60;
+  std::size_t batch = 1;
 };
 
 fs::path absolute_dir(const std::string& dir) {
@@ -429,6 +430,8 @@ int run_load(Context& ctx, const DevnetOptions& o) {
   load.duration_s = o.duration_s;
   load.fee = *fee;
   load.wait = std::chrono::seconds(o.wait_s);
+  if (o.batch < 1 || o.batch > 1000) throw usage_error("--batch must be 1..1000");
+  load.batch = o.batch;
   std::ostream& progress = ctx.json() ? ctx.io().err : ctx.io().out;
   progress << fmt::format("load: {} tx/s for {} s across {} node(s)\n", o.tps, o.duration_s, state.nodes.size());
   // The reference (docs/benchmarks.md), measured before and after the load; the higher
@@ -533,6 +536,8 @@ void add_devnet_command(CLI::App& app, Context& ctx, Action& action) {
   load->add_option("--tps", o->tps, "offered transactions per second")->required();
   load->add_option("--duration", o->duration_s, "seconds of submission (default 10)");
   load->add_option("--fee", o->fee, "fee per transfer in base units (default 1000)");
+  load->add_option("--batch", o->batch,
+                   "transactions per request (default 1: POST /v1/txs; more: POST /v1/txs/batch, one per node)");
   load->add_option("--wait", o->wait_s, "seconds to wait for commitment after the last submission (default 60)")
       ->check(CLI::Range(0, 3600));
   load->callback([&ctx, &action, o] { action = [&ctx, o] { return run_load(ctx, *o); }; });

@@ -39,7 +39,7 @@ util::Result<NodeClient, std::string> client_for(const NodeEntry& node) {
 }
 
 struct Item {
-  std::string body;  // {"tx": "<hex>"}
+  std::string hex;   // the transaction's encoding
   std::string txid;  // hex
   std::size_t node = 0;
   Clock::time_point submitted{};
@@ -151,7 +151,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
           tx.fee = o.fee;
           tx.body = primitives::Transfer{accounts[(a + 1) % accounts.size()].address, kTransferAmount};
           primitives::sign(tx, accounts[a].key);
-          items[j].body = R"({"tx":")" + util::to_hex(primitives::encode(tx)) + R"("})";
+          items[j].hex = util::to_hex(primitives::encode(tx));
           items[j].txid = util::to_hex(primitives::txid(tx));
           items[j].node = a % node_count;
         }
@@ -193,24 +193,64 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
         std::vector<HttpSession> http;
         http.reserve(clients.size());
         for (const NodeClient& c : clients) http.emplace_back(c.url(), kRequestTimeout);
-        for (std::size_t j = next++; j < total; j = next++) {
-          const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(static_cast<double>(j) / o.tps));
-          std::this_thread::sleep_until(due);
-          Item& item = items[j];
-          item.submitted = Clock::now();
-          auto r = http[item.node].post("/v1/txs", "application/json", item.body);
-          if (r && r->status == 202) {
-            item.accepted = true;
-            continue;
-          }
-          std::string code = r ? "http_" + std::to_string(r->status) : std::string(to_string(r.error().code));
-          if (r) {
-            auto doc = Json::parse(r->body, nullptr, false);
-            if (doc.is_object() && doc.contains("code") && doc["code"].is_string()) code = doc["code"];
-          }
+        const auto rejected = [&](std::string code) {
           std::lock_guard lock(codes_mutex);
           ++report.reject_codes[code];
+        };
+        const auto failure_code = [](const util::Result<HttpResponse, HttpError>& r) -> std::string {
+          if (!r) return std::string(to_string(r.error().code));
+          auto doc = Json::parse(r->body, nullptr, false);
+          if (doc.is_object() && doc.contains("code") && doc["code"].is_string()) return doc["code"];
+          return "http_" + std::to_string(r->status);
+        };
+        const std::size_t batch = std::max<std::size_t>(1, o.batch);
+        for (std::size_t j = next.fetch_add(batch); j < total; j = next.fetch_add(batch)) {
+          // Items j .. end - 1, sent when the last of them is due (the offered rate holds
+          // for any batch size), one request per node.
+          const std::size_t end = std::min(total, j + batch);
+          const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(static_cast<double>(end - 1) / o.tps));
+          std::this_thread::sleep_until(due);
+          if (batch == 1) {
+            Item& item = items[j];
+            item.submitted = Clock::now();
+            auto r = http[item.node].post("/v1/txs", "application/json", R"({"tx":")" + item.hex + R"("})");
+            if (r && r->status == 202) {
+              item.accepted = true;
+            } else {
+              rejected(failure_code(r));
+            }
+            continue;
+          }
+          for (std::size_t node = 0; node < http.size(); ++node) {
+            std::vector<std::size_t> mine;
+            std::string body = R"({"txs":[)";
+            for (std::size_t k = j; k < end; ++k) {
+              if (items[k].node != node) continue;
+              body += (mine.empty() ? "\"" : ",\"") + items[k].hex + "\"";
+              mine.push_back(k);
+            }
+            if (mine.empty()) continue;
+            body += "]}";
+            const auto sent = Clock::now();
+            for (std::size_t k : mine) items[k].submitted = sent;
+            auto r = http[node].post("/v1/txs/batch", "application/json", body);
+            auto doc = r && r->status == 200 ? Json::parse(r->body, nullptr, false) : Json();
+            const bool answered = doc.is_object() && doc.contains("results") && doc["results"].is_array() &&
+                                  doc["results"].size() == mine.size();
+            for (std::size_t i = 0; i < mine.size(); ++i) {
+              if (!answered) {
+                rejected(failure_code(r));
+                continue;
+              }
+              const Json& result = doc["results"][i];
+              if (result.is_object() && result.value("status", "") == "pending") {
+                items[mine[i]].accepted = true;
+              } else {
+                rejected(result.is_object() ? result.value("code", "bad_answer") : "bad_answer");
+              }
+            }
+          }
         }
       });
     }

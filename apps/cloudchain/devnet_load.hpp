@@ -34,6 +34,7 @@ struct LoadOptions {
   std::uint64_t fee = 1000;  // per transfer: above the default minimum of 1 per byte
   std::chrono::seconds wait{60};
   unsigned submitters = 0;    // 0: 4 per node, at least 8
+  std::size_t batch = 1;      // transactions per request: 1 POST /v1/txs, more POST /v1/txs/batch
   unsigned sign_threads = 0;  // 0: one per core
 };
 

@@ -16,6 +16,7 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/blocks/{id}", get_block, false},
     {Method::kGet, "/v1/txs/{txid}", get_tx, false},
     {Method::kPost, "/v1/txs", submit_tx, false},
+    {Method::kPost, "/v1/txs/batch", submit_tx_batch, false},
     {Method::kGet, "/v1/accounts/{address}", get_account, false},
     {Method::kGet, "/v1/accounts/{address}/txs", list_account_txs, false},
     {Method::kGet, "/v1/mempool", get_mempool, false},
@@ -82,7 +83,8 @@ void add_cors(const Context& ctx, const Request& req, Response& r) {
   if (origin_allowed(ctx, req.origin)) r.headers.emplace_back("Access-Control-Allow-Origin", std::string(req.origin));
 }
 
-// `route`: the first template that matched the path (empty when none did).
+// `route`: the template of the route that serves the request, else the first that matched
+// the path (empty when none did).
 Response dispatch(const Context& ctx, const Request& req, std::string_view& route_template) {
   if (is_explorer_path(req.path)) {
     route_template = req.path.starts_with("/assets/") ? "/assets/{file}" : "/";
@@ -103,6 +105,8 @@ Response dispatch(const Context& ctx, const Request& req, std::string_view& rout
     }
   }
   if (allow.empty()) return problem_response(problem(ApiError::kNotFound, "no route for this path"));
+  // The route that serves it names it (POST /v1/txs/batch also matches /v1/txs/{txid}).
+  if (found != nullptr) route_template = found->path;
   allow += ", OPTIONS";
 
   if (req.method == Method::kOptions) {

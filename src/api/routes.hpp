@@ -64,6 +64,9 @@ Response get_block(const Context& ctx, const Request& req, const PathParams& par
 // routes_txs.cpp
 Response get_tx(const Context& ctx, const Request& req, const PathParams& params);
 Response submit_tx(const Context& ctx, const Request& req, const PathParams& params);
+/// Transactions a POST /v1/txs/batch may carry.
+inline constexpr std::size_t kMaxBatchTxs = 1000;
+Response submit_tx_batch(const Context& ctx, const Request& req, const PathParams& params);
 Response get_receipt(const Context& ctx, const Request& req, const PathParams& params);
 // routes_accounts.cpp
 Response get_account(const Context& ctx, const Request& req, const PathParams& params);

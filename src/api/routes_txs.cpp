@@ -1,5 +1,8 @@
-// GET /v1/txs/{txid}, POST /v1/txs and GET /v1/receipts/{txid}.
+// GET /v1/txs/{txid}, POST /v1/txs, POST /v1/txs/batch and GET /v1/receipts/{txid}.
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -139,6 +142,24 @@ Response get_receipt(const Context& ctx, const Request& req, const PathParams& p
   return json_response(200, w.take());
 }
 
+namespace {
+
+// A transaction given as hex (a "tx" field, or one entry of "txs"), decoded.
+std::expected<primitives::Transaction, Problem> decode_tx_hex(const std::string& hex, std::string_view what) {
+  auto bytes = util::from_hex(hex);
+  if (!bytes) return std::unexpected(problem(400, util::to_string(bytes.error().code), std::string(what) + ": " + bytes.error().detail));
+  auto tx = primitives::decode_transaction(*bytes);
+  if (!tx) return std::unexpected(problem(400, primitives::to_string(tx.error().code), std::string(what) + ": " + tx.error().detail));
+  return std::move(*tx);
+}
+
+// What a rejected admission is answered with: the sender's fault 422, the node's 503.
+Problem rejection_problem(const node::SubmitRejection& e) {
+  return problem(e.sender_at_fault ? 422 : 503, e.code, e.detail);
+}
+
+}  // namespace
+
 Response submit_tx(const Context& ctx, const Request& req, const PathParams& /*params*/) {
   if (auto q = no_query(req); !q) return problem_response(q.error());
   auto body = parse_json_object(req.content_type, req.body);
@@ -148,12 +169,8 @@ Response submit_tx(const Context& ctx, const Request& req, const PathParams& /*p
   if (field == body->end() || !field->is_string()) {
     return problem_response(problem(ApiError::kBadField, "\"tx\": the transaction encoding as a hex string"));
   }
-  auto bytes = util::from_hex(field->get_ref<const std::string&>());
-  if (!bytes) {
-    return problem_response(problem(400, util::to_string(bytes.error().code), "tx: " + bytes.error().detail));
-  }
-  auto tx = primitives::decode_transaction(*bytes);
-  if (!tx) return problem_response(problem(400, primitives::to_string(tx.error().code), tx.error().detail));
+  auto tx = decode_tx_hex(field->get_ref<const std::string&>(), "tx");
+  if (!tx) return problem_response(tx.error());
 
   // The node checks the transaction (chain id, signature, ...) on this worker thread and
   // admits it on its actor; the answer is deferred so that this thread serves other
@@ -161,14 +178,86 @@ Response submit_tx(const Context& ctx, const Request& req, const PathParams& /*p
   Response r;
   r.deferred = [&service = ctx.service, tx = std::move(*tx)](Reply reply) {
     service.submit_transaction_async(tx, [reply = std::move(reply)](auto admitted) {
-      if (!admitted) {
-        const node::SubmitRejection& e = admitted.error();
-        return reply(problem_response(problem(e.sender_at_fault ? 422 : 503, e.code, e.detail)));
-      }
+      if (!admitted) return reply(problem_response(rejection_problem(admitted.error())));
       JsonWriter w(128);
       w.begin_object().hex_field("txid", *admitted).field("status", "pending").end_object();
       reply(json_response(202, w.take()));
     });
+  };
+  return r;
+}
+
+Response submit_tx_batch(const Context& ctx, const Request& req, const PathParams& /*params*/) {
+  if (auto q = no_query(req); !q) return problem_response(q.error());
+  auto body = parse_json_object(req.content_type, req.body);
+  if (!body) return problem_response(body.error());
+  if (auto only = only_fields(*body, {"txs"}); !only) return problem_response(only.error());
+  const auto field = body->find("txs");
+  const std::string shape = "\"txs\": an array of 1.." + std::to_string(kMaxBatchTxs) +
+                            " transaction encodings as hex strings";
+  if (field == body->end() || !field->is_array() || field->empty() || field->size() > kMaxBatchTxs) {
+    return problem_response(problem(ApiError::kBadField, shape));
+  }
+  for (const auto& entry : *field) {
+    if (!entry.is_string()) return problem_response(problem(ApiError::kBadField, shape));
+  }
+
+  // Each entry is answered on its own, in order: one that does not decode or is refused
+  // does not stop the others. All are checked on this worker thread and handed to the
+  // actor back to back (it admits them in one task); the answer goes once the last
+  // verdict is in.
+  struct Batch {
+    std::mutex mutex;
+    std::vector<std::optional<std::expected<util::Hash256, Problem>>> results;
+    std::atomic<std::size_t> remaining{0};
+    Reply reply;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->results.resize(field->size());
+  std::vector<std::pair<std::size_t, primitives::Transaction>> txs;
+  for (std::size_t i = 0; i < field->size(); ++i) {
+    auto tx = decode_tx_hex((*field)[i].get_ref<const std::string&>(), "txs[" + std::to_string(i) + "]");
+    if (!tx) {
+      batch->results[i] = std::unexpected(tx.error());
+      continue;
+    }
+    txs.emplace_back(i, std::move(*tx));
+  }
+  const auto answer = [](Batch& b) {
+    JsonWriter w(128 * b.results.size() + 64);
+    w.begin_object().key("results").begin_array();
+    for (const auto& result : b.results) {
+      if (*result) {
+        w.begin_object().hex_field("txid", **result).field("status", "pending").end_object();
+      } else {
+        const Problem& p = result->error();
+        w.begin_object().field("status", "rejected").field("code", p.code).field("detail", p.detail).end_object();
+      }
+    }
+    w.end_array().end_object();
+    b.reply(json_response(200, w.take()));
+  };
+  Response r;
+  r.deferred = [&service = ctx.service, batch, txs = std::move(txs), answer](Reply reply) {
+    batch->reply = std::move(reply);
+    if (txs.empty()) return answer(*batch);
+    batch->remaining = txs.size();
+    for (const auto& [index, tx] : txs) {
+      service.submit_transaction_async(tx, [batch, index, answer](auto admitted) {
+        {
+          const std::lock_guard lock(batch->mutex);
+          if (admitted) {
+            batch->results[index] = *admitted;
+          } else {
+            batch->results[index] = std::unexpected(rejection_problem(admitted.error()));
+          }
+        }
+        if (--batch->remaining == 0) {
+          const std::lock_guard lock(batch->mutex);  // every slot's write is visible
+          answer(*batch);
+        }
+      });
+    }
   };
   return r;
 }

@@ -1,6 +1,6 @@
 // POST /v1/txs: a valid submission, then every kind of bad body, bad encoding, failed
 // check and mempool refusal, each with its code, each followed by a request on the same
-// connection.
+// connection. POST /v1/txs/batch: entries answered one by one, in order; bad batches.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "api/routes.hpp"
 #include "api/test_fixture.hpp"
 
 namespace cloudchain::api::test {
@@ -22,12 +23,13 @@ class SubmitTest : public ServerTest {
   }
   // Submits `body` and expects the problem; the connection then still serves.
   void expect_refused(const std::string& body, unsigned status, std::string_view code,
-                      std::string_view content_type = "application/json") {
+                      std::string_view content_type = "application/json", const std::string& path = "/v1/txs") {
     Client c(port);
     SCOPED_TRACE(body.substr(0, 200));
-    expect_problem(c.request("POST", "/v1/txs", body, {}, content_type), status, code);
+    expect_problem(c.request("POST", path, body, {}, content_type), status, code);
     EXPECT_EQ(c.request("GET", "/v1/status").status, 200u);
   }
+  std::string hex_of(const primitives::Transaction& tx) const { return util::to_hex(primitives::encode(tx)); }
   crypto::Address carol() const { return crypto::address_of(node->keys().carol.public_key()); }
 };
 
@@ -98,6 +100,53 @@ TEST_F(SubmitTest, MempoolRefusalsKeepTheirCodes) {
   expect_refused(body_of(node->transfer(keys.bob, carol(), 1, 100)), 422, "mempool_nonce_gap");
   expect_refused(body_of(node->transfer(keys.carol, carol(), 10'000, 0)), 422, "mempool_insufficient_balance");
   expect_refused(body_of(node->transfer(keys.bob, carol(), 1, 0, 1)), 422, "mempool_fee_too_low");
+  EXPECT_EQ(get("/v1/status").json().at("mempool").at("size"), 0);
+}
+
+TEST_F(SubmitTest, ABatchIsAnsweredEntryByEntryInOrder) {
+  const auto& keys = node->keys();
+  const auto tx0 = node->transfer(keys.bob, carol(), 250, 0);
+  auto forged = node->transfer(keys.bob, carol(), 1, 1);
+  forged.signature[10] ^= 0x01;
+  const auto tx1 = node->transfer(keys.bob, carol(), 250, 1);
+  const json body{{"txs", {hex_of(tx0), hex_of(forged), "zz", hex_of(tx1), hex_of(tx0), ""}}};
+  const auto r = post("/v1/txs/batch", body.dump());
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json results = r.json().at("results");
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_EQ(results[0], (json{{"txid", util::to_hex(primitives::txid(tx0))}, {"status", "pending"}}));
+  EXPECT_EQ(results[1].at("status"), "rejected");
+  EXPECT_EQ(results[1].at("code"), "tx_invalid_signature");
+  EXPECT_EQ(results[2].at("code"), "hex_bad_character");
+  EXPECT_EQ(results[2].at("detail").get<std::string>().rfind("txs[2]: ", 0), 0u) << results[2];
+  EXPECT_EQ(results[3], (json{{"txid", util::to_hex(primitives::txid(tx1))}, {"status", "pending"}}));
+  EXPECT_EQ(results[4].at("code"), "mempool_already_known");  // admitted in order: its first copy is in
+  EXPECT_EQ(results[5].at("code"), "codec_truncated");
+  EXPECT_EQ(get("/v1/status").json().at("mempool").at("size"), 2);
+
+  // Nothing that decodes: answered at once, still 200 with one result per entry.
+  const auto none = post("/v1/txs/batch", json{{"txs", {"abc"}}}.dump());
+  ASSERT_EQ(none.status, 200u) << none.body;
+  EXPECT_EQ(none.json().at("results").at(0).at("code"), "hex_odd_length");
+}
+
+TEST_F(SubmitTest, BadBatchesAreRefusedWhole) {
+  const std::string path = "/v1/txs/batch";
+  const std::string one = hex_of(node->transfer(node->keys().bob, carol(), 1, 0));
+  expect_refused(json{{"txs", {one}}}.dump(), 415, "unsupported_media_type", "text/plain", path);
+  expect_refused("not json", 400, "malformed_json", "application/json", path);
+  expect_refused("[]", 400, "bad_field", "application/json", path);
+  expect_refused("{}", 400, "bad_field", "application/json", path);
+  expect_refused(R"({"txs": []})", 400, "bad_field", "application/json", path);
+  expect_refused(R"({"txs": "00"})", 400, "bad_field", "application/json", path);
+  expect_refused(R"({"txs": ["00", 5]})", 400, "bad_field", "application/json", path);
+  expect_refused(R"({"txs": [null]})", 400, "bad_field", "application/json", path);
+  expect_refused(json{{"txs", {one}}, {"tx", one}}.dump(), 400, "bad_field", "application/json", path);
+  json too_many = json::object();
+  too_many["txs"] = std::vector<std::string>(kMaxBatchTxs + 1, "00");
+  expect_refused(too_many.dump(), 400, "bad_field", "application/json", path);
+  Client c(port);
+  expect_problem(c.request("POST", path + "?wait=1", json{{"txs", {one}}}.dump()), 400, "bad_param");
   EXPECT_EQ(get("/v1/status").json().at("mempool").at("size"), 0);
 }
 

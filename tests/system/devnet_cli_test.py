@@ -97,6 +97,15 @@ class DevnetCliTest(SystemTestCase):
         self.assertEqual(report["committed"], 60, report)
         self.assertGreater(report["committed_tps"], 0)
         self.assertLessEqual(report["latency_p50_ms"], report["latency_p99_ms"])
+        # The same through POST /v1/txs/batch (8 transactions a request, split by node).
+        batched = json.loads(self.devnet("--json", "load", "--tps", "40", "--duration", "2", "--batch", "8",
+                                         "--wait", "60").stdout)
+        self.assertEqual(batched["submitted"], 80, batched)
+        self.assertEqual(batched["rejected"], 0, batched)
+        self.assertEqual(batched["committed"], 80, batched)
+        bad_batch = self.devnet("load", "--tps", "10", "--batch", "0", check=False)
+        self.assertEqual(bad_batch.returncode, 2, bad_batch.stderr)
+        self.assertIn("--batch", bad_batch.stderr)
 
         logs = self.devnet("logs", "node1", "-n", "20")
         self.assertIn("(peer)", self.devnet("logs", "1", "-n", "0").stdout)
