@@ -188,8 +188,16 @@ util::Result<AddResult, MempoolError> Mempool::admit(Transaction tx_in, const Ha
 
   SenderQueue& queue = m_senders.find(sender)->second;
   queue.account_nonce = account->nonce;  // a new queue starts at 0; an old one was set by drop_mined
+  const auto& by_nonce = queue.by_nonce;
+  if (by_nonce.begin()->first == queue.account_nonce &&
+      by_nonce.rbegin()->first - queue.account_nonce == by_nonce.size() - 1) {
+    // The usual case (a sender's transactions arrive in nonce order): the queue has no
+    // gap from the account's nonce, so each of its transactions can run; no walk.
+    result.executable = true;
+    return result;
+  }
   std::uint64_t expected = queue.account_nonce;
-  for (const auto& [n, pooled] : queue.by_nonce) {
+  for (const auto& [n, pooled] : by_nonce) {
     if (n != expected) break;
     if (n == nonce) {
       result.executable = true;
