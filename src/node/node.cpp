@@ -281,8 +281,16 @@ util::Result<void, NodeError> Node::start_consensus() {
   host.tip = [this] { return m_chain->tip(); };
   host.now_ms = [this] { return now_ms(); };
   host.check_proposal = [this](const primitives::Block& block) {
-    return m_chain->check_proposal(block, now_ms(),
-                                   [this](const Hash256& txid) { return m_mempool->is_verified(txid); });
+    std::vector<Hash256> checked_here;  // not vouched for by the pool: the chain checks them
+    auto checked = m_chain->check_proposal(block, now_ms(), [this, &checked_here](const Hash256& txid) {
+      if (m_mempool->is_verified(txid)) return true;
+      checked_here.push_back(txid);
+      return false;
+    });
+    // Their signatures passed: a peer's later announcement of one needs no fetch and no
+    // second check (RecentTxids).
+    if (checked) m_recent_txids.add_all(checked_here);
+    return checked;
   };
   host.build_block = [this](const crypto::Address& payout) { return build_pos_block(payout); };
   host.commit = [this](const primitives::Block& block) { return commit_decided(block); };

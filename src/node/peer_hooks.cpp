@@ -165,13 +165,17 @@ std::optional<p2p::ChainSummary> PeerHooks::chain_point(const util::Hash256& has
   return p2p::ChainSummary{entry->height(), hash, util::Uint256::from_be(entry->cumulative_work)};
 }
 
-void RecentTxids::add(const util::Hash256& txid) {
+void RecentTxids::add(const util::Hash256& txid) { add_all(std::span<const util::Hash256>(&txid, 1)); }
+
+void RecentTxids::add_all(std::span<const util::Hash256> txids) {
   std::lock_guard lock(m_mutex);
-  if (!m_set.insert(txid).second) return;
-  m_order.push_back(txid);
-  if (m_order.size() > kCapacity) {
-    m_set.erase(m_order.front());
-    m_order.pop_front();
+  for (const util::Hash256& txid : txids) {
+    if (!m_set.insert(txid).second) continue;
+    m_order.push_back(txid);
+    if (m_order.size() > kCapacity) {
+      m_set.erase(m_order.front());
+      m_order.pop_front();
+    }
   }
 }
 

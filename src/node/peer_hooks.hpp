@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <unordered_set>
 
 #include "consensus/pow.hpp"
@@ -35,13 +36,17 @@ struct HashOfHash {
   std::size_t operator()(const util::Hash256& h) const noexcept;
 };
 
-/// The txids the mempool admitted lately, for PeerHooks::has_tx without the actor: a
-/// bounded FIFO set (older ones are found in the tx index once committed, or fetched
-/// again at worst, which the mempool then refuses as known). Any thread.
+/// The txids the mempool admitted lately, and those whose signatures the chain checked in
+/// a proposal that passed (PoS: a proposal often arrives before gossip brings all its
+/// transactions; fetched and checked again they would cost a second verification), for
+/// PeerHooks::has_tx without the actor and for the look-ahead's skip: a bounded FIFO set
+/// (older ones are found in the tx index once committed, or fetched again at worst, which
+/// the mempool then refuses as known). Any thread.
 class RecentTxids {
  public:
   static constexpr std::size_t kCapacity = 100'000;
   void add(const util::Hash256& txid);
+  void add_all(std::span<const util::Hash256> txids);
   bool contains(const util::Hash256& txid) const;
 
  private:

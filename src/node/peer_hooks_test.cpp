@@ -98,6 +98,27 @@ p2p::Verdict submit_tx_sync(PeerHooks& hooks, const primitives::Transaction& tx)
   return promise.get_future().get();
 }
 
+TEST(RecentTxids, KeepsTheNewestUpToItsCapacityOnceEach) {
+  RecentTxids recent;
+  const auto id = [](std::uint32_t i) {
+    util::Hash256 h{};
+    for (int b = 0; b < 4; ++b) h[b] = static_cast<std::uint8_t>(i >> (8 * b));
+    return h;
+  };
+  std::vector<util::Hash256> batch;
+  for (std::uint32_t i = 0; i < 10; ++i) batch.push_back(id(i));
+  recent.add_all(batch);
+  recent.add_all(batch);  // again: no second entry (it would push others out early)
+  for (std::uint32_t i = 0; i < 10; ++i) EXPECT_TRUE(recent.contains(id(i)));
+  for (std::uint32_t i = 10; i < RecentTxids::kCapacity; ++i) recent.add(id(i));
+  EXPECT_TRUE(recent.contains(id(0)));  // exactly full: nothing dropped
+  recent.add_all(std::vector<util::Hash256>{id(RecentTxids::kCapacity), id(RecentTxids::kCapacity + 1)});
+  EXPECT_FALSE(recent.contains(id(0)));  // the two oldest left
+  EXPECT_FALSE(recent.contains(id(1)));
+  EXPECT_TRUE(recent.contains(id(2)));
+  EXPECT_TRUE(recent.contains(id(RecentTxids::kCapacity + 1)));
+}
+
 TEST(PeerHooks, LocatorHeights) {
   EXPECT_EQ(locator_heights(0), (std::vector<std::uint64_t>{0}));
   EXPECT_EQ(locator_heights(1), (std::vector<std::uint64_t>{1, 0}));
