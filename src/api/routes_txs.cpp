@@ -147,9 +147,13 @@ namespace {
 // A transaction given as hex (a "tx" field, or one entry of "txs"), decoded.
 std::expected<primitives::Transaction, Problem> decode_tx_hex(const std::string& hex, std::string_view what) {
   auto bytes = util::from_hex(hex);
-  if (!bytes) return std::unexpected(problem(400, util::to_string(bytes.error().code), std::string(what) + ": " + bytes.error().detail));
+  if (!bytes)
+    return std::unexpected(
+        problem(400, util::to_string(bytes.error().code), std::string(what) + ": " + bytes.error().detail));
   auto tx = primitives::decode_transaction(*bytes);
-  if (!tx) return std::unexpected(problem(400, primitives::to_string(tx.error().code), std::string(what) + ": " + tx.error().detail));
+  if (!tx)
+    return std::unexpected(
+        problem(400, primitives::to_string(tx.error().code), std::string(what) + ": " + tx.error().detail));
   return std::move(*tx);
 }
 
@@ -193,8 +197,8 @@ Response submit_tx_batch(const Context& ctx, const Request& req, const PathParam
   if (!body) return problem_response(body.error());
   if (auto only = only_fields(*body, {"txs"}); !only) return problem_response(only.error());
   const auto field = body->find("txs");
-  const std::string shape = "\"txs\": an array of 1.." + std::to_string(kMaxBatchTxs) +
-                            " transaction encodings as hex strings";
+  const std::string shape =
+      "\"txs\": an array of 1.." + std::to_string(kMaxBatchTxs) + " transaction encodings as hex strings";
   if (field == body->end() || !field->is_array() || field->empty() || field->size() > kMaxBatchTxs) {
     return problem_response(problem(ApiError::kBadField, shape));
   }
@@ -242,15 +246,15 @@ Response submit_tx_batch(const Context& ctx, const Request& req, const PathParam
     batch->reply = std::move(reply);
     if (txs.empty()) return answer(*batch);
     batch->remaining = txs.size();
-    for (const auto& [index, tx] : txs) {
-      service.submit_transaction_async(tx, [batch, index, answer](auto admitted) {
+    for (const auto& entry : txs) {
+      const std::size_t index = entry.first;
+      service.submit_transaction_async(entry.second, [batch, index, answer](auto admitted) {
+        std::expected<util::Hash256, Problem> result =
+            admitted ? std::expected<util::Hash256, Problem>(*admitted)
+                     : std::expected<util::Hash256, Problem>(std::unexpected(rejection_problem(admitted.error())));
         {
           const std::lock_guard lock(batch->mutex);
-          if (admitted) {
-            batch->results[index] = *admitted;
-          } else {
-            batch->results[index] = std::unexpected(rejection_problem(admitted.error()));
-          }
+          batch->results.at(index) = std::move(result);
         }
         if (--batch->remaining == 0) {
           const std::lock_guard lock(batch->mutex);  // every slot's write is visible

@@ -27,7 +27,7 @@ bool lower_to_idle(std::thread& thread) {
 
 Preverifier::Preverifier(unsigned threads, std::uint32_t chain_id, Options options)
     : m_chain_id(chain_id),
-      m_options(options),
+      m_options(std::move(options)),
       m_threads(threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency())) {
   m_idle_priority = m_options.idle_priority;
   for (unsigned i = 0; i < m_threads; ++i) {

@@ -117,9 +117,9 @@ Node::Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::uniq
       m_chain(std::move(chain)),
       m_mempool(std::make_unique<mempool::Mempool>(m_info.chain_id, m_options.config.mempool)),
       m_preverifier(std::make_unique<chain::Preverifier>(
-          0, m_info.chain_id,
-          chain::Preverifier::Options{
-              .checked_elsewhere = [this](const Hash256& txid) { return m_recent_txids.contains(txid); }})) {
+          0, m_info.chain_id, chain::Preverifier::Options{.checked_elsewhere = [this](const Hash256& txid) {
+            return m_recent_txids.contains(txid);
+          }})) {
   publish_tip();
   publish_mempool_stats();
 }
