@@ -2,12 +2,10 @@
 ids, and a submitted transaction's tx event before the block that includes it."""
 
 import json
-import secrets
 import socket
 import time
 import unittest
 
-import txcodec as tc
 from harness import SystemTestCase
 
 BLOCK_TIME_MS = 300
@@ -56,12 +54,7 @@ class ApiEventsTest(SystemTestCase):
         self.assertTrue(stream.head.startswith("HTTP/1.1 200 OK\r\n"), stream.head)
         self.assertIn("Content-Type: text/event-stream\r\n", stream.head)
 
-        chain_id = node.status()["chain_id"]
-        to = tc.address_bytes(tc.public_key(secrets.token_bytes(32)))
-        tx = tc.signed_tx(secret, chain_id, tc.KIND_TRANSFER, 0, 1_000, tc.transfer_body(to, 5))
-        r = node.post("/v1/txs", {"tx": tx.hex()})
-        self.assertEqual(r.status, 202, r)
-        txid = r.json["txid"]
+        txid = node.send_transfer(secret)
 
         last_id = 0
         last_height = None

@@ -16,24 +16,10 @@ import signal
 import subprocess
 import unittest
 
+from devnet_case import alive, cmdline
 from harness import SystemTestCase, cli_binary, daemon_binary, free_port, wait_for
 
 TIMEOUT_S = 180
-
-
-def cmdline(pid: int) -> list[str]:
-    try:
-        return pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    except OSError:
-        return []
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 class DevnetCliTest(SystemTestCase):

@@ -378,6 +378,18 @@ class Node:
             raise NodeError(f"{self.name}: GET {path} -> {r!r}")
         return r.json
 
+    def send_transfer(self, secret: bytes, amount: int = 5, nonce: int = 0, fee: int = 1_000) -> str:
+        """POST /v1/txs a transfer signed with `secret` to a fresh random address; must be
+        accepted (202). Returns its txid."""
+        import secrets  # noqa: PLC0415 (only the tests that send need these)
+        import txcodec as tc  # noqa: PLC0415
+        to = tc.address_bytes(tc.public_key(secrets.token_bytes(32)))
+        tx = tc.signed_tx(secret, self.status()["chain_id"], tc.KIND_TRANSFER, nonce, fee, tc.transfer_body(to, amount))
+        r = self.post("/v1/txs", {"tx": tx.hex()})
+        if r.status != 202 or r.json is None:
+            raise NodeError(f"{self.name}: POST /v1/txs -> {r!r}")
+        return r.json["txid"]
+
     def tx_status(self, txid: str) -> str | None:
         """"included" or "pending" from GET /v1/txs/{txid}; None for a 404.
 

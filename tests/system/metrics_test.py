@@ -7,13 +7,11 @@ import json
 import os
 import pathlib
 import re
-import secrets
 import shutil
 import signal
 import subprocess
 import unittest
 
-import txcodec as tc
 from api_events_test import EventStream
 from harness import SystemTestCase, cli_binary, daemon_binary, free_port, http_request, wait_for
 
@@ -77,12 +75,7 @@ class MetricsTest(MetricsCase):
         blocks0 = sample(before, "cloudchain_blocks_processed_total")
 
         # A few blocks and a transaction in one of them.
-        chain_id = node.status()["chain_id"]
-        to = tc.address_bytes(tc.public_key(secrets.token_bytes(32)))
-        tx = tc.signed_tx(secret, chain_id, tc.KIND_TRANSFER, 0, 1_000, tc.transfer_body(to, 5))
-        r = node.post("/v1/txs", {"tx": tx.hex()})
-        self.assertEqual(r.status, 202, r)
-        txid = r.json["txid"]
+        txid = node.send_transfer(secret)
         wait_for(lambda: node.tx_status(txid) == "included", 60, f"tx {txid} included")
         node.wait_height(int(height0) + 3)
 
