@@ -139,10 +139,19 @@ TEST(CliHttpSession, ReconnectsWhenTheServerClosedTheConnection) {
 }
 
 TEST(CliHttpSession, AConnectionCloseAnswerEndsTheConnection) {
-  TestServer server(echo);  // one request per connection, "Connection: close"
+  // The server says "Connection: close" but would go on serving the connection: only a
+  // client that honours the header opens a new one for each request.
+  TestServer server(
+      [](const test::Request& r) {
+        Response out = echo(r);
+        out.say_close = true;
+        return out;
+      },
+      100);
   auto http = session_for(server.url());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(http.get("/v1/status"));
   EXPECT_EQ(http.connections_opened(), 3U);
+  EXPECT_EQ(server.connections(), 3U);
   EXPECT_EQ(server.requests().size(), 3U);
 }
 

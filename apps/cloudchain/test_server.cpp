@@ -145,7 +145,7 @@ bool TestServer::handle(int fd, std::string& buffer, bool last) {
   const std::string reason = r.status < 300 ? "OK" : r.status == 404 ? "Not Found" : "Error";
   write_all(fd, "HTTP/1.1 " + std::to_string(r.status) + " " + reason + "\r\nContent-Type: " + r.content_type +
                     "\r\nContent-Length: " + std::to_string(r.body.size()) +
-                    (keep ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n") + r.body);
+                    (keep && !r.say_close ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n") + r.body);
   return keep && !last;
 }
 

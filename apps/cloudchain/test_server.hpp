@@ -35,6 +35,9 @@ struct Response {
   std::string body;
   std::string raw;    // when set, sent verbatim instead of status/content_type/body
   bool hang = false;  // when set, nothing is sent until the server stops
+  // Keep-alive servers only: say "Connection: close" yet keep reading the connection, so
+  // a client that ignored the header would be served on it again (tests that it does not).
+  bool say_close = false;
 };
 
 /// A problem document (api.md) with `status` and `code`.
