@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev libsecp256k1-dev libsodium-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-  librocksdb-dev libboost-dev libcli11-dev libtoml11-dev
+  librocksdb-dev libboost-dev libcli11-dev libtoml11-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3 wrk curl faketime prometheus
   clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
   chromium

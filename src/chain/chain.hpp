@@ -52,7 +52,7 @@
 #include "chain/params.hpp"
 #include "chain/verifier.hpp"
 #include "primitives/block.hpp"
-#include "state/node_store.hpp"
+#include "state/node_map.hpp"
 #include "state/rules.hpp"
 #include "storage/database.hpp"
 #include "util/bytes.hpp"

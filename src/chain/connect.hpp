@@ -36,7 +36,7 @@
 
 #include "chain/error.hpp"
 #include "primitives/block.hpp"
-#include "state/node_store.hpp"
+#include "state/node_map.hpp"
 #include "state/overlay.hpp"
 #include "state/rules.hpp"
 #include "util/error.hpp"

@@ -14,8 +14,9 @@
 
 #include <cstddef>
 #include <optional>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "chain/connect.hpp"
 #include "state/overlay.hpp"
@@ -45,7 +46,7 @@ class LeafCache final : public state::ValueCache {
 
   const std::size_t m_budget;
   util::Hash256 m_root{};
-  std::unordered_map<util::Hash256, std::optional<state::TreeValue>, state::Hash256Hasher> m_values;
+  absl::flat_hash_map<util::Hash256, std::optional<state::TreeValue>, state::Hash256Hasher> m_values;
   std::size_t m_bytes = 0;
 };
 

@@ -6,7 +6,7 @@
 namespace cloudchain::chain {
 
 namespace {
-// Per-entry bookkeeping of an unordered_map node beyond the node itself.
+// Per-entry bookkeeping of a NodeMap slot beyond the node itself (as state::node_memory).
 constexpr std::size_t kEntryOverhead = 96;
 
 std::size_t cost_of(const state::Node& node) {

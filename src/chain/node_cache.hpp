@@ -20,9 +20,8 @@
 
 #include <cstddef>
 #include <optional>
-#include <unordered_map>
 
-#include "state/node_store.hpp"
+#include "state/node_map.hpp"
 
 namespace cloudchain::chain {
 
@@ -46,7 +45,7 @@ class NodeCache final : public state::NodeStore {
   std::size_t misses() const { return m_misses; }
 
  private:
-  using Map = std::unordered_map<util::Hash256, state::Node, state::Hash256Hasher>;
+  using Map = state::NodeMap;
   // The cached node, promoted to the current generation; nullptr when not cached.
   const state::Node* find(const util::Hash256& hash) const;
   const state::Node& insert(const util::Hash256& hash, state::Node node) const;

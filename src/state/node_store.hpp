@@ -20,7 +20,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -86,14 +85,6 @@ struct Hash256Hasher {
   }
 };
 
-/// Decoded nodes by address: one block's new nodes, a layer of unflushed nodes.
-using NodeMap = std::unordered_map<Hash256, Node, Hash256Hasher>;
-
-/// Memory a node takes in a NodeMap or a cache (map entry, node, leaf value), for budgets.
-std::size_t node_memory(const Node& node);
-/// node_memory summed over a map.
-std::size_t node_memory(const NodeMap& nodes);
-
 /// Node storage addressed by node hash. Implementations: MemoryNodeStore (tests,
 /// benchmarks), StagingNodeStore (collects one block's writes), RocksDB (later).
 class NodeStore {
@@ -141,48 +132,6 @@ class StagingNodeStore final : public NodeStore {
  private:
   const NodeStore& m_base;
   std::unordered_map<Hash256, Bytes, Hash256Hasher> m_new;
-};
-
-/// A write buffer of decoded nodes over a read-only store: StagingNodeStore without
-/// encodings. The tree's new nodes stay decoded (take() hands them over as a NodeMap),
-/// so a caller that keeps them in memory never encodes or decodes them. `base` must
-/// outlive this object.
-class NodeBuffer final : public NodeStore {
- public:
-  explicit NodeBuffer(const NodeStore& base) : m_base(base) {}
-  std::optional<Bytes> get(const Hash256& hash) const override;
-  util::Result<Node, StateError> get_node(const Hash256& hash) const override;
-  /// Decodes `encoding` (an encoding that does not decode is dropped: the node stays missing).
-  void put(const Hash256& hash, Bytes encoding) override;
-  void put_node(const Hash256& hash, Node node) override;
-  /// The buffered nodes, leaving the buffer empty.
-  NodeMap take() { return std::move(m_new); }
-
- private:
-  const NodeStore& m_base;
-  NodeMap m_new;
-};
-
-/// A read-only stack of immutable node layers over a base store: a lookup tries the
-/// layers from the last (newest) to the first, then the base. The chain publishes one
-/// with each tip (its nodes not yet written to the database, over the database), so a
-/// reader on any thread sees the tip's whole tree. Thread-safety: as the base store (the
-/// layers never change); put() aborts: nothing writes through a view.
-class LayeredNodeStore final : public NodeStore {
- public:
-  using Layers = std::vector<std::shared_ptr<const NodeMap>>;
-  /// `base` must outlive this object; the layers are shared, never copied.
-  LayeredNodeStore(const NodeStore& base, Layers layers) : m_base(base), m_layers(std::move(layers)) {}
-  std::optional<Bytes> get(const Hash256& hash) const override;
-  util::Result<Node, StateError> get_node(const Hash256& hash) const override;
-  [[noreturn]] void put(const Hash256& hash, Bytes encoding) override;
-  /// The node if a layer holds it (never the base), else nullptr.
-  const Node* find_in_layers(const Hash256& hash) const;
-  const Layers& layers() const { return m_layers; }
-
- private:
-  const NodeStore& m_base;
-  Layers m_layers;
 };
 
 }  // namespace cloudchain::state
