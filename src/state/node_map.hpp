@@ -1,5 +1,5 @@
 #pragma once
-// Decoded tree nodes held in memory by the chain (docs/chain.md, "State between
+// Decoded tree nodes held in memory by the chain (docs/chain.md, "State
 // checkpoints"): NodeMap, a hash map of nodes by address; NodeBuffer, the write buffer
 // a block's tree update fills; LayeredNodeStore, unflushed layers over a base store.
 // Apart from state/node_store.hpp so that only the code that holds nodes compiles the

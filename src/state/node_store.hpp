@@ -86,7 +86,8 @@ struct Hash256Hasher {
 };
 
 /// Node storage addressed by node hash. Implementations: MemoryNodeStore (tests,
-/// benchmarks), StagingNodeStore (collects one block's writes), RocksDB (later).
+/// benchmarks), StagingNodeStore (collects one block's writes), NodeBuffer and
+/// LayeredNodeStore (state/node_map.hpp), the chain's NodeCache and database store.
 class NodeStore {
  public:
   virtual ~NodeStore() = default;
