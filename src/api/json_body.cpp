@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "api/routes.hpp"
+
 namespace cloudchain::api {
 
 namespace {
@@ -131,6 +133,14 @@ std::expected<void, Problem> only_fields(const json& object, std::initializer_li
     if (!known) return std::unexpected(problem(ApiError::kBadField, "unknown field \"" + k + "\""));
   }
   return {};
+}
+
+std::expected<json, Problem> json_object_request(const Request& req, std::initializer_list<std::string_view> allowed) {
+  if (auto q = no_query(req); !q) return std::unexpected(q.error());
+  auto body = parse_json_object(req.content_type, req.body);
+  if (!body) return body;
+  if (auto only = only_fields(*body, allowed); !only) return std::unexpected(only.error());
+  return body;
 }
 
 }  // namespace cloudchain::api

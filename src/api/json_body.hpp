@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/error.hpp"
+#include "api/http.hpp"
 #include "util/error.hpp"
 
 namespace cloudchain::api {
@@ -33,5 +34,11 @@ std::expected<nlohmann::json, Problem> parse_json_object(std::string_view conten
 
 /// Refuses object keys other than `allowed` (kBadField naming the first unknown key).
 std::expected<void, Problem> only_fields(const nlohmann::json& object, std::initializer_list<std::string_view> allowed);
+
+/// The request of a route that takes a JSON object with keys among `allowed` and no query
+/// parameters: no_query (api/routes.hpp), parse_json_object, only_fields, in that order;
+/// the first refusal is the answer.
+std::expected<nlohmann::json, Problem> json_object_request(const Request& req,
+                                                           std::initializer_list<std::string_view> allowed);
 
 }  // namespace cloudchain::api

@@ -100,6 +100,20 @@ TEST(JsonBody, ObjectsNeedTheJsonMediaTypeAndKnownFields) {
   EXPECT_EQ(only_fields(doc, {"a"}).error().code, "bad_field");
 }
 
+TEST(JsonBody, AnObjectRequestIsRefusedAtItsFirstFault) {
+  Request req;
+  req.content_type = "application/json";
+  req.body = R"({"a":1})";
+  EXPECT_EQ(json_object_request(req, {"a"}).value().at("a"), 1);
+  EXPECT_EQ(json_object_request(req, {"b"}).error().code, "bad_field");  // an unknown key
+  req.body = "{";
+  EXPECT_EQ(json_object_request(req, {"a"}).error().code, "malformed_json");
+  req.content_type = "text/plain";
+  EXPECT_EQ(json_object_request(req, {"a"}).error().code, "unsupported_media_type");
+  req.query = "x=1";  // checked first: the other faults do not hide it
+  EXPECT_EQ(json_object_request(req, {"a"}).error().code, "bad_param");
+}
+
 TEST(Query, ParsesDecodesAndRefusesStrictly) {
   auto q = Query::parse("limit=5&cursor=a%2Fb+c&&", {"limit", "cursor"});
   ASSERT_TRUE(q.has_value());

@@ -15,10 +15,8 @@ void write_mining(JsonWriter& w, const node::MiningStatus& m) {
 }  // namespace
 
 Response admin_mining(const Context& ctx, const Request& req, const PathParams& /*params*/) {
-  if (auto q = no_query(req); !q) return problem_response(q.error());
-  auto body = parse_json_object(req.content_type, req.body);
+  auto body = json_object_request(req, {"enabled"});
   if (!body) return problem_response(body.error());
-  if (auto only = only_fields(*body, {"enabled"}); !only) return problem_response(only.error());
   const auto enabled = body->find("enabled");
   if (enabled == body->end() || !enabled->is_boolean()) {
     return problem_response(problem(ApiError::kBadField, "\"enabled\": true or false"));

@@ -120,10 +120,8 @@ Response get_peers(const Context& ctx, const Request& req, const PathParams& /*p
 }
 
 Response admin_connect_peer(const Context& ctx, const Request& req, const PathParams& /*params*/) {
-  if (auto q = no_query(req); !q) return problem_response(q.error());
-  auto body = parse_json_object(req.content_type, req.body);
+  auto body = json_object_request(req, {"address"});
   if (!body) return problem_response(body.error());
-  if (auto only = only_fields(*body, {"address"}); !only) return problem_response(only.error());
   auto address = string_field(*body, "address");
   if (!address) return problem_response(address.error());
   if (!is_dial_address(*address)) {
@@ -138,10 +136,8 @@ Response admin_connect_peer(const Context& ctx, const Request& req, const PathPa
 }
 
 Response admin_ban_peer(const Context& ctx, const Request& req, const PathParams& /*params*/) {
-  if (auto q = no_query(req); !q) return problem_response(q.error());
-  auto body = parse_json_object(req.content_type, req.body);
+  auto body = json_object_request(req, {"ip", "seconds"});
   if (!body) return problem_response(body.error());
-  if (auto only = only_fields(*body, {"ip", "seconds"}); !only) return problem_response(only.error());
   auto ip = string_field(*body, "ip");
   if (!ip) return problem_response(ip.error());
   if (!is_ip(*ip)) return problem_response(problem(ApiError::kBadField, "\"ip\": expected an IPv4 or IPv6 address"));
@@ -160,10 +156,8 @@ Response admin_ban_peer(const Context& ctx, const Request& req, const PathParams
 }
 
 Response admin_unban_peer(const Context& ctx, const Request& req, const PathParams& /*params*/) {
-  if (auto q = no_query(req); !q) return problem_response(q.error());
-  auto body = parse_json_object(req.content_type, req.body);
+  auto body = json_object_request(req, {"ip"});
   if (!body) return problem_response(body.error());
-  if (auto only = only_fields(*body, {"ip"}); !only) return problem_response(only.error());
   auto ip = string_field(*body, "ip");
   if (!ip) return problem_response(ip.error());
   if (!is_ip(*ip)) return problem_response(problem(ApiError::kBadField, "\"ip\": expected an IPv4 or IPv6 address"));

@@ -165,10 +165,8 @@ Problem rejection_problem(const node::SubmitRejection& e) {
 }  // namespace
 
 Response submit_tx(const Context& ctx, const Request& req, const PathParams& /*params*/) {
-  if (auto q = no_query(req); !q) return problem_response(q.error());
-  auto body = parse_json_object(req.content_type, req.body);
+  auto body = json_object_request(req, {"tx"});
   if (!body) return problem_response(body.error());
-  if (auto only = only_fields(*body, {"tx"}); !only) return problem_response(only.error());
   const auto field = body->find("tx");
   if (field == body->end() || !field->is_string()) {
     return problem_response(problem(ApiError::kBadField, "\"tx\": the transaction encoding as a hex string"));
@@ -192,10 +190,8 @@ Response submit_tx(const Context& ctx, const Request& req, const PathParams& /*p
 }
 
 Response submit_tx_batch(const Context& ctx, const Request& req, const PathParams& /*params*/) {
-  if (auto q = no_query(req); !q) return problem_response(q.error());
-  auto body = parse_json_object(req.content_type, req.body);
+  auto body = json_object_request(req, {"txs"});
   if (!body) return problem_response(body.error());
-  if (auto only = only_fields(*body, {"txs"}); !only) return problem_response(only.error());
   const auto field = body->find("txs");
   const std::string shape =
       "\"txs\": an array of 1.." + std::to_string(kMaxBatchTxs) + " transaction encodings as hex strings";
