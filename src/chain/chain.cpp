@@ -37,7 +37,7 @@ Chain::Chain(storage::Database& db, ChainParams params, const ConsensusEngine& e
     : m_db(db),
       m_params(std::move(params)),
       m_engine(engine),
-      m_verifier(std::make_unique<SignatureVerifier>(options.verify_threads)),
+      m_verifier(std::make_unique<SignatureVerifier>(options.verify_threads, options.key_cache)),
       m_nodes(db.state_nodes(), options.node_cache_bytes),
       m_options(options),
       m_leaves(options.leaf_cache_bytes) {}

@@ -138,6 +138,9 @@ struct ChainTimings {
 struct ChainOptions {
   /// Threads that check signatures (0: std::thread::hardware_concurrency(), at least 1).
   unsigned verify_threads = 0;
+  /// Decoded public keys for the signature checks (crypto/key_cache.hpp); the node
+  /// shares one with its mempool and look-ahead. Null: the chain keeps its own.
+  std::shared_ptr<crypto::KeyCache> key_cache{};
   /// Memory for cached state tree nodes (chain/node_cache.hpp).
   std::size_t node_cache_bytes = std::size_t{256} << 20;
   /// A state checkpoint (the tip's tree nodes not yet in the database, written with the

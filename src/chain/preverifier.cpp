@@ -29,6 +29,7 @@ Preverifier::Preverifier(unsigned threads, std::uint32_t chain_id, Options optio
     : m_chain_id(chain_id),
       m_options(std::move(options)),
       m_threads(threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency())) {
+  if (m_options.key_cache == nullptr) m_options.key_cache = std::make_shared<crypto::KeyCache>();
   m_idle_priority = m_options.idle_priority;
   for (unsigned i = 0; i < m_threads; ++i) {
     m_workers.emplace_back([this] { worker_loop(); });
@@ -141,7 +142,7 @@ void Preverifier::worker_loop() {
       const primitives::Transaction& tx = block->txs[i];
       const Hash256 id = primitives::txid(tx);
       if (m_options.checked_elsewhere && m_options.checked_elsewhere(id)) continue;
-      if (primitives::check_transaction(tx, m_chain_id)) passed.push_back(id);
+      if (primitives::check_transaction(tx, m_chain_id, m_options.key_cache.get())) passed.push_back(id);
     }
 
     block.reset();  // maybe the last reference: not freed under the lock

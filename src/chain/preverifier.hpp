@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/key_cache.hpp"
 #include "primitives/block.hpp"
 #include "state/node_store.hpp"
 #include "util/bytes.hpp"
@@ -67,7 +68,10 @@ class Preverifier {
     /// already did: the node passes the txids its mempool admitted, which the chain's
     /// VerifiedFn vouches for through the pool). Called from the workers, concurrently:
     /// it must be thread-safe, and outlive the workers.
-    std::function<bool(const Hash256&)> checked_elsewhere;
+    std::function<bool(const Hash256&)> checked_elsewhere{};
+    /// Decoded public keys (crypto/key_cache.hpp), shared with the chain's own checks:
+    /// a sender's key decoded here serves when the block connects. Null: its own.
+    std::shared_ptr<crypto::KeyCache> key_cache{};
   };
 
   /// Starts `threads` workers (0: hardware_concurrency, at least 1) that check
@@ -121,7 +125,7 @@ class Preverifier {
   void insert_locked(const std::vector<Hash256>& txids);
 
   const std::uint32_t m_chain_id;
-  const Options m_options;
+  Options m_options;  // set by the constructor (a key cache added when none was given), then only read
   const unsigned m_threads;
   bool m_idle_priority = false;  // set by the constructor only
 

@@ -9,6 +9,7 @@ namespace cloudchain::chain {
 struct SignatureVerifier::Job {
   std::vector<const primitives::Transaction*> txs;
   std::uint32_t chain_id = 0;
+  crypto::KeyCache* keys = nullptr;
   std::atomic<std::size_t> next_chunk{0};
   // Lowest failing index so far (SIZE_MAX: none); its error is in `failure`.
   std::atomic<std::size_t> lowest{std::numeric_limits<std::size_t>::max()};
@@ -16,7 +17,8 @@ struct SignatureVerifier::Job {
   std::optional<TxCheckFailure> failure;
 };
 
-SignatureVerifier::SignatureVerifier(unsigned threads) {
+SignatureVerifier::SignatureVerifier(unsigned threads, std::shared_ptr<crypto::KeyCache> keys)
+    : m_keys(keys != nullptr ? std::move(keys) : std::make_shared<crypto::KeyCache>()) {
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
   for (unsigned i = 1; i < threads; ++i) m_workers.emplace_back([this] { worker_loop(); });
 }
@@ -42,7 +44,7 @@ void SignatureVerifier::work(Job& job) {
     for (std::size_t i = begin; i < end; ++i) {
       const primitives::Transaction* tx = job.txs[i];
       if (tx == nullptr) continue;
-      auto r = primitives::check_transaction(*tx, job.chain_id);
+      auto r = primitives::check_transaction(*tx, job.chain_id, job.keys);
       if (r) continue;
       std::lock_guard lock(job.failure_mutex);
       if (!job.failure || i < job.failure->index) {
@@ -83,6 +85,7 @@ void SignatureVerifier::start(std::vector<const primitives::Transaction*> txs, s
   m_pending = std::make_unique<Job>();
   m_pending->txs = std::move(txs);
   m_pending->chain_id = chain_id;
+  m_pending->keys = m_keys.get();
   // Small batches are not worth waking anyone: finish() does them.
   if (m_workers.empty() || m_pending->txs.size() <= kChunk) return;
   {

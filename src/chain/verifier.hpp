@@ -14,7 +14,9 @@
 //
 // Thread-safety: start/finish/run are called by one thread (the chain actor); the
 // transactions must stay alive and unchanged until finish() returns. The destructor
-// finishes a pending job and joins the threads.
+// finishes a pending job and joins the threads. Senders' keys are decoded through a
+// crypto::KeyCache (shared with whoever else checks the node's signatures), which is
+// thread-safe itself.
 
 #include <condition_variable>
 #include <cstddef>
@@ -26,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/key_cache.hpp"
 #include "primitives/transaction.hpp"
 #include "util/error.hpp"
 
@@ -41,8 +44,9 @@ class SignatureVerifier {
   /// Transactions per unit of work handed to a thread (about half a millisecond).
   static constexpr std::size_t kChunk = 16;
 
-  /// `threads` in total including the caller (0: hardware_concurrency, at least 1).
-  explicit SignatureVerifier(unsigned threads);
+  /// `threads` in total including the caller (0: hardware_concurrency, at least 1);
+  /// `keys` null: a cache of its own.
+  explicit SignatureVerifier(unsigned threads, std::shared_ptr<crypto::KeyCache> keys = nullptr);
   ~SignatureVerifier();
   SignatureVerifier(const SignatureVerifier&) = delete;
   SignatureVerifier& operator=(const SignatureVerifier&) = delete;
@@ -66,6 +70,7 @@ class SignatureVerifier {
   void worker_loop();
   static void work(Job& job);
 
+  const std::shared_ptr<crypto::KeyCache> m_keys;
   std::unique_ptr<Job> m_pending;  // the started job; touched by the owner thread only
 
   std::mutex m_mutex;  // guards m_job, m_generation, m_busy, m_stop

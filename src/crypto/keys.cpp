@@ -6,8 +6,11 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
+
+#include "crypto/keys_internal.hpp"
 
 namespace cloudchain::crypto {
 
@@ -120,10 +123,19 @@ Signature PrivateKey::sign(const Hash256& digest) const {
   return out;
 }
 
-util::Result<void, SigError> verify(const PublicKey& key, const Hash256& digest, const Signature& sig) {
+namespace detail {
+
+static_assert(sizeof(secp256k1_pubkey) == sizeof(DecodedKey));
+
+util::Result<DecodedKey, SigError> decode_public_key(const PublicKey& key) {
   secp256k1_pubkey pk;
   if (!parse_public_key(key, pk)) return util::fail(SigError::kBadPublicKey, "not a compressed curve point");
+  DecodedKey out;
+  std::memcpy(out.data(), &pk, sizeof pk);
+  return out;
+}
 
+util::Result<void, SigError> verify_decoded(const DecodedKey& key, const Hash256& digest, const Signature& sig) {
   // parse_compact rejects r or s >= n but accepts zero, which ECDSA forbids.
   secp256k1_ecdsa_signature parsed;
   if (secp256k1_ecdsa_signature_parse_compact(static_context(), &parsed, sig.data()) != 1) {
@@ -136,10 +148,20 @@ util::Result<void, SigError> verify(const PublicKey& key, const Hash256& digest,
   if (secp256k1_ecdsa_signature_normalize(static_context(), nullptr, &parsed) == 1) {
     return util::fail(SigError::kHighS, "s > n/2");
   }
+  secp256k1_pubkey pk;
+  std::memcpy(&pk, key.data(), sizeof pk);
   if (secp256k1_ecdsa_verify(static_context(), &parsed, digest.data(), &pk) != 1) {
     return util::fail(SigError::kInvalidSignature);
   }
   return {};
+}
+
+}  // namespace detail
+
+util::Result<void, SigError> verify(const PublicKey& key, const Hash256& digest, const Signature& sig) {
+  auto decoded = detail::decode_public_key(key);
+  if (!decoded) return std::unexpected(std::move(decoded.error()));
+  return detail::verify_decoded(*decoded, digest, sig);
 }
 
 bool is_valid_public_key(const PublicKey& key) {

@@ -47,10 +47,14 @@ bool Mempool::ByRate::operator()(const PoolEntry* a, const PoolEntry* b) const {
   return a->txid < b->txid;
 }
 
-Mempool::Mempool(std::uint32_t chain_id, const Limits& limits) : m_chain_id(chain_id), m_limits(limits) {}
+Mempool::Mempool(std::uint32_t chain_id, const Limits& limits, std::shared_ptr<crypto::KeyCache> keys)
+    : m_chain_id(chain_id),
+      m_limits(limits),
+      m_keys(keys != nullptr ? std::move(keys) : std::make_shared<crypto::KeyCache>()) {}
 
-util::Result<VerifiedTx, MempoolError> VerifiedTx::check(Transaction tx, std::uint32_t chain_id) {
-  if (auto checked = primitives::check_transaction(tx, chain_id); !checked) {
+util::Result<VerifiedTx, MempoolError> VerifiedTx::check(Transaction tx, std::uint32_t chain_id,
+                                                         crypto::KeyCache* keys) {
+  if (auto checked = primitives::check_transaction(tx, chain_id, keys); !checked) {
     return util::fail(MempoolError::kInvalidTransaction,
                       std::string(primitives::to_string(checked.error().code)) + ": " + checked.error().detail);
   }
@@ -162,7 +166,7 @@ util::Result<AddResult, MempoolError> Mempool::admit(Transaction tx_in, const Ha
 
   if (verify) {
     ++m_signature_checks;
-    if (auto checked = primitives::check_transaction(tx, m_chain_id); !checked) {
+    if (auto checked = primitives::check_transaction(tx, m_chain_id, m_keys.get()); !checked) {
       std::string detail = std::string(primitives::to_string(checked.error().code)) + ": " + checked.error().detail;
       remember_rejection(entry.txid, detail);
       return util::fail(MempoolError::kInvalidTransaction, std::move(detail));

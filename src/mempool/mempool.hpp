@@ -40,6 +40,7 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -47,6 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crypto/key_cache.hpp"
 #include "mempool/account_view.hpp"
 #include "mempool/error.hpp"
 #include "mempool/fee_rate.hpp"
@@ -117,8 +119,9 @@ class VerifiedTx {
   /// Runs primitives::check_transaction(tx, chain_id) (one signature verification, three
   /// for evidence) and computes the txid. Errors: kInvalidTransaction, with the detail
   /// "<TxCheckError name>: <detail>" as add(tx, ...) reports it. A failure produces no
-  /// token.
-  static util::Result<VerifiedTx, MempoolError> check(Transaction tx, std::uint32_t chain_id);
+  /// token. With `keys`, the signature is checked through that cache (the same verdict).
+  static util::Result<VerifiedTx, MempoolError> check(Transaction tx, std::uint32_t chain_id,
+                                                      crypto::KeyCache* keys = nullptr);
 
   const Transaction& tx() const { return m_tx; }
   const Hash256& txid() const { return m_txid; }
@@ -136,8 +139,10 @@ class VerifiedTx {
 
 class Mempool {
  public:
-  /// A pool for the network `chain_id` (the chain id check_transaction demands).
-  explicit Mempool(std::uint32_t chain_id, const Limits& limits = {});
+  /// A pool for the network `chain_id` (the chain id check_transaction demands), whose
+  /// signature checks go through `keys` (null: a cache of its own; the node shares one
+  /// with the chain, crypto/key_cache.hpp).
+  explicit Mempool(std::uint32_t chain_id, const Limits& limits = {}, std::shared_ptr<crypto::KeyCache> keys = nullptr);
 
   Mempool(const Mempool&) = delete;
   Mempool& operator=(const Mempool&) = delete;
@@ -286,6 +291,7 @@ class Mempool {
 
   std::uint32_t m_chain_id;
   Limits m_limits;
+  std::shared_ptr<crypto::KeyCache> m_keys;  // never null
   // Entries own their transaction; every other index points into this map, whose node
   // addresses are stable across rehashing.
   std::unordered_map<Hash256, PoolEntry, state::Hash256Hasher> m_entries;

@@ -81,8 +81,10 @@ util::Result<std::unique_ptr<Node>, NodeError> Node::open(NodeOptions options) {
 
   auto engine = make_engine(options.genesis);
   if (!engine) return util::fail(NodeError::kConfig, engine.error().detail);
+  auto keys = std::make_shared<crypto::KeyCache>();
   chain::ChainOptions chain_options;
   chain_options.verify_threads = options.verify_threads;
+  chain_options.key_cache = keys;
   chain_options.load_state = !options.reindex;
   auto chain = chain::Chain::open(**db, *params, **engine, chain_options);
   if (!chain) {
@@ -102,24 +104,26 @@ util::Result<std::unique_ptr<Node>, NodeError> Node::open(NodeOptions options) {
   info.network = options.genesis.network;
   info.consensus = options.genesis.consensus;
   info.genesis_hash = (*chain)->genesis_hash();
-  return std::unique_ptr<Node>(
-      new Node(std::move(options), std::move(*db), std::move(*engine), std::move(*chain), std::move(info)));
+  return std::unique_ptr<Node>(new Node(std::move(options), std::move(*db), std::move(*engine), std::move(keys),
+                                        std::move(*chain), std::move(info)));
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::unique_ptr<chain::ConsensusEngine> engine,
-           std::unique_ptr<chain::Chain> chain, NodeInfo info)
+           std::shared_ptr<crypto::KeyCache> keys, std::unique_ptr<chain::Chain> chain, NodeInfo info)
     : m_options(std::move(options)),
       m_log(m_options.logger ? m_options.logger : spdlog::default_logger()),
       m_info(std::move(info)),
       m_mempool_path(m_options.home / "mempool.dat"),
       m_db(std::move(db)),
       m_engine(std::move(engine)),
+      m_keys(std::move(keys)),
       m_chain(std::move(chain)),
-      m_mempool(std::make_unique<mempool::Mempool>(m_info.chain_id, m_options.config.mempool)),
+      m_mempool(std::make_unique<mempool::Mempool>(m_info.chain_id, m_options.config.mempool, m_keys)),
       m_preverifier(std::make_unique<chain::Preverifier>(
-          0, m_info.chain_id, chain::Preverifier::Options{.checked_elsewhere = [this](const Hash256& txid) {
-            return m_recent_txids.contains(txid);
-          }})) {
+          0, m_info.chain_id,
+          chain::Preverifier::Options{
+              .checked_elsewhere = [this](const Hash256& txid) { return m_recent_txids.contains(txid); },
+              .key_cache = m_keys})) {
   publish_tip();
   publish_mempool_stats();
 }
@@ -443,7 +447,7 @@ std::expected<mempool::VerifiedTx, SubmitRejection> Node::check_submitted(const 
   // The signature is verified here, on the caller's (API) thread, so admission scales with
   // the cores: the actor only does the pool's bookkeeping (docs/mempool.md). m_info is
   // immutable after open().
-  auto verified = mempool::VerifiedTx::check(tx, m_info.chain_id);
+  auto verified = mempool::VerifiedTx::check(tx, m_info.chain_id, m_keys.get());
   if (!verified) {
     m_log->debug("tx refused: {}: {}", mempool::to_string(verified.error().code), verified.error().detail);
     return std::unexpected(rejection_of(verified.error()));
@@ -752,7 +756,7 @@ void Node::submit_evidence(const primitives::Vote& a, const primitives::Vote& b)
   // The fee rate the pool asks, on the signed size (the fee's own bytes are fixed-width).
   tx.fee = m_options.config.mempool.min_fee_per_byte * primitives::encoded_size(tx);
   primitives::sign(tx, *m_validator_key);
-  auto verified = mempool::VerifiedTx::check(tx, m_info.chain_id);
+  auto verified = mempool::VerifiedTx::check(tx, m_info.chain_id, m_keys.get());
   if (!verified) {
     m_log->error("consensus: evidence: {}", verified.error().detail);
     return;

@@ -187,7 +187,7 @@ class Node final : public NodeService {
   friend class PeerHooks;  // reads the chain and database, posts to the actor
 
   Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::unique_ptr<chain::ConsensusEngine> engine,
-       std::unique_ptr<chain::Chain> chain, NodeInfo info);
+       std::shared_ptr<crypto::KeyCache> keys, std::unique_ptr<chain::Chain> chain, NodeInfo info);
 
   std::uint64_t now_ms() const;
   void publish_tip();
@@ -232,6 +232,9 @@ class Node final : public NodeService {
   // Owned; destroyed in reverse: chain before engine before database.
   std::unique_ptr<storage::Database> m_db;
   std::unique_ptr<chain::ConsensusEngine> m_engine;
+  // Decoded public keys for every signature check of transactions: the chain's, the
+  // look-ahead's, the mempool's and the API's and peers' (VerifiedTx::check). Thread-safe.
+  const std::shared_ptr<crypto::KeyCache> m_keys;
 
   // --- owned by the actor once started (before start(): by the thread that opened) ---
   std::unique_ptr<chain::Chain> m_chain;

@@ -274,7 +274,7 @@ void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Ve
 }
 
 void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) {
-  auto verified = mempool::VerifiedTx::check(std::move(tx), m_node.m_info.chain_id);
+  auto verified = mempool::VerifiedTx::check(std::move(tx), m_node.m_info.chain_id, m_node.m_keys.get());
   if (!verified) {
     done(rejected(std::string(mempool::to_string(verified.error().code)), verified.error().detail,
                   mempool::peer_misbehaved(verified.error().code)));

@@ -149,11 +149,15 @@ util::Result<void, TxCheckError> check_evidence(const Evidence& evidence, std::u
   return {};
 }
 
-util::Result<void, TxCheckError> check_transaction(const Transaction& tx, std::uint32_t chain_id) {
+util::Result<void, TxCheckError> check_transaction(const Transaction& tx, std::uint32_t chain_id,
+                                                   crypto::KeyCache* keys) {
   if (tx.version != kTxVersion) return util::fail(TxCheckError::kUnsupportedVersion, "tx.version");
   if (tx.chain_id != chain_id) return util::fail(TxCheckError::kWrongChain, "tx.chain_id");
   if (auto r = check_body(tx); !r) return r;
-  if (auto r = crypto::verify(tx.sender, signing_hash(tx), tx.signature); !r) {
+  const Hash256 sighash = signing_hash(tx);
+  if (auto r = keys != nullptr ? keys->verify(tx.sender, sighash, tx.signature)
+                               : crypto::verify(tx.sender, sighash, tx.signature);
+      !r) {
     switch (r.error().code) {
       case crypto::SigError::kBadPublicKey: return util::fail(TxCheckError::kBadSenderKey, "tx.sender");
       case crypto::SigError::kBadSignature: return util::fail(TxCheckError::kBadSignatureEncoding, "tx.signature");

@@ -25,6 +25,7 @@
 #include <variant>
 
 #include "crypto/address.hpp"
+#include "crypto/key_cache.hpp"
 #include "crypto/keys.hpp"
 #include "primitives/codec.hpp"
 #include "primitives/vote.hpp"
@@ -200,8 +201,11 @@ std::string_view to_string(TxCheckError e);
 /// Context-free checks (section 5) for a network whose chain id is `chain_id`, in
 /// this order: version, chain id, body rules (amount, validator key, memo, evidence),
 /// then the sender's signature. The first rule broken is returned; the detail names
-/// the field. Costs one signature verification (three for evidence).
-util::Result<void, TxCheckError> check_transaction(const Transaction& tx, std::uint32_t chain_id);
+/// the field. Costs one signature verification (three for evidence). With `keys`, the
+/// sender's signature is checked through that cache (same verdict, the key decoded
+/// once: crypto/key_cache.hpp); evidence votes always decode theirs.
+util::Result<void, TxCheckError> check_transaction(const Transaction& tx, std::uint32_t chain_id,
+                                                   crypto::KeyCache* keys = nullptr);
 
 /// The evidence rules of section 8 on their own (used by check_transaction).
 util::Result<void, TxCheckError> check_evidence(const Evidence& evidence, std::uint32_t chain_id);
