@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
+#include <set>
 
 #include "mempool/mempool.hpp"
 #include "mempool/test_util.hpp"
@@ -167,6 +169,69 @@ TEST_F(MempoolAdmission, NonceGapIsQueuedUpToTheBoundAndNotSelectable) {
   const auto selected = small.select(100, 1 << 20);
   ASSERT_EQ(selected.size(), 3u);
   for (std::uint64_t i = 0; i < 3; ++i) EXPECT_EQ(selected[i]->nonce, i);
+}
+
+// The executable flag and pending_nonce against a recount from the pool's contents,
+// over random arrivals (gaps, fills), blocks (the account nonce moves up) and reorgs
+// (it moves back, revalidated through a block's senders): the pool keeps the end of
+// each sender's gap-free run instead of walking the queue, and must never drift.
+TEST_F(MempoolAdmission, ExecutableAndPendingNonceFollowTheGapFreeRun) {
+  constexpr std::uint64_t kBalance = 1'000'000'000'000;
+  state.set(alice, kBalance);
+  std::uint64_t account_nonce = 0;
+  const auto pooled = [&] {
+    std::set<std::uint64_t> nonces;
+    for (const PoolEntry* e : pool.list(pool.size())) {
+      if (e->sender == test::address_of(alice)) nonces.insert(e->tx.nonce);
+    }
+    return nonces;
+  };
+  const auto run_end = [&](const std::set<std::uint64_t>& nonces) {
+    std::uint64_t end = account_nonce;
+    while (nonces.contains(end)) ++end;
+    return end;
+  };
+  const auto block_of = [&](std::uint64_t nonce) {
+    primitives::Block block;
+    block.txs.push_back(transfer(alice, nonce, 1000));
+    return block;
+  };
+  std::mt19937_64 rng(7);
+  int executable_seen = 0;
+  int queued_seen = 0;
+  for (int step = 0; step < 400; ++step) {
+    const unsigned op = static_cast<unsigned>(rng() % 20);
+    if (op < 13) {  // an arrival, maybe behind a gap
+      const std::uint64_t nonce = account_nonce + rng() % 8;
+      if (pooled().contains(nonce)) continue;
+      auto added = add(pool, transfer(alice, nonce, 1000));
+      ASSERT_TRUE(added) << "step " << step << ": " << added.error().detail;
+      const bool expected = nonce < run_end(pooled());
+      EXPECT_EQ(added->executable, expected) << "step " << step << " nonce " << nonce;
+      ++(expected ? executable_seen : queued_seen);
+    } else if (op < 18) {  // a block takes the account nonce up by 1-3
+      const std::uint64_t next = account_nonce + 1 + rng() % 3;
+      state.set(alice, kBalance, next);
+      pool.remove_for_block(block_of(next - 1));
+      account_nonce = next;
+    } else if (op == 18 && account_nonce >= 2) {  // a reorg takes it back by 1-2
+      const std::uint64_t back = account_nonce - 1 - rng() % 2;
+      state.set(alice, kBalance, back);
+      ASSERT_TRUE(pool.remove_for_block(block_of(back), state.view));
+      account_nonce = back;
+    } else if (op == 19 && account_nonce >= 1) {  // a block leaves the account poorer
+      // The queue is cut from its first unaffordable transaction (each costs 1,001),
+      // inside the run or after it.
+      state.set(alice, 1001 * (1 + rng() % 4), account_nonce);
+      ASSERT_TRUE(pool.remove_for_block(block_of(account_nonce - 1), state.view));
+      state.set(alice, kBalance, account_nonce);
+    }
+    const auto nonce = pool.pending_nonce(test::address_of(alice), state.view);
+    ASSERT_TRUE(nonce);
+    EXPECT_EQ(*nonce, run_end(pooled())) << "step " << step;
+  }
+  EXPECT_GT(executable_seen, 20);  // both kinds of arrival happened
+  EXPECT_GT(queued_seen, 20);
 }
 
 TEST_F(MempoolAdmission, LastNonceIsExhausted) {

@@ -191,25 +191,26 @@ util::Result<AddResult, MempoolError> Mempool::admit(Transaction tx_in, const Ha
   insert(std::move(entry));
 
   SenderQueue& queue = m_senders.find(sender)->second;
-  queue.account_nonce = account->nonce;  // a new queue starts at 0; an old one was set by drop_mined
-  const auto& by_nonce = queue.by_nonce;
-  if (by_nonce.begin()->first == queue.account_nonce &&
-      by_nonce.rbegin()->first - queue.account_nonce == by_nonce.size() - 1) {
-    // The usual case (a sender's transactions arrive in nonce order): the queue has no
-    // gap from the account's nonce, so each of its transactions can run; no walk.
-    result.executable = true;
-    return result;
-  }
-  std::uint64_t expected = queue.account_nonce;
-  for (const auto& [n, pooled] : by_nonce) {
-    if (n != expected) break;
-    if (n == nonce) {
-      result.executable = true;
-      break;
-    }
-    ++expected;
-  }
+  // A new queue starts at nonce 0; an old one was set by drop_mined above.
+  if (queue.account_nonce != account->nonce) set_account_nonce(queue, account->nonce);
+  result.executable = nonce < queue.ready_end;
   return result;
+}
+
+void Mempool::set_account_nonce(SenderQueue& queue, std::uint64_t account_nonce) {
+  const bool back = account_nonce < queue.account_nonce;
+  queue.account_nonce = account_nonce;
+  // Moving forward inside the run keeps it (a suffix of a gap-free run has no gap);
+  // moving back (a reorg) or past its end starts it again from the new nonce.
+  if (back || queue.ready_end < account_nonce) extend_run(queue, account_nonce);
+}
+
+void Mempool::extend_run(SenderQueue& queue, std::uint64_t from) {
+  // Terminates: kMaxU64 is never pooled (kNonceExhausted), so the run ends below it.
+  queue.ready_end = from;
+  for (auto it = queue.by_nonce.find(from); it != queue.by_nonce.end() && it->first == queue.ready_end; ++it) {
+    ++queue.ready_end;
+  }
 }
 
 util::Result<std::vector<PoolEntry*>, MempoolError> Mempool::plan_eviction(const PoolEntry& incoming,
@@ -257,6 +258,7 @@ PoolEntry* Mempool::insert(PoolEntry entry) {
   PoolEntry* e = &it->second;
   SenderQueue& queue = m_senders[e->sender];
   queue.by_nonce.emplace(e->tx.nonce, e);
+  if (e->tx.nonce == queue.ready_end) extend_run(queue, queue.ready_end);
   queue.pending_cost += e->cost;
   m_by_rate.insert(e);
   m_by_arrival.emplace(std::pair{e->arrival_ms, e->sequence}, e);
@@ -267,7 +269,9 @@ PoolEntry* Mempool::insert(PoolEntry entry) {
 void Mempool::erase(PoolEntry* entry) {
   auto queue_it = m_senders.find(entry->sender);
   SenderQueue& queue = queue_it->second;
-  queue.by_nonce.erase(entry->tx.nonce);
+  const std::uint64_t nonce = entry->tx.nonce;
+  if (nonce >= queue.account_nonce && nonce < queue.ready_end) queue.ready_end = nonce;  // the run ends here now
+  queue.by_nonce.erase(nonce);
   queue.pending_cost -= entry->cost;
   if (queue.by_nonce.empty()) m_senders.erase(queue_it);
   m_by_rate.erase(entry);
@@ -285,7 +289,9 @@ std::size_t Mempool::erase_with_descendants(PoolEntry* entry) {
 }
 
 std::size_t Mempool::drop_mined(SenderMap::iterator it, std::uint64_t account_nonce) {
-  it->second.account_nonce = account_nonce;
+  // First: the run above the new nonce does not depend on the entries below it, and
+  // erasing the last of those erases the queue.
+  set_account_nonce(it->second, account_nonce);
   std::vector<PoolEntry*> mined;
   const auto& by_nonce = it->second.by_nonce;
   for (auto e = by_nonce.begin(); e != by_nonce.end() && e->first < account_nonce; ++e) mined.push_back(e->second);
@@ -434,8 +440,13 @@ util::Result<std::uint64_t, MempoolError> Mempool::pending_nonce(const Address& 
   }
   std::uint64_t next = account->nonce;
   if (auto it = m_senders.find(sender); it != m_senders.end()) {
-    const auto& by_nonce = it->second.by_nonce;
-    for (auto e = by_nonce.lower_bound(next); e != by_nonce.end() && e->first == next && next < kMaxU64; ++e) ++next;
+    const SenderQueue& queue = it->second;
+    if (queue.account_nonce == next) return queue.ready_end;
+    // The queue last saw another account nonce (a block since): walk from this one.
+    for (auto e = queue.by_nonce.lower_bound(next); e != queue.by_nonce.end() && e->first == next && next < kMaxU64;
+         ++e) {
+      ++next;
+    }
   }
   return next;
 }

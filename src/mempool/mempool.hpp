@@ -267,6 +267,10 @@ class Mempool {
     std::map<std::uint64_t, PoolEntry*> by_nonce;
     std::uint64_t account_nonce = 0;  // as last read from a view or advanced by a block
     std::uint64_t pending_cost = 0;   // sum of cost; <= the balance last checked, so no overflow
+    // The end of the executable run: every nonce in [account_nonce, ready_end) is in
+    // by_nonce and ready_end is not. Kept by insert, erase and set_account_nonce, so
+    // admission and pending_nonce need no walk over a queue that has a gap.
+    std::uint64_t ready_end = 0;
   };
   using SenderMap = std::unordered_map<Address, SenderQueue, AddressHasher>;
 
@@ -277,6 +281,11 @@ class Mempool {
   util::Result<std::vector<PoolEntry*>, MempoolError> plan_eviction(const PoolEntry& incoming,
                                                                     const PoolEntry* replaced) const;
   PoolEntry* insert(PoolEntry entry);
+  // Sets the queue's account nonce and restores the ready_end invariant for it.
+  static void set_account_nonce(SenderQueue& queue, std::uint64_t account_nonce);
+  // ready_end = the first nonce from `from` that is not in the queue. REQUIRES: every
+  // nonce in [account_nonce, from) is in it.
+  static void extend_run(SenderQueue& queue, std::uint64_t from);
   // Erases one entry from every index; erases its sender queue when it empties.
   void erase(PoolEntry* entry);
   // Erases `entry` and the later nonces of its sender. Returns how many.
