@@ -42,11 +42,6 @@ std::size_t Mempool::AddressHasher::operator()(const Address& a) const {
   return out;
 }
 
-bool Mempool::ByRate::operator()(const PoolEntry* a, const PoolEntry* b) const {
-  if (const auto c = a->rate() <=> b->rate(); c != 0) return c < 0;
-  return a->txid < b->txid;
-}
-
 Mempool::Mempool(std::uint32_t chain_id, const Limits& limits, std::shared_ptr<crypto::KeyCache> keys)
     : m_chain_id(chain_id),
       m_limits(limits),
@@ -230,12 +225,13 @@ util::Result<std::vector<PoolEntry*>, MempoolError> Mempool::plan_eviction(const
   const FeeRate incoming_rate = incoming.rate();
   const std::uint64_t incoming_nonce = incoming.tx.nonce;
   std::unordered_set<const PoolEntry*> chosen;
-  for (PoolEntry* candidate : m_by_rate) {
+  for (const RateKey& key : m_by_rate) {
     if (count <= m_limits.max_count && bytes <= m_limits.max_bytes) break;
+    PoolEntry* candidate = key.entry;
     if (candidate == replaced || chosen.contains(candidate)) continue;
     // The incoming transaction needs its sender's lower nonces: never evict them for it.
     if (candidate->sender == incoming.sender && candidate->tx.nonce < incoming_nonce) continue;
-    if (!(candidate->rate() < incoming_rate)) {
+    if (!(key.rate < incoming_rate)) {
       return util::fail(MempoolError::kPoolFull, "the cheapest evictable transaction pays as much per byte");
     }
     const SenderQueue& queue = m_senders.find(candidate->sender)->second;
@@ -260,7 +256,7 @@ PoolEntry* Mempool::insert(PoolEntry entry) {
   queue.by_nonce.emplace(e->tx.nonce, e);
   if (e->tx.nonce == queue.ready_end) extend_run(queue, queue.ready_end);
   queue.pending_cost += e->cost;
-  m_by_rate.insert(e);
+  m_by_rate.emplace(e);
   m_by_arrival.emplace(std::pair{e->arrival_ms, e->sequence}, e);
   m_bytes += e->size;
   return e;
@@ -274,7 +270,7 @@ void Mempool::erase(PoolEntry* entry) {
   queue.by_nonce.erase(nonce);
   queue.pending_cost -= entry->cost;
   if (queue.by_nonce.empty()) m_senders.erase(queue_it);
-  m_by_rate.erase(entry);
+  m_by_rate.erase(RateKey(entry));
   m_by_arrival.erase(std::pair{entry->arrival_ms, entry->sequence});
   m_bytes -= entry->size;
   m_entries.erase(entry->txid);  // last: `entry` dies here

@@ -259,9 +259,18 @@ class Mempool {
   struct AddressHasher {
     std::size_t operator()(const Address& a) const;
   };
-  // Fee per byte ascending, then txid: the eviction order (begin() is evicted first).
-  struct ByRate {
-    bool operator()(const PoolEntry* a, const PoolEntry* b) const;
+  // An entry's place in the eviction order: fee per byte ascending, then txid (begin()
+  // is evicted first). The rate and txid are copied into the set's node, so a
+  // comparison reads no PoolEntry (each would be a cache miss on a large pool).
+  struct RateKey {
+    FeeRate rate;
+    Hash256 txid{};
+    PoolEntry* entry = nullptr;
+    explicit RateKey(PoolEntry* e) : rate(e->rate()), txid(e->txid), entry(e) {}
+    friend bool operator<(const RateKey& a, const RateKey& b) {
+      if (const auto c = a.rate <=> b.rate; c != 0) return c < 0;
+      return a.txid < b.txid;
+    }
   };
   struct SenderQueue {
     std::map<std::uint64_t, PoolEntry*> by_nonce;
@@ -305,7 +314,7 @@ class Mempool {
   // addresses are stable across rehashing.
   std::unordered_map<Hash256, PoolEntry, state::Hash256Hasher> m_entries;
   SenderMap m_senders;
-  std::set<PoolEntry*, ByRate> m_by_rate;
+  std::set<RateKey> m_by_rate;
   std::map<std::pair<std::uint64_t, std::uint64_t>, PoolEntry*> m_by_arrival;  // (arrival_ms, sequence)
   std::size_t m_bytes = 0;
   std::uint64_t m_next_sequence = 0;
