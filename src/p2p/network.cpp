@@ -532,7 +532,11 @@ void Network::Impl::on_closed(Connection& c, const P2pFailure& why) {
     }
   }
   for (auto r = tx_in_flight.begin(); r != tx_in_flight.end();) {
-    r = r->second == c.id() ? tx_in_flight.erase(r) : std::next(r);
+    if (r->second == c.id()) {
+      tx_in_flight.erase(r++);  // a flat map's erase returns nothing; `r++` stays valid
+    } else {
+      ++r;
+    }
   }
   const std::uint64_t id = c.id();
   peers.erase(it);

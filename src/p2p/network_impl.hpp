@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "p2p/addrman.hpp"
 #include "p2p/connection.hpp"
 #include "p2p/inventory.hpp"
@@ -82,9 +84,11 @@ struct Peer {
   bool reported = false;  // reported to the node as connected (NodeHooks::on_peer_event)
   std::uint64_t best_height = 0;
   KnownInventory known{kKnownInventoryPerPeer};
-  std::map<Hash256, SteadyClock::time_point> tx_requests;  // asked of it, not arrived
-  std::deque<InvItem> pending_getdata;                     // asked by it, not yet served
-  std::vector<Hash256> pending_tx_inv;                     // to announce at the next flush (< kMaxInvItems)
+  // Asked of it, not arrived. Open addressing (as tx_in_flight): a few inserts, lookups
+  // and erasures per relayed transaction.
+  absl::flat_hash_map<Hash256, SteadyClock::time_point> tx_requests;
+  std::deque<InvItem> pending_getdata;  // asked by it, not yet served
+  std::vector<Hash256> pending_tx_inv;  // to announce at the next flush (< kMaxInvItems)
   bool getaddr_answered = false;
   // addr entries it may still send (token bucket: kAddrPerSecond, at most kMaxAddrs;
   // kMaxAddrs more when we send it getaddr).
@@ -226,8 +230,8 @@ struct Network::Impl final : ConnectionOwner {
   std::map<std::string, DialTarget> targets;  // "host:port"
   std::set<std::string> self_targets;         // turned out to be ourselves: never dialled
   DialBackoff backoff;
-  std::map<Hash256, std::uint64_t> tx_in_flight;  // txid -> the peer asked
-  KnownInventory consensus_seen{kConsensusSeen};  // SHA-256 of proposal and vote payloads
+  absl::flat_hash_map<Hash256, std::uint64_t> tx_in_flight;  // txid -> the peer asked
+  KnownInventory consensus_seen{kConsensusSeen};             // SHA-256 of proposal and vote payloads
   std::mt19937_64 rng{std::random_device{}()};
   SteadyClock::time_point last_progress{};
   SyncPlanner planner;

@@ -86,7 +86,7 @@ void Network::Impl::expire_tx_requests(SteadyClock::time_point now) {
         continue;
       }
       tx_in_flight.erase(it->first);
-      it = p.tx_requests.erase(it);
+      p.tx_requests.erase(it++);
     }
   }
 }

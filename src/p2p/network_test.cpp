@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "p2p/addrman.hpp"
@@ -465,6 +466,34 @@ TEST(Network, AnItemIsAnnouncedToAPeerOnlyOnce) {
   // ... and announcing it back (it knows it) changes nothing: no getdata.
   ASSERT_TRUE(r2.send(Inv{{{InvKind::kTx, id2}}}));
   EXPECT_FALSE(r2.read_until(MessageType::kGetData, 300ms).has_value());
+}
+
+// A transaction is asked of one peer at a time; when that peer leaves without sending
+// it, the next peer that announces it is asked (the request is forgotten with the peer).
+TEST(Network, ATransactionAskedOfAPeerThatLeavesIsAskedOfTheNextAnnouncer) {
+  Host a;
+  a.start();
+  std::optional<RawPeer> r1(std::in_place, a.net->listen_port(), a.node.genesis_hash());
+  RawPeer r2(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r1->handshake());
+  ASSERT_TRUE(r2.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 2; }));
+
+  const auto tx = make_tx(3);
+  const auto id = primitives::txid(tx);
+  ASSERT_TRUE(r1->send(Inv{{{InvKind::kTx, id}}}));
+  ASSERT_TRUE(r1->read_until(MessageType::kGetData).has_value());
+  ASSERT_TRUE(r2.send(Inv{{{InvKind::kTx, id}}}));
+  EXPECT_FALSE(r2.read_until(MessageType::kGetData, 300ms).has_value());  // r1 owes it
+
+  r1.reset();  // leaves without answering
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1; }));
+  ASSERT_TRUE(r2.send(Inv{{{InvKind::kTx, id}}}));
+  const auto getdata = r2.read_until(MessageType::kGetData);
+  ASSERT_TRUE(getdata.has_value());
+  EXPECT_EQ(std::get<GetData>(*getdata).items, (std::vector<InvItem>{{InvKind::kTx, id}}));
+  ASSERT_TRUE(r2.send(TxMsg{tx}));
+  EXPECT_TRUE(wait_until([&] { return a.node.has_tx(id); }));
 }
 
 TEST(Network, ABatchOfTransactionsIsAnnouncedInOneInvAndServedInOneLookup) {
