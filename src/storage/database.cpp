@@ -18,6 +18,9 @@
 //                 "genesis_hash"                             hash
 //                 "tip"                                      block_hash:hash height:u64
 //                 "state_checkpoint"                         block_hash:hash height:u64 state_root:hash
+//                 "indexed_end"                              u64: tx_index and account_txs hold every
+//                                                            active block below this height; the
+//                                                            rest are in memory (lagging_index.hpp)
 //
 //   status        = bit 0 have_body | bit 1 valid | bit 2 invalid; other bits 0; never valid and invalid
 //   cumulative_work = 256-bit big-endian
@@ -32,11 +35,15 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "storage/handles.hpp"
 #include "util/hex.hpp"
@@ -202,6 +209,99 @@ util::Result<void, StorageError> check_schema(const Handles& h, bool created_fam
   return {};
 }
 
+// Where a flush writes its SST files before ingesting them (emptied on open).
+std::string index_dir(const detail::Handles& h) { return h.db->GetName() + "/index-ingest"; }
+
+// Writes `pending`'s records to tx_index and account_txs as one sorted SST file each,
+// ingests both at once, then moves meta indexed_end past them. Returns the new
+// indexed_end. A failure leaves the column families as they were (ingestion is atomic;
+// a crash before the marker only means the same records are written again).
+util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const detail::PendingIndex& pending) {
+  struct TxRecord {
+    Hash256 txid;
+    Hash256 block_hash;
+    std::uint32_t position;
+  };
+  std::vector<TxRecord> txs;
+  std::vector<std::pair<Bytes, Hash256>> accounts;
+  for (const auto& b : pending.blocks) {
+    for (const auto& [id, position] : b->txs) txs.push_back({id, b->block_hash, position});
+    for (const auto& a : b->accounts) accounts.emplace_back(account_tx_key(a.address, b->height, a.position), a.txid);
+  }
+  // Keys must be strictly increasing in an SST file. A txid is in one active block only
+  // (nonces); should it repeat, the newest block's entry is kept, as a put would.
+  std::stable_sort(txs.begin(), txs.end(), [](const TxRecord& a, const TxRecord& b) { return a.txid < b.txid; });
+  std::vector<TxRecord> unique_txs;
+  unique_txs.reserve(txs.size());
+  for (const TxRecord& t : txs) {
+    if (!unique_txs.empty() && unique_txs.back().txid == t.txid) {
+      unique_txs.back() = t;
+    } else {
+      unique_txs.push_back(t);
+    }
+  }
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(
+      std::unique(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+      accounts.end());
+
+  rocksdb::Env* env = h.db->GetEnv();
+  const std::string dir = index_dir(h);
+  if (const rocksdb::Status s = env->CreateDirIfMissing(dir); !s.ok()) return detail::io_error(s, "create " + dir);
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  std::vector<std::string> written;
+  const auto write_file = [&](int cf, std::size_t count, const auto& entry_at) -> util::Result<void, StorageError> {
+    if (count == 0) return {};  // an SST file cannot be empty
+    const std::string path = dir + "/" + std::to_string(h.next_index_file++) + ".sst";
+    const rocksdb::Options options(h.db->GetDBOptions(), h.db->GetOptions(h.cf[cf]));
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, h.cf[cf]);
+    if (const rocksdb::Status s = writer.Open(path); !s.ok()) return detail::io_error(s, "open " + path);
+    written.push_back(path);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto [key, value] = entry_at(i);
+      if (const rocksdb::Status s = writer.Put(slice(key), slice(value)); !s.ok()) {
+        return detail::io_error(s, "write " + path);
+      }
+    }
+    if (const rocksdb::Status s = writer.Finish(); !s.ok()) return detail::io_error(s, "finish " + path);
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = h.cf[cf];
+    arg.external_files = {path};
+    arg.options.move_files = true;
+    args.push_back(std::move(arg));
+    return {};
+  };
+  const auto cleanup = [&] {
+    for (const auto& f : written) (void)env->DeleteFile(f);
+  };
+  Bytes location;
+  auto ok = write_file(detail::kTxIndexCf, unique_txs.size(), [&](std::size_t i) {
+    location = encode_tx_location(TxLocation{unique_txs[i].block_hash, unique_txs[i].position});
+    return std::pair<util::ByteSpan, util::ByteSpan>{unique_txs[i].txid, location};
+  });
+  if (ok) {
+    ok = write_file(detail::kAccountTxsCf, accounts.size(), [&](std::size_t i) {
+      return std::pair<util::ByteSpan, util::ByteSpan>{accounts[i].first, accounts[i].second};
+    });
+  }
+  if (!ok) {
+    cleanup();
+    return std::unexpected(ok.error());
+  }
+  if (!args.empty()) {
+    if (const rocksdb::Status s = h.db->IngestExternalFiles(args); !s.ok()) {
+      cleanup();
+      return detail::io_error(s, "ingest the index records");
+    }
+  }
+  const std::uint64_t end = pending.indexed_end + pending.blocks.size();
+  const Bytes value = encode_u64(end);
+  const rocksdb::Status s =
+      h.db->Put(h.write_options, h.cf[detail::kMetaCf], slice(util::as_bytes(detail::kIndexedEndKey)), slice(value));
+  if (!s.ok()) return detail::io_error(s, "write indexed_end");
+  return end;
+}
+
 }  // namespace
 
 util::Result<std::unique_ptr<Database>, StorageError> Database::open(const std::filesystem::path& path,
@@ -283,13 +383,66 @@ util::Result<std::unique_ptr<Database>, StorageError> Database::open(const std::
     created_families = true;
   }
   if (auto ok = check_schema(*handles, created_families); !ok) return std::unexpected(ok.error());
-  return std::unique_ptr<Database>(new Database(std::move(handles)));
+  auto database = std::unique_ptr<Database>(new Database(std::move(handles)));
+  // A record this needs that does not read back is the chain's to report when it
+  // opens (it reads the same tip, heights and bodies); the index then misses only the
+  // blocks it could not read, and index_error() says so.
+  if (auto ok = database->load_index(); !ok) {
+    std::lock_guard lock(database->m_index_error_mutex);
+    database->m_index_error = "index records not rebuilt: " + ok.error().detail;
+  }
+  return database;
+}
+
+util::Result<void, StorageError> Database::load_index() {
+  detail::Handles& h = *m_handles;
+  // Files a flush wrote but did not ingest before the process stopped.
+  const std::string dir = index_dir(h);
+  std::vector<std::string> stale;
+  if (h.db->GetEnv()->GetChildren(dir, &stale).ok()) {
+    for (const auto& f : stale) (void)h.db->GetEnv()->DeleteFile(dir + "/" + f);
+  }
+  auto tip_read = tip();
+  if (!tip_read) return std::unexpected(tip_read.error());
+  const std::optional<Tip>& t = *tip_read;
+  const util::ByteSpan key = util::as_bytes(detail::kIndexedEndKey);
+  auto stored = detail::get(h, nullptr, detail::kMetaCf, key);
+  if (!stored) return std::unexpected(stored.error());
+  auto pending = std::make_shared<detail::PendingIndex>();
+  if (*stored) {
+    auto end = decode_u64(util::as_bytes(**stored));
+    if (!end) return detail::corrupt(detail::kMetaCf, key, end.error().detail);
+    pending->indexed_end = *end;
+  } else {
+    pending->indexed_end = t ? t->height + 1 : 0;
+    const Bytes value = encode_u64(pending->indexed_end);
+    const rocksdb::Status s = h.db->Put(h.write_options, h.cf[detail::kMetaCf], slice(key), slice(value));
+    if (!s.ok()) return detail::io_error(s, "write indexed_end");
+  }
+  for (std::uint64_t height = pending->indexed_end; t && height <= t->height; ++height) {
+    auto hash = hash_at(height);
+    if (!hash) return std::unexpected(hash.error());
+    if (!*hash) return detail::corrupt(detail::kHeightCf, height_key(height), "active block missing (index rebuild)");
+    auto block_read = block(**hash);
+    if (!block_read) return std::unexpected(block_read.error());
+    if (!*block_read) return detail::corrupt(detail::kBlocksCf, **hash, "active block body missing (index rebuild)");
+    pending->blocks.push_back(
+        std::make_shared<const detail::BlockIndexRecords>(detail::index_records(**block_read, height, **hash)));
+  }
+  h.publish(std::move(pending));
+  return {};
 }
 
 Database::Database(std::unique_ptr<detail::Handles> handles)
     : ReadView(handles.get(), nullptr), m_handles(std::move(handles)), m_state_nodes(m_handles.get()) {}
 
-Database::~Database() = default;
+Database::~Database() {
+  // Best effort: the records in memory reach their column families now, so the next
+  // open has nothing to rebuild; should this fail, that open rebuilds them from the
+  // blocks above indexed_end (as after a crash).
+  const auto pending = m_handles->pending_index();
+  if (!pending->blocks.empty()) (void)flush_index(*m_handles, *pending);
+}
 
 WriteBatch Database::batch() const { return WriteBatch(m_handles.get()); }
 
@@ -298,12 +451,78 @@ util::Result<void, StorageError> Database::write(WriteBatch&& batch) {
     return util::fail(StorageError::kForeignBatch, "batch was created by another Database or moved from");
   }
   if (!batch.m_error.empty()) return util::fail(StorageError::kIo, "batch not written: " + batch.m_error);
+  // A connected block's records are published before its batch is written, so a reader
+  // that sees the block sees them (readers keep a record only when its block is on their
+  // view's active chain); what the batch removes is removed after it is written.
+  const auto before = m_handles->pending_index();
+  if (!batch.m_index_added.empty()) {
+    auto early = std::make_shared<detail::PendingIndex>(*before);
+    early->blocks.insert(early->blocks.end(), batch.m_index_added.begin(), batch.m_index_added.end());
+    m_handles->publish(std::move(early));
+  }
   const rocksdb::Status s = m_handles->db->Write(m_handles->write_options, batch.m_batch.get());
-  if (!s.ok()) return detail::io_error(s, "write batch");
+  if (!s.ok()) {
+    m_handles->publish(before);
+    return detail::io_error(s, "write batch");
+  }
+  apply_index(*before, batch);
   return {};
 }
 
-Snapshot Database::snapshot() const { return Snapshot(m_handles.get(), m_handles->db->GetSnapshot()); }
+void Database::apply_index(const detail::PendingIndex& before, WriteBatch& batch) {
+  if (batch.m_index_added.empty() && batch.m_index_dropped.empty() && !batch.m_indexed_end) return;
+  detail::Handles& h = *m_handles;
+  auto next = std::make_shared<detail::PendingIndex>(before);
+  const auto retire = [&](const std::shared_ptr<const detail::BlockIndexRecords>& b) { next->retired.push_back(b); };
+  for (const std::uint64_t height : batch.m_index_dropped) {
+    std::erase_if(next->blocks, [&](const auto& b) {
+      if (b->height != height) return false;
+      retire(b);
+      return true;
+    });
+  }
+  if (batch.m_indexed_end) {
+    // Blocks the column families held were disconnected (and every block above them),
+    // or the batch starts the records in memory above a gap (nothing was in memory).
+    next->indexed_end = *batch.m_indexed_end;
+    for (const auto& b : next->blocks) retire(b);
+    next->blocks.clear();
+  }
+  for (auto& records : batch.m_index_added) next->blocks.push_back(std::move(records));
+  if (next->blocks.size() < detail::kIndexLag) {
+    h.publish(std::move(next));
+    return;
+  }
+  // Published first: readers see the records in memory until the flush replaces them
+  // (a reader holding this version skips these heights in the column families).
+  h.publish(next);
+  if (auto flushed = flush_index(h, *next); flushed) {
+    auto empty = std::make_shared<detail::PendingIndex>();
+    empty->indexed_end = *flushed;
+    empty->retired = next->blocks;  // for readers whose snapshot predates the ingestion
+    h.publish(std::move(empty));
+  } else {
+    // The records stay in memory (reads still find them) and the next write tries again.
+    std::lock_guard lock(m_index_error_mutex);
+    m_index_error = flushed.error().detail;
+  }
+}
+
+std::size_t Database::index_lag() const { return m_handles->pending_index()->blocks.size(); }
+
+std::string Database::index_error() const {
+  std::lock_guard lock(m_index_error_mutex);
+  return m_index_error;
+}
+
+Snapshot Database::snapshot() const {
+  // The database snapshot first, then the records in memory: a block's records are
+  // published before its batch is written, and records leave memory (retired) only a
+  // flush or a disconnection after the one that made them unnecessary, so these records
+  // cover every block the snapshot holds above what its column families do.
+  const rocksdb::Snapshot* snap = m_handles->db->GetSnapshot();
+  return Snapshot(m_handles.get(), snap, m_handles->pending_index());
+}
 
 Snapshot::Snapshot(Snapshot&& other) noexcept : ReadView(other) { other.m_snapshot = nullptr; }
 

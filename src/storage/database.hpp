@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,8 +72,10 @@ struct Options {
 };
 
 namespace detail {
-struct Handles;  // the open RocksDB and its column family handles (database.cpp)
-}
+struct Handles;            // the open RocksDB and its column family handles (database.cpp)
+struct BlockIndexRecords;  // one block's tx_index/account_txs records (lagging_index.hpp)
+struct PendingIndex;       // the records not yet in their column families (lagging_index.hpp)
+}  // namespace detail
 
 /// Typed reads. Each returns the record, nullopt when there is none, or an error
 /// (kIo; kCorrupt when the stored bytes do not decode). Absence is not an error.
@@ -117,8 +120,15 @@ class ReadView {
   ReadView(const ReadView&) = default;
   ReadView& operator=(const ReadView&) = default;
 
+  // The index records not yet in their column families that this view merges in: a
+  // snapshot's, taken with it; null: the latest (Database's own reads).
+  std::shared_ptr<const detail::PendingIndex> pending_index() const;
+  // Whether this view's active chain holds `block` at its height.
+  util::Result<bool, StorageError> active(const detail::BlockIndexRecords& block) const;
+
   const detail::Handles* m_handles;     // not owned: the Database's
   const rocksdb::Snapshot* m_snapshot;  // nullptr: read the latest data
+  std::shared_ptr<const detail::PendingIndex> m_pending;
 };
 
 /// A consistent read-only view: every read sees the database as it was when the snapshot
@@ -135,7 +145,11 @@ class Snapshot final : public ReadView {
 
  private:
   friend class Database;
-  Snapshot(const detail::Handles* handles, const rocksdb::Snapshot* snapshot) : ReadView(handles, snapshot) {}
+  Snapshot(const detail::Handles* handles, const rocksdb::Snapshot* snapshot,
+           std::shared_ptr<const detail::PendingIndex> pending)
+      : ReadView(handles, snapshot) {
+    m_pending = std::move(pending);
+  }
   void release();
 };
 
@@ -161,12 +175,17 @@ class WriteBatch {
   void erase_height(std::uint64_t height);
   /// Adds the block's transaction records: tx_index for each txid, account_txs for each
   /// sender and each transfer's recipient, anchors for each anchor. Hashes every
-  /// transaction once (txid). `height` and `block_hash` are the block's.
+  /// transaction once (txid). `height` and `block_hash` are the block's, the next
+  /// active height. The anchors go into this batch; the other two are kept in memory
+  /// by write() and reach their column families with the next blocks' (the index lags
+  /// the tip by up to 16 blocks, reads merge: lagging_index.hpp). A block that does not
+  /// continue the heights in memory has all its records put in this batch.
   void index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash);
   /// Erases exactly the records index_block(block, height, block_hash) adds (for a
-  /// disconnected block). tx_index entries are erased whatever block they name; a batch
-  /// that disconnects one block and connects another holding the same transaction must
-  /// unindex first.
+  /// disconnected block, the active tip first): from memory when they are still there,
+  /// else from the column families in this batch. tx_index entries are erased whatever
+  /// block they name; a batch that disconnects one block and connects another holding
+  /// the same transaction must unindex first.
   void unindex_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash);
   /// Nodes from state::StateOverlay::commit / StagingNodeStore::take_nodes.
   void put_state_nodes(const std::vector<state::StoredNode>& nodes);
@@ -188,9 +207,20 @@ class WriteBatch {
   void put(int cf, ByteSpan key, ByteSpan value);
   void erase(int cf, ByteSpan key);
 
+  // The height after the records in memory once this batch's drops apply (or the
+  // indexed_end it sets), and the height the next index_block's records take there.
+  std::uint64_t pending_base() const;
+  std::uint64_t next_pending_height() const;
+  // Blocks whose records wait in memory once this batch's drops apply.
+  std::size_t waiting_blocks() const;
+
   const detail::Handles* m_handles;  // not owned: identifies the Database
   std::unique_ptr<rocksdb::WriteBatch> m_batch;
   std::string m_error;  // the first failed put or erase (RocksDB status); empty if none
+  // Index records for write() to apply to the pending ones once the batch is durable.
+  std::vector<std::shared_ptr<const detail::BlockIndexRecords>> m_index_added;
+  std::vector<std::uint64_t> m_index_dropped;  // heights whose records leave memory
+  std::optional<std::uint64_t> m_indexed_end;  // lowered: flushed blocks were unindexed
 };
 
 /// state::NodeStore over the `state_nodes` column family, for StateOverlay / tree_get /
@@ -237,6 +267,12 @@ class Database final : public ReadView {
   /// or moved-from batch), kIo (RocksDB failed; after a failed WAL write RocksDB refuses
   /// further writes until reopened). One writer thread at a time.
   util::Result<void, StorageError> write(WriteBatch&& batch);
+  /// The last failure to write the index records kept in memory to their column
+  /// families (retried with every later write; reads are unaffected); empty if none.
+  std::string index_error() const;
+  /// Blocks whose tx_index/account_txs records are in memory only, waiting to be
+  /// written with the next ones (at most 16 after any write; reads include them).
+  std::size_t index_lag() const;
 
   Snapshot snapshot() const;
   const state::NodeStore& state_nodes() const { return m_state_nodes; }
@@ -246,7 +282,17 @@ class Database final : public ReadView {
  private:
   explicit Database(std::unique_ptr<detail::Handles> handles);
 
+  // Reads meta indexed_end (writes it for a database without one: a new one, or one
+  // from before the index lagged, which is indexed to its tip) and rebuilds the records
+  // of the blocks above it from their bodies.
+  util::Result<void, StorageError> load_index();
+  // Applies a written batch's index changes to the pending records as they were before
+  // it (`before`); writes them to their column families once kIndexLag blocks wait.
+  void apply_index(const detail::PendingIndex& before, WriteBatch& batch);
+
   std::unique_ptr<detail::Handles> m_handles;
+  mutable std::mutex m_index_error_mutex;
+  std::string m_index_error;  // guarded by m_index_error_mutex
   StateNodeView m_state_nodes;
 };
 

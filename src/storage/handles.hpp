@@ -8,11 +8,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "storage/database.hpp"
+#include "storage/lagging_index.hpp"
 
 namespace cloudchain::storage::detail {
 
@@ -37,9 +39,11 @@ inline constexpr std::string_view kChainIdKey = "chain_id";
 inline constexpr std::string_view kGenesisHashKey = "genesis_hash";
 inline constexpr std::string_view kTipKey = "tip";
 inline constexpr std::string_view kCheckpointKey = "state_checkpoint";
+inline constexpr std::string_view kIndexedEndKey = "indexed_end";
 
 /// Owns the RocksDB instance. Immutable after open, so shared by reader threads without
-/// a lock (RocksDB's own reads are thread-safe).
+/// a lock (RocksDB's own reads are thread-safe), except the pending index records,
+/// published behind their own mutex.
 struct Handles {
   Handles() = default;
   Handles(const Handles&) = delete;
@@ -53,6 +57,22 @@ struct Handles {
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> cf{};  // owned (DestroyColumnFamilyHandle)
   rocksdb::ColumnFamilyHandle* default_cf = nullptr;        // owned
   rocksdb::WriteOptions write_options;                      // sync = true
+
+  /// The index records not yet in the column families (lagging_index.hpp). Never null
+  /// once open() returns; replaced whole by the writer, read by anyone.
+  std::shared_ptr<const PendingIndex> pending_index() const {
+    std::lock_guard lock(index_mutex);
+    return pending;
+  }
+  void publish(std::shared_ptr<const PendingIndex> next) {
+    std::lock_guard lock(index_mutex);
+    pending = std::move(next);
+  }
+  std::uint64_t next_index_file = 0;  // the writer's: names of the SST files it ingests
+
+ private:
+  mutable std::mutex index_mutex;
+  std::shared_ptr<const PendingIndex> pending = std::make_shared<PendingIndex>();  // guarded by index_mutex
 };
 
 inline rocksdb::Slice slice(util::ByteSpan b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }

@@ -71,14 +71,50 @@ util::Result<std::optional<Hash256>, StorageError> ReadView::hash_at(std::uint64
   return read_decoded<Hash256>(*m_handles, m_snapshot, detail::kHeightCf, height_key(height), decode_hash);
 }
 
+std::shared_ptr<const detail::PendingIndex> ReadView::pending_index() const {
+  return m_pending ? m_pending : m_handles->pending_index();
+}
+
+util::Result<bool, StorageError> ReadView::active(const detail::BlockIndexRecords& block) const {
+  auto at = hash_at(block.height);
+  if (!at) return std::unexpected(at.error());
+  return *at && **at == block.block_hash;
+}
+
 util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(const Hash256& txid) const {
+  // The newest blocks' records are still in memory (lagging_index.hpp): searched first,
+  // each hit kept only if its block is on this view's active chain (the records of a
+  // block being written are in memory a moment before the block is readable).
+  const auto pending = pending_index();
+  std::vector<const detail::BlockIndexRecords*> candidates;
+  for (const auto& b : pending->retired) candidates.push_back(b.get());
+  for (const auto& b : pending->blocks) candidates.push_back(b.get());
+  for (auto b = candidates.rbegin(); b != candidates.rend(); ++b) {
+    const auto& txs = (*b)->txs;
+    const auto it =
+        std::lower_bound(txs.begin(), txs.end(), txid, [](const auto& e, const Hash256& id) { return e.first < id; });
+    if (it == txs.end() || it->first != txid) continue;
+    auto on_chain = active(**b);
+    if (!on_chain) return std::unexpected(on_chain.error());
+    if (*on_chain) return TxLocation{(*b)->block_hash, it->second};
+  }
   return read_decoded<TxLocation>(*m_handles, m_snapshot, detail::kTxIndexCf, txid, decode_tx_location);
 }
 
-util::Result<AccountTxPage, StorageError> ReadView::account_txs(const crypto::Address& address,
-                                                                const std::optional<AccountTxCursor>& cursor,
-                                                                std::size_t limit) const {
-  if (auto ok = check_limit(limit); !ok) return std::unexpected(ok.error());
+namespace {
+
+// The account_txs column family's part of a page: entries of `address` strictly older
+// than `cursor` (all when nullopt), newest first, at most `limit`, skipping the heights
+// in `skip` (sorted: those the caller reads from memory); `more` is set when an older
+// one remains.
+struct ScannedTxs {
+  std::vector<TxRef> txs;
+  bool more = false;
+};
+util::Result<ScannedTxs, StorageError> scan_account_txs(const detail::Handles& h, const rocksdb::Snapshot* snapshot,
+                                                        const crypto::Address& address,
+                                                        const std::optional<AccountTxCursor>& cursor,
+                                                        const std::vector<std::uint64_t>& skip, std::size_t limit) {
   // The scan stays inside this address's keys: [address, address || ff*12 || 00).
   const Bytes lower(address.begin(), address.end());
   Bytes upper = account_tx_key(address, UINT64_MAX, UINT32_MAX);
@@ -86,27 +122,93 @@ util::Result<AccountTxPage, StorageError> ReadView::account_txs(const crypto::Ad
   const rocksdb::Slice lower_slice = slice(lower);
   const rocksdb::Slice upper_slice = slice(upper);
   rocksdb::ReadOptions read_options;
-  read_options.snapshot = m_snapshot;
+  read_options.snapshot = snapshot;
   read_options.iterate_lower_bound = &lower_slice;
   read_options.iterate_upper_bound = &upper_slice;
   read_options.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it(m_handles->db->NewIterator(read_options, m_handles->cf[detail::kAccountTxsCf]));
+  std::unique_ptr<rocksdb::Iterator> it(h.db->NewIterator(read_options, h.cf[detail::kAccountTxsCf]));
 
   // Newest first = descending keys. Start at the cursor's entry (exclusive) or the end.
   const Bytes start = cursor ? account_tx_key(address, cursor->height(), cursor->position())
                              : account_tx_key(address, UINT64_MAX, UINT32_MAX);
   it->SeekForPrev(slice(start));
   if (cursor && it->Valid() && it->key() == slice(start)) it->Prev();
-
-  AccountTxPage page;
-  for (; it->Valid() && page.txs.size() < limit; it->Prev()) {
+  ScannedTxs out;
+  for (; it->Valid(); it->Prev()) {
     auto ref = decode_tx_ref(detail::kAccountTxsCf, it->key(), it->value(), 20);
     if (!ref) return std::unexpected(ref.error());
-    page.txs.push_back(*ref);
+    if (std::binary_search(skip.begin(), skip.end(), ref->height)) continue;
+    if (out.txs.size() == limit) {
+      out.more = true;
+      break;
+    }
+    out.txs.push_back(*ref);
   }
   if (!it->status().ok()) return detail::io_error(it->status(), "scan account_txs");
-  // Full page and the iterator still inside the range: older entries remain.
-  if (it->Valid() && !page.txs.empty()) page.next = AccountTxCursor(page.txs.back().height, page.txs.back().position);
+  return out;
+}
+
+}  // namespace
+
+util::Result<AccountTxPage, StorageError> ReadView::account_txs(const crypto::Address& address,
+                                                                const std::optional<AccountTxCursor>& cursor,
+                                                                std::size_t limit) const {
+  if (auto ok = check_limit(limit); !ok) return std::unexpected(ok.error());
+  const auto older = [&](std::uint64_t height, std::uint32_t position) {
+    return !cursor || height < cursor->height() || (height == cursor->height() && position < cursor->position());
+  };
+  // The newest blocks' entries are in memory (lagging_index.hpp): those of the blocks on
+  // this view's active chain, up to one more than a page, merged newest first with a
+  // page from the column family without those blocks' heights (a flush newer than these
+  // records may have written them there too).
+  const auto pending = pending_index();
+  struct Recent {
+    const detail::BlockIndexRecords* block;
+    std::vector<detail::BlockIndexRecords::Account>::const_iterator first, last;
+  };
+  std::vector<Recent> blocks;
+  std::vector<std::uint64_t> memory_heights;
+  std::vector<const detail::BlockIndexRecords*> candidates;
+  for (const auto& b : pending->retired) candidates.push_back(b.get());
+  for (const auto& b : pending->blocks) candidates.push_back(b.get());
+  for (const detail::BlockIndexRecords* b : candidates) {
+    const auto& entries = b->accounts;
+    const auto first = std::lower_bound(entries.begin(), entries.end(), address,
+                                        [](const auto& e, const crypto::Address& a) { return e.address < a; });
+    auto last = first;
+    while (last != entries.end() && last->address == address) ++last;
+    // A disconnected block connected again can be in both lists: one copy is enough.
+    if (std::find(memory_heights.begin(), memory_heights.end(), b->height) != memory_heights.end()) continue;
+    auto on_chain = active(*b);
+    if (!on_chain) return std::unexpected(on_chain.error());
+    if (!*on_chain) continue;
+    memory_heights.push_back(b->height);
+    if (first != last) blocks.push_back({b, first, last});
+  }
+  std::sort(blocks.begin(), blocks.end(),
+            [](const Recent& a, const Recent& b) { return a.block->height > b.block->height; });
+  std::vector<TxRef> recent;
+  for (const Recent& b : blocks) {
+    for (auto e = b.last; e != b.first && recent.size() <= limit;) {
+      --e;
+      if (older(b.block->height, e->position)) recent.push_back(TxRef{b.block->height, e->position, e->txid});
+    }
+  }
+  std::sort(memory_heights.begin(), memory_heights.end());
+  auto stored = scan_account_txs(*m_handles, m_snapshot, address, cursor, memory_heights, limit);
+  if (!stored) return std::unexpected(stored.error());
+  const auto newer = [](const TxRef& a, const TxRef& b) {
+    return a.height != b.height ? a.height > b.height : a.position > b.position;
+  };
+  AccountTxPage page;
+  std::size_t r = 0;
+  std::size_t d = 0;
+  while (page.txs.size() < limit && (r < recent.size() || d < stored->txs.size())) {
+    const bool take_recent = d == stored->txs.size() || (r < recent.size() && newer(recent[r], stored->txs[d]));
+    page.txs.push_back(take_recent ? recent[r++] : stored->txs[d++]);
+  }
+  const bool more = r < recent.size() || d < stored->txs.size() || stored->more;
+  if (more && !page.txs.empty()) page.next = AccountTxCursor(page.txs.back().height, page.txs.back().position);
   return page;
 }
 

@@ -168,6 +168,16 @@ util::Result<std::uint32_t, StorageError> decode_u32(ByteSpan in) {
   return decode_value<std::uint32_t>(in, [](Reader& r, std::uint32_t& v) { r.u32(v, "u32"); }, "u32 value");
 }
 
+Bytes encode_u64(std::uint64_t v) {
+  Writer w(8);
+  w.u64(v, "u64");
+  return w.take();
+}
+
+util::Result<std::uint64_t, StorageError> decode_u64(ByteSpan in) {
+  return decode_value<std::uint64_t>(in, [](Reader& r, std::uint64_t& v) { r.u64(v, "u64"); }, "u64 value");
+}
+
 util::Result<Hash256, StorageError> decode_hash(ByteSpan in) {
   return decode_value<Hash256>(in, [](Reader& r, Hash256& h) { r.array(h, "hash"); }, "hash value");
 }

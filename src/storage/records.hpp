@@ -10,6 +10,7 @@
 //   tip_value         = block_hash:hash height:u64
 //   checkpoint_value  = block_hash:hash height:u64 state_root:hash      meta state_checkpoint
 //   u32_value         = u32                         meta schema_version, chain_id
+//   u64_value         = u64                         meta indexed_end
 //   hash_value        = hash                        height, account_txs, anchors, meta genesis_hash
 //
 // Keys that are iterated in order put their integers BIG-endian, so byte order is
@@ -140,6 +141,8 @@ Bytes encode_checkpoint(const StateCheckpoint& checkpoint);
 util::Result<StateCheckpoint, StorageError> decode_checkpoint(ByteSpan in);
 Bytes encode_u32(std::uint32_t v);
 util::Result<std::uint32_t, StorageError> decode_u32(ByteSpan in);
+Bytes encode_u64(std::uint64_t v);
+util::Result<std::uint64_t, StorageError> decode_u64(ByteSpan in);
 util::Result<Hash256, StorageError> decode_hash(ByteSpan in);
 
 // Key codecs.

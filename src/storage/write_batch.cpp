@@ -32,6 +32,30 @@ void for_each_account(const primitives::Transaction& tx, F f) {
 
 }  // namespace
 
+namespace detail {
+
+BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
+  BlockIndexRecords out;
+  out.height = height;
+  out.block_hash = block_hash;
+  out.txs.reserve(block.txs.size());
+  out.accounts.reserve(2 * block.txs.size());
+  for (std::size_t i = 0; i < block.txs.size(); ++i) {
+    const auto& tx = block.txs[i];
+    const auto position = static_cast<std::uint32_t>(i);  // <= kMaxBlockTxs
+    const Hash256 id = primitives::txid(tx);
+    out.txs.emplace_back(id, position);
+    for_each_account(tx, [&](const crypto::Address& address) { out.accounts.push_back({address, position, id}); });
+  }
+  std::sort(out.txs.begin(), out.txs.end());
+  std::sort(out.accounts.begin(), out.accounts.end(), [](const auto& a, const auto& b) {
+    return a.address != b.address ? a.address < b.address : a.position < b.position;
+  });
+  return out;
+}
+
+}  // namespace detail
+
 WriteBatch::WriteBatch(const detail::Handles* handles)
     : m_handles(handles), m_batch(std::make_unique<rocksdb::WriteBatch>()) {}
 
@@ -39,12 +63,18 @@ WriteBatch::WriteBatch(const detail::Handles* handles)
 WriteBatch::WriteBatch(WriteBatch&& other) noexcept
     : m_handles(std::exchange(other.m_handles, nullptr)),
       m_batch(std::move(other.m_batch)),
-      m_error(std::move(other.m_error)) {}
+      m_error(std::move(other.m_error)),
+      m_index_added(std::move(other.m_index_added)),
+      m_index_dropped(std::move(other.m_index_dropped)),
+      m_indexed_end(std::exchange(other.m_indexed_end, std::nullopt)) {}
 
 WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept {
   m_handles = std::exchange(other.m_handles, nullptr);
   m_batch = std::move(other.m_batch);
   m_error = std::move(other.m_error);
+  m_index_added = std::move(other.m_index_added);
+  m_index_dropped = std::move(other.m_index_dropped);
+  m_indexed_end = std::exchange(other.m_indexed_end, std::nullopt);
   return *this;
 }
 
@@ -80,44 +110,72 @@ void WriteBatch::put_height(std::uint64_t height, const Hash256& block_hash) {
 
 void WriteBatch::erase_height(std::uint64_t height) { erase(detail::kHeightCf, height_key(height)); }
 
-void WriteBatch::index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
-  // Each index's records go in in key order: RocksDB's memtable (a skip list) inserts a
-  // key next to the one before it cheaply, but a random key costs a walk from the top
-  // (txids and addresses are random; in key order a 10,000-tx block writes in ~60 % of
-  // the time). Within one block the height is fixed, so (address, position) and txid
-  // order are key order.
-  struct AccountEntry {
-    crypto::Address address;
-    std::uint32_t position;
-    Hash256 id;
-  };
-  std::vector<std::pair<Hash256, std::uint32_t>> locations;
-  std::vector<AccountEntry> accounts;
-  locations.reserve(block.txs.size());
-  accounts.reserve(2 * block.txs.size());
-  for (std::size_t i = 0; i < block.txs.size(); ++i) {
-    const auto& tx = block.txs[i];
-    const auto position = static_cast<std::uint32_t>(i);  // <= kMaxBlockTxs
-    const Hash256 id = primitives::txid(tx);
-    locations.emplace_back(id, position);
-    for_each_account(tx, [&](const crypto::Address& address) { accounts.push_back({address, position, id}); });
-    if (const auto* anchor = std::get_if<primitives::Anchor>(&tx.body)) {
-      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position), id);
-    }
-  }
-  std::sort(locations.begin(), locations.end());
-  std::sort(accounts.begin(), accounts.end(), [](const AccountEntry& a, const AccountEntry& b) {
-    return a.address != b.address ? a.address < b.address : a.position < b.position;
-  });
-  for (const auto& [id, position] : locations) {
-    put(detail::kTxIndexCf, id, encode_tx_location(TxLocation{block_hash, position}));
-  }
-  for (const auto& e : accounts) put(detail::kAccountTxsCf, account_tx_key(e.address, height, e.position), e.id);
+std::uint64_t WriteBatch::pending_base() const {
+  if (m_indexed_end) return *m_indexed_end;
+  const auto pending = m_handles->pending_index();
+  return pending->indexed_end + waiting_blocks();
 }
 
-void WriteBatch::unindex_block(const primitives::Block& block, std::uint64_t height, const Hash256& /*block_hash*/) {
+std::size_t WriteBatch::waiting_blocks() const {
+  if (m_indexed_end) return 0;  // a lowered indexed_end drops every block above it
+  const auto pending = m_handles->pending_index();
+  std::size_t count = pending->blocks.size();
+  for (const std::uint64_t h : m_index_dropped) {
+    if (h >= pending->indexed_end) count = std::min<std::size_t>(count, h - pending->indexed_end);
+  }
+  return count;
+}
+
+std::uint64_t WriteBatch::next_pending_height() const { return pending_base() + m_index_added.size(); }
+
+void WriteBatch::index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
+  auto records = std::make_shared<const detail::BlockIndexRecords>(detail::index_records(block, height, block_hash));
+  for (std::size_t i = 0; i < block.txs.size(); ++i) {
+    if (const auto* anchor = std::get_if<primitives::Anchor>(&block.txs[i].body)) {
+      // The position is < kMaxBlockTxs; the txid is in the records.
+      const auto position = static_cast<std::uint32_t>(i);
+      const auto it =
+          std::find_if(records->txs.begin(), records->txs.end(), [&](const auto& t) { return t.second == position; });
+      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position), it->first);
+    }
+  }
+  const std::uint64_t next = next_pending_height();
+  if (height > next && m_index_added.empty() && waiting_blocks() == 0) {
+    // Nothing waits in memory and the heights below this one were never handed here
+    // (genesis, which has no transactions) or were written by the branch below: the
+    // column families hold everything under it.
+    m_indexed_end = height;
+    put(detail::kMetaCf, meta_key(detail::kIndexedEndKey), encode_u64(height));
+  }
+  if (height == next_pending_height()) {
+    m_index_added.push_back(std::move(records));
+    return;
+  }
+  // Not the next height in memory (no caller does this today): written here, in key
+  // order (a skip list inserts a key next to the one before it cheaply).
+  for (const auto& [id, position] : records->txs) {
+    put(detail::kTxIndexCf, id, encode_tx_location(TxLocation{block_hash, position}));
+  }
+  for (const auto& e : records->accounts)
+    put(detail::kAccountTxsCf, account_tx_key(e.address, height, e.position), e.txid);
+}
+
+void WriteBatch::unindex_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
   // Every key index_block writes is derived from (tx, height, position); the block hash
   // is only in tx_index's value, so erasing needs nothing else.
+  for (std::size_t i = 0; i < block.txs.size(); ++i) {
+    if (const auto* anchor = std::get_if<primitives::Anchor>(&block.txs[i].body)) {
+      erase(detail::kAnchorsCf, anchor_key(anchor->digest, height, static_cast<std::uint32_t>(i)));
+    }
+  }
+  const auto pending = m_handles->pending_index();
+  const bool in_memory = !m_indexed_end && height >= pending->indexed_end &&
+                         height < pending->indexed_end + pending->blocks.size() &&
+                         pending->blocks[height - pending->indexed_end]->block_hash == block_hash;
+  if (in_memory) {
+    m_index_dropped.push_back(height);
+    return;
+  }
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
     const auto& tx = block.txs[i];
     const auto position = static_cast<std::uint32_t>(i);
@@ -125,9 +183,13 @@ void WriteBatch::unindex_block(const primitives::Block& block, std::uint64_t hei
     for_each_account(tx, [&](const crypto::Address& address) {
       erase(detail::kAccountTxsCf, account_tx_key(address, height, position));
     });
-    if (const auto* anchor = std::get_if<primitives::Anchor>(&tx.body)) {
-      erase(detail::kAnchorsCf, anchor_key(anchor->digest, height, position));
-    }
+  }
+  if (height < pending->indexed_end) {
+    // The column families no longer hold this height: what memory holds above it goes
+    // too (the caller disconnects from the tip down), and the marker moves down with
+    // this batch.
+    m_indexed_end = std::min(m_indexed_end.value_or(height), height);
+    put(detail::kMetaCf, meta_key(detail::kIndexedEndKey), encode_u64(*m_indexed_end));
   }
 }
 

@@ -1,0 +1,54 @@
+#pragma once
+// Internal to the storage layer: the transaction indexes (tx_index, account_txs) lag the
+// tip (docs/chain.md, "An index that lags the tip"). A block's index records are kept
+// in memory when its batch is written; once kIndexLag blocks wait, they are written to
+// the two column families as sorted SST files and ingested (no memtable, no WAL), and
+// meta "indexed_end" moves past them. Reads merge the records in memory with the
+// column families. On open, the blocks from indexed_end to the tip are read back and
+// their records rebuilt, so a crash loses nothing.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "crypto/address.hpp"
+#include "primitives/block.hpp"
+#include "util/bytes.hpp"
+
+namespace cloudchain::storage::detail {
+
+/// Blocks whose records wait in memory before they are written together.
+inline constexpr std::size_t kIndexLag = 16;
+
+/// One active block's index records, each list sorted by its key. Immutable once built.
+struct BlockIndexRecords {
+  struct Account {
+    crypto::Address address{};
+    std::uint32_t position = 0;
+    util::Hash256 txid{};
+  };
+  std::uint64_t height = 0;
+  util::Hash256 block_hash{};
+  std::vector<std::pair<util::Hash256, std::uint32_t>> txs;  // (txid, position), by txid
+  std::vector<Account> accounts;                             // by (address, position)
+};
+
+/// The records index_block writes for `block` at `height`: the sender of each
+/// transaction, and a transfer's recipient when it is another account.
+BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t height, const util::Hash256& block_hash);
+
+/// What the column families do not hold yet: heights below `indexed_end` are there; the
+/// blocks from it up are in `blocks`, in height order. `retired` keeps the records of
+/// the blocks the last flush wrote and of blocks disconnected since, for readers whose
+/// database snapshot is older than this version (each reader keeps a record only if its
+/// block is on the active chain it sees, and skips those heights in the column
+/// families). Published whole (copy on write).
+struct PendingIndex {
+  std::uint64_t indexed_end = 0;
+  std::vector<std::shared_ptr<const BlockIndexRecords>> blocks;
+  std::vector<std::shared_ptr<const BlockIndexRecords>> retired;
+};
+
+}  // namespace cloudchain::storage::detail
