@@ -400,7 +400,11 @@ util::Result<void, StorageError> Database::load_index() {
   const std::string dir = index_dir(h);
   std::vector<std::string> stale;
   if (h.db->GetEnv()->GetChildren(dir, &stale).ok()) {
-    for (const auto& f : stale) (void)h.db->GetEnv()->DeleteFile(dir + "/" + f);
+    for (const auto& f : stale) {
+      std::string file = dir;
+      file.append("/").append(f);
+      (void)h.db->GetEnv()->DeleteFile(file);
+    }
   }
   auto tip_read = tip();
   if (!tip_read) return std::unexpected(tip_read.error());
@@ -409,8 +413,8 @@ util::Result<void, StorageError> Database::load_index() {
   auto stored = detail::get(h, nullptr, detail::kMetaCf, key);
   if (!stored) return std::unexpected(stored.error());
   auto pending = std::make_shared<detail::PendingIndex>();
-  if (*stored) {
-    auto end = decode_u64(util::as_bytes(**stored));
+  if (const std::optional<std::string>& found = *stored; found.has_value()) {
+    auto end = decode_u64(util::as_bytes(*found));
     if (!end) return detail::corrupt(detail::kMetaCf, key, end.error().detail);
     pending->indexed_end = *end;
   } else {
@@ -420,14 +424,19 @@ util::Result<void, StorageError> Database::load_index() {
     if (!s.ok()) return detail::io_error(s, "write indexed_end");
   }
   for (std::uint64_t height = pending->indexed_end; t && height <= t->height; ++height) {
-    auto hash = hash_at(height);
-    if (!hash) return std::unexpected(hash.error());
-    if (!*hash) return detail::corrupt(detail::kHeightCf, height_key(height), "active block missing (index rebuild)");
-    auto block_read = block(**hash);
+    auto hash_read = hash_at(height);
+    if (!hash_read) return std::unexpected(hash_read.error());
+    const std::optional<Hash256> hash = *hash_read;
+    if (!hash.has_value()) {
+      return detail::corrupt(detail::kHeightCf, height_key(height), "active block missing (index rebuild)");
+    }
+    auto block_read = block(*hash);
     if (!block_read) return std::unexpected(block_read.error());
-    if (!*block_read) return detail::corrupt(detail::kBlocksCf, **hash, "active block body missing (index rebuild)");
+    const std::optional<primitives::Block>& body = *block_read;
+    if (!body.has_value())
+      return detail::corrupt(detail::kBlocksCf, *hash, "active block body missing (index rebuild)");
     pending->blocks.push_back(
-        std::make_shared<const detail::BlockIndexRecords>(detail::index_records(**block_read, height, **hash)));
+        std::make_shared<const detail::BlockIndexRecords>(detail::index_records(*body, height, *hash)));
   }
   h.publish(std::move(pending));
   return {};
@@ -441,7 +450,9 @@ Database::~Database() {
   // open has nothing to rebuild; should this fail, that open rebuilds them from the
   // blocks above indexed_end (as after a crash).
   const auto pending = m_handles->pending_index();
-  if (!pending->blocks.empty()) (void)flush_index(*m_handles, *pending);
+  if (!pending->blocks.empty()) {
+    [[maybe_unused]] const auto flushed = flush_index(*m_handles, *pending);
+  }
 }
 
 WriteBatch Database::batch() const { return WriteBatch(m_handles.get()); }

@@ -78,7 +78,8 @@ std::shared_ptr<const detail::PendingIndex> ReadView::pending_index() const {
 util::Result<bool, StorageError> ReadView::active(const detail::BlockIndexRecords& block) const {
   auto at = hash_at(block.height);
   if (!at) return std::unexpected(at.error());
-  return *at && **at == block.block_hash;
+  const std::optional<Hash256>& found = *at;
+  return found.has_value() && *found == block.block_hash;
 }
 
 util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(const Hash256& txid) const {
