@@ -126,6 +126,9 @@ Node::Node(NodeOptions options, std::unique_ptr<storage::Database> db, std::uniq
               .key_cache = m_keys})) {
   publish_tip();
   publish_mempool_stats();
+  if (const std::string e = m_db->index_error(); !e.empty()) {
+    m_log->warn("storage: {}; transactions of the newest blocks may be missing from lookups until --reindex", e);
+  }
 }
 
 Node::~Node() { stop(); }
