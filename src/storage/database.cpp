@@ -512,6 +512,8 @@ void Database::apply_index(const detail::PendingIndex& before, WriteBatch& batch
     empty->indexed_end = *flushed;
     empty->retired = next->blocks;  // for readers whose snapshot predates the ingestion
     h.publish(std::move(empty));
+    std::lock_guard lock(m_index_error_mutex);
+    m_index_error.clear();
   } else {
     // The records stay in memory (reads still find them) and the next write tries again.
     std::lock_guard lock(m_index_error_mutex);

@@ -132,18 +132,17 @@ void WriteBatch::index_block(const primitives::Block& block, std::uint64_t heigh
   auto records = std::make_shared<const detail::BlockIndexRecords>(detail::index_records(block, height, block_hash));
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
     if (const auto* anchor = std::get_if<primitives::Anchor>(&block.txs[i].body)) {
-      // The position is < kMaxBlockTxs; the txid is in the records.
+      // The position is < kMaxBlockTxs. (The records hold the txids sorted, not by
+      // position: hashing the anchor again is cheaper than a search per anchor.)
       const auto position = static_cast<std::uint32_t>(i);
-      const auto it =
-          std::find_if(records->txs.begin(), records->txs.end(), [&](const auto& t) { return t.second == position; });
-      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position), it->first);
+      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position), primitives::txid(block.txs[i]));
     }
   }
   const std::uint64_t next = next_pending_height();
   if (height > next && m_index_added.empty() && waiting_blocks() == 0) {
-    // Nothing waits in memory and the heights below this one were never handed here
-    // (genesis, which has no transactions) or were written by the branch below: the
-    // column families hold everything under it.
+    // Nothing waits in memory, and the heights below this one were either never handed
+    // here (genesis, which has no transactions) or had their records put in their own
+    // batches (the branch below): the column families hold everything under it.
     m_indexed_end = height;
     put(detail::kMetaCf, meta_key(detail::kIndexedEndKey), encode_u64(height));
   }
@@ -156,8 +155,9 @@ void WriteBatch::index_block(const primitives::Block& block, std::uint64_t heigh
   for (const auto& [id, position] : records->txs) {
     put(detail::kTxIndexCf, id, encode_tx_location(TxLocation{block_hash, position}));
   }
-  for (const auto& e : records->accounts)
+  for (const auto& e : records->accounts) {
     put(detail::kAccountTxsCf, account_tx_key(e.address, height, e.position), e.txid);
+  }
 }
 
 void WriteBatch::unindex_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
