@@ -190,11 +190,14 @@ void Network::Impl::stop() {
   auto done = closed.get_future();
   asio::post(io, [this, &closed] {
     shutdown_all();
-    closed.set_value();
+    // Behind the handlers the closes queued (aborted reads and writes, on_closed), which
+    // run first on this one thread: each peer's disconnection is reported before stop()
+    // returns, as a node that counts its peers expects.
+    asio::post(io, [&closed] { closed.set_value(); });
   });
   if (done.wait_for(kShutdownWait) != std::future_status::ready) log->warn("p2p: shutdown did not finish in time");
-  // The FINs are out (closing a socket sends them at once); what is still queued (the
-  // posted on_closed calls) need not run.
+  // The FINs are out (closing a socket sends them at once); anything queued later (a
+  // reconnection timer's handler, say) need not run.
   io.stop();
   if (thread.joinable()) thread.join();
   work.reset();
