@@ -21,13 +21,8 @@
 namespace cloudchain::storage {
 namespace {
 
+using test::open_ok;
 using test::TempDir;
-
-std::unique_ptr<Database> open_ok(const std::filesystem::path& path, const Options& options = {}) {
-  auto db = Database::open(path, options);
-  if (!db) ADD_FAILURE() << to_string(db.error().code) << ": " << db.error().detail;
-  return db ? std::move(*db) : nullptr;
-}
 
 // One block with its records, as the chain layer would commit it.
 struct Committed {

@@ -18,13 +18,8 @@
 namespace cloudchain::storage {
 namespace {
 
+using test::open_ok;
 using test::TempDir;
-
-std::unique_ptr<Database> open_ok(const std::filesystem::path& path) {
-  auto db = Database::open(path);
-  if (!db) ADD_FAILURE() << db.error().detail;
-  return db ? std::move(*db) : nullptr;
-}
 
 const crypto::Address kWatched = test::address_of_key(50);
 

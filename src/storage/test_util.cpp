@@ -1,5 +1,7 @@
 #include "storage/test_util.hpp"
 
+#include <gtest/gtest.h>
+
 #include <rocksdb/db.h>
 #include <stdlib.h>
 
@@ -122,6 +124,12 @@ void raw_put(const std::filesystem::path& db, const std::string& cf, const std::
     return;
   }
   throw std::runtime_error("no column family " + cf);
+}
+
+std::unique_ptr<Database> open_ok(const std::filesystem::path& path, const Options& options) {
+  auto db = Database::open(path, options);
+  if (!db) ADD_FAILURE() << to_string(db.error().code) << ": " << db.error().detail;
+  return db ? std::move(*db) : nullptr;
 }
 
 }  // namespace cloudchain::storage::test

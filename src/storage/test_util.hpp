@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "primitives/block.hpp"
+#include "storage/database.hpp"
 
 namespace cloudchain::storage::test {
 
@@ -56,5 +58,8 @@ Dump raw_dump(const std::filesystem::path& db);
 void raw_put(const std::filesystem::path& db, const std::string& cf, const std::string& key, const std::string& value);
 
 inline std::string str(util::ByteSpan b) { return std::string(b.begin(), b.end()); }
+
+/// Database::open, reporting a failure to the running test (then null).
+std::unique_ptr<Database> open_ok(const std::filesystem::path& path, const Options& options = {});
 
 }  // namespace cloudchain::storage::test
