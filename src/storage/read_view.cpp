@@ -178,13 +178,17 @@ util::Result<AccountTxPage, StorageError> ReadView::account_txs(const crypto::Ad
                                         [](const auto& e, const crypto::Address& a) { return e.address < a; });
     auto last = first;
     while (last != entries.end() && last->address == address) ++last;
-    // A disconnected block connected again can be in both lists: one copy is enough.
+    // Only blocks with entries for this address matter (the column family can hold this
+    // address at a height only for the block whose records say so), so only they are
+    // checked against the active chain (one point read each). A disconnected block
+    // connected again can be in both lists: one copy is enough.
+    if (first == last) continue;
     if (std::find(memory_heights.begin(), memory_heights.end(), b->height) != memory_heights.end()) continue;
     auto on_chain = active(*b);
     if (!on_chain) return std::unexpected(on_chain.error());
     if (!*on_chain) continue;
     memory_heights.push_back(b->height);
-    if (first != last) blocks.push_back({b, first, last});
+    blocks.push_back({b, first, last});
   }
   std::sort(blocks.begin(), blocks.end(),
             [](const Recent& a, const Recent& b) { return a.block->height > b.block->height; });
