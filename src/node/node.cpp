@@ -290,7 +290,7 @@ util::Result<void, NodeError> Node::start_consensus() {
   host.check_proposal = [this](const primitives::Block& block) {
     std::vector<Hash256> checked_here;  // not vouched for by the pool: the chain checks them
     auto checked = m_chain->check_proposal(block, now_ms(), [this, &checked_here](const Hash256& txid) {
-      if (m_mempool->is_verified(txid)) return true;
+      if (signature_checked(txid)) return true;
       checked_here.push_back(txid);
       return false;
     });
@@ -648,6 +648,10 @@ void Node::on_block_found(const primitives::BlockHeader& header, std::uint64_t g
   if (m_mining && !m_template) rebuild_template();
 }
 
+bool Node::signature_checked(const Hash256& txid) {
+  return m_mempool->is_verified(txid) || m_preverifier->take(txid) || m_recent_txids.contains(txid);
+}
+
 std::expected<chain::SubmitStatus, SubmitRejection> Node::submit_block(const primitives::Block& block) {
   const SubmitRejection stopping{"shutting_down", "the node is not running", false};
   if (!m_actor) return std::unexpected(stopping);
@@ -663,9 +667,7 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
   // The chain is at this height now: the look-ahead checks move on to the blocks above it
   // (what they vouched for in this block so far is taken below; the rest the chain checks).
   m_preverifier->forget_below(block.header.height + 1);
-  auto outcome = m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) {
-    return m_mempool->is_verified(txid) || m_preverifier->take(txid);
-  });
+  auto outcome = m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) { return signature_checked(txid); });
   if (!outcome) {
     // A duplicate is routine (on PoS a peer's sync may deliver the block this node just
     // committed as decided); the rest deserves a warning.
@@ -720,9 +722,7 @@ std::optional<primitives::Block> Node::build_pos_block(const crypto::Address& pa
 
 bool Node::commit_decided(const primitives::Block& block) {
   auto old_tip = m_chain->tip();
-  auto outcome = m_chain->commit_final(block, now_ms(), [this](const Hash256& txid) {
-    return m_mempool->is_verified(txid) || m_preverifier->take(txid);
-  });
+  auto outcome = m_chain->commit_final(block, now_ms(), [this](const Hash256& txid) { return signature_checked(txid); });
   if (!outcome) {
     m_log->error("consensus: decided block {} at height {} cannot be committed: {}: {}",
                  short_hash(primitives::block_hash(block.header)), block.header.height,

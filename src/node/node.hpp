@@ -203,6 +203,9 @@ class Node final : public NodeService {
   // submit_transaction's checks on the calling thread: running, chain id, signature.
   std::expected<mempool::VerifiedTx, SubmitRejection> check_submitted(const primitives::Transaction& tx) const;
   void on_block_found(const primitives::BlockHeader& header, std::uint64_t generation);
+  // The chain's VerifiedFn: the pool holds it, the look-ahead vouched for it (taken), or
+  // its signature passed here lately (RecentTxids). Actor thread.
+  bool signature_checked(const Hash256& txid);
   std::expected<chain::SubmitStatus, SubmitRejection> process_block(const primitives::Block& block,
                                                                     std::string_view origin);
   void report_connected(const chain::SubmitOutcome& outcome, std::string_view origin,

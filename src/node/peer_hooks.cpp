@@ -171,11 +171,13 @@ void RecentTxids::add_all(std::span<const util::Hash256> txids) {
   std::lock_guard lock(m_mutex);
   for (const util::Hash256& txid : txids) {
     if (!m_set.insert(txid).second) continue;
-    m_order.push_back(txid);
-    if (m_order.size() > kCapacity) {
-      m_set.erase(m_order.front());
-      m_order.pop_front();
+    if (m_order.size() < kCapacity) {
+      m_order.push_back(txid);
+      continue;
     }
+    m_set.erase(m_order[m_oldest]);
+    m_order[m_oldest] = txid;
+    m_oldest = (m_oldest + 1) % kCapacity;
   }
 }
 
@@ -274,12 +276,22 @@ void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Ve
 }
 
 void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) {
+  // Checked here lately (a proposal carried it, or another peer's copy came first while
+  // this one was in flight): known, and not worth a second signature check.
+  if (m_node.m_recent_txids.contains(primitives::txid(tx))) {
+    done(rejected(std::string(mempool::to_string(mempool::MempoolError::kAlreadyKnown)),
+                  "its signature was checked here lately", false));
+    return;
+  }
   auto verified = mempool::VerifiedTx::check(std::move(tx), m_node.m_info.chain_id, m_node.m_keys.get());
   if (!verified) {
     done(rejected(std::string(mempool::to_string(verified.error().code)), verified.error().detail,
                   mempool::peer_misbehaved(verified.error().code)));
     return;
   }
+  // Checked: until the actor admits it, another peer's announcement of it is not fetched
+  // and checked again, nor is it checked again in a proposal (RecentTxids).
+  m_node.m_recent_txids.add(verified->txid());
   if (!m_node.m_peer_admission) return done(shutting_down());
   // Batched with the other relayed transactions queued meanwhile: one actor task each.
   m_node.m_peer_admission->post(std::move(*verified), [done = std::move(done)](auto admitted) {

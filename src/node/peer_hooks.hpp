@@ -17,11 +17,12 @@
 // Lifetime: owned by the Node, which stops the network (no more calls) before the chain
 // and database go away.
 
+#include <absl/container/flat_hash_set.h>
+
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <span>
-#include <unordered_set>
+#include <vector>
 
 #include "consensus/pow.hpp"
 #include "p2p/hooks.hpp"
@@ -36,12 +37,15 @@ struct HashOfHash {
   std::size_t operator()(const util::Hash256& h) const noexcept;
 };
 
-/// The txids the mempool admitted lately, and those whose signatures the chain checked in
-/// a proposal that passed (PoS: a proposal often arrives before gossip brings all its
-/// transactions; fetched and checked again they would cost a second verification), for
-/// PeerHooks::has_tx without the actor and for the look-ahead's skip: a bounded FIFO set
-/// (older ones are found in the tx index once committed, or fetched again at worst, which
-/// the mempool then refuses as known). Any thread.
+/// Txids whose signatures this node checked lately: each a peer relayed (recorded as soon
+/// as its check passed, before the actor admits it: another announcer's copy is not
+/// fetched and checked again meanwhile), each the mempool admitted, and each the chain
+/// checked in a proposal that passed (PoS: a proposal often arrives before gossip brings
+/// all its transactions). For PeerHooks::has_tx without the actor, for the look-ahead's
+/// skip and the chain's (a txid commits to the signature, so its presence here vouches
+/// for that exact transaction's). A bounded FIFO set: older ones are found in the tx index
+/// once committed, or fetched and checked again at worst, which the mempool then refuses
+/// as known. Any thread.
 class RecentTxids {
  public:
   static constexpr std::size_t kCapacity = 100'000;
@@ -50,9 +54,10 @@ class RecentTxids {
   bool contains(const util::Hash256& txid) const;
 
  private:
-  mutable std::mutex m_mutex;  // guards m_set and m_order
-  std::unordered_set<util::Hash256, HashOfHash> m_set;
-  std::deque<util::Hash256> m_order;  // oldest first, at most kCapacity
+  mutable std::mutex m_mutex;  // guards the members below
+  absl::flat_hash_set<util::Hash256, HashOfHash> m_set;
+  std::vector<util::Hash256> m_order;  // a ring of at most kCapacity, m_oldest its start once full
+  std::size_t m_oldest = 0;
 };
 
 class PeerHooks final : public p2p::NodeHooks {

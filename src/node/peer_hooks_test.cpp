@@ -364,10 +364,13 @@ TEST_F(PeerHooksOnNodes, TransactionsFromPeers) {
   EXPECT_EQ(got[1], tx);
   EXPECT_FALSE(got[2].has_value());
 
-  // Known already, or a nonce a block used: refused without blaming the relayer.
+  // Known already, or a nonce a block used: refused without blaming the relayer. A copy
+  // of one checked lately is answered before a second signature check.
   const p2p::Verdict dup = submit_tx_sync(*hooks_b, tx);
   EXPECT_FALSE(dup.accepted);
   EXPECT_FALSE(dup.sender_at_fault) << dup.code;
+  EXPECT_EQ(dup.code, "mempool_already_known");
+  EXPECT_EQ(dup.detail, "its signature was checked here lately");
   // A bad signature proves the relayer wrong (it should have checked).
   primitives::Transaction forged = transfer(1);
   forged.signature[5] ^= 1;
