@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -33,6 +34,23 @@ struct BlockIndexRecords {
   util::Hash256 block_hash{};
   std::vector<std::pair<util::Hash256, std::uint32_t>> txs;  // (txid, position), by txid
   std::vector<Account> accounts;                             // by (address, position)
+  // One bit per slot, ~16 slots per transaction, a power of two in all; a txid's slot is
+  // its first 8 bytes modulo the size (txids are uniform). A clear bit means the txid is
+  // not in `txs`: a lookup of a txid no block in memory holds (every transaction a peer
+  // announces) costs one cache line per block instead of a binary search (~6 % false
+  // positives, which do the search). Empty when `txs` is.
+  std::vector<std::uint64_t> tx_filter;
+
+  static std::uint64_t tx_slot(const util::Hash256& txid, std::size_t filter_words) {
+    std::uint64_t slot = 0;
+    std::memcpy(&slot, txid.data(), sizeof slot);
+    return slot & (filter_words * 64 - 1);
+  }
+  bool may_hold_tx(const util::Hash256& txid) const {
+    if (tx_filter.empty()) return false;
+    const std::uint64_t slot = tx_slot(txid, tx_filter.size());
+    return ((tx_filter[slot / 64] >> (slot % 64)) & 1U) != 0;
+  }
 };
 
 /// The records index_block writes for `block` at `height`: the sender of each

@@ -12,7 +12,9 @@
 #include <set>
 #include <vector>
 
+#include "crypto/sha256.hpp"
 #include "storage/database.hpp"
+#include "storage/lagging_index.hpp"
 #include "storage/test_util.hpp"
 
 namespace cloudchain::storage {
@@ -167,6 +169,28 @@ TEST(LaggingIndex, AReorgAcrossAFlushLeavesNoStaleRecord) {
   chain.reset(db.get());
   check_gone(*db);
   chain.check(*db, 5);
+}
+
+// A lookup skips a block in memory whose filter says the txid is not there: never for
+// one of its transactions (the reads above rely on it), and rarely for any other.
+TEST(LaggingIndex, ABlocksTxFilterHoldsEachOfItsTransactionsAndFewOthers) {
+  std::vector<primitives::Transaction> txs;
+  for (std::uint64_t nonce = 0; nonce < 1000; ++nonce) txs.push_back(test::transfer(1, kWatched, nonce));
+  const primitives::Block block = test::make_block(7, Hash256{}, txs);
+  const detail::BlockIndexRecords records = detail::index_records(block, 7, primitives::block_hash(block.header));
+  EXPECT_EQ(records.tx_filter.size(), 256U);  // 250 words for 16 bits each, to a power of two
+  for (const auto& tx : txs) EXPECT_TRUE(records.may_hold_tx(primitives::txid(tx)));
+  int false_positives = 0;
+  for (std::uint32_t i = 0; i < 20'000; ++i) {
+    const Hash256 other = crypto::sha256(util::as_bytes(std::to_string(i)));
+    false_positives += records.may_hold_tx(other) ? 1 : 0;
+  }
+  EXPECT_LT(false_positives, 20'000 / 10);  // ~1,200 expected: 1000 bits set of 16,384
+
+  const primitives::Block empty = test::make_block(8, Hash256{}, {});
+  const detail::BlockIndexRecords none = detail::index_records(empty, 8, primitives::block_hash(empty.header));
+  EXPECT_TRUE(none.tx_filter.empty());
+  EXPECT_FALSE(none.may_hold_tx(primitives::txid(txs[0])));
 }
 
 }  // namespace

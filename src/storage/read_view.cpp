@@ -91,6 +91,7 @@ util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(cons
   for (const auto& b : pending->retired) candidates.push_back(b.get());
   for (const auto& b : pending->blocks) candidates.push_back(b.get());
   for (auto b = candidates.rbegin(); b != candidates.rend(); ++b) {
+    if (!(*b)->may_hold_tx(txid)) continue;
     const auto& txs = (*b)->txs;
     const auto it =
         std::lower_bound(txs.begin(), txs.end(), txid, [](const auto& e, const Hash256& id) { return e.first < id; });

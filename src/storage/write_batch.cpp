@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -48,6 +49,13 @@ BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t he
     for_each_account(tx, [&](const crypto::Address& address) { out.accounts.push_back({address, position, id}); });
   }
   std::sort(out.txs.begin(), out.txs.end());
+  if (!out.txs.empty()) {
+    out.tx_filter.assign(std::bit_ceil((out.txs.size() + 3) / 4), 0);  // 16 bits per transaction
+    for (const auto& [id, position] : out.txs) {
+      const std::uint64_t slot = BlockIndexRecords::tx_slot(id, out.tx_filter.size());
+      out.tx_filter[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    }
+  }
   std::sort(out.accounts.begin(), out.accounts.end(), [](const auto& a, const auto& b) {
     return a.address != b.address ? a.address < b.address : a.position < b.position;
   });
