@@ -99,8 +99,7 @@ void Network::Impl::expire_tx_requests(SteadyClock::time_point now) {
 void Network::Impl::announce(const InvItem& item, std::uint64_t except_peer) {
   std::shared_ptr<const Bytes> frame;
   for (auto& [id, p] : peers) {
-    if (id == except_peer || !p.conn->ready() || p.conn->closed() || p.known.contains(item.hash)) continue;
-    p.known.insert(item.hash);
+    if (id == except_peer || !p.conn->ready() || p.conn->closed() || !p.known.insert(item.hash)) continue;
     if (item.kind == InvKind::kTx) {
       p.pending_tx_inv.push_back(item.hash);
       if (p.pending_tx_inv.size() >= kMaxInvItems) flush_tx_inv(p);
