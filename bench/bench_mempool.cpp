@@ -5,7 +5,9 @@
 // - BM_AdmissionVsVerify: both rates, in this thread's CPU time, and their ratio
 //   (target: ratio >= 0.7);
 // - BM_Admission, BM_Verify: each on its own, for Google Benchmark's usual statistics;
-// - BM_Select: building a full block template from a large pool.
+// - BM_Select: building a full block template from a large pool;
+// - BM_Bookkeeping: admitting pre-checked transactions and dropping them as blocks use
+//   them, without any signature check (a node's actor does this part).
 // The state behind the pool is a real StateOverlay over an in-memory node store, as the
 // chain's OverlayAccountView reads it. CLOUDCHAIN_BENCH_SMOKE only shrinks the sizes.
 
@@ -111,5 +113,50 @@ void BM_Select(benchmark::State& state) {
   state.counters["txs"] = rate(static_cast<double>(state.iterations() * selected));
 }
 BENCHMARK(BM_Select)->Unit(benchmark::kMicrosecond);
+
+// The pool's bookkeeping alone, as a node's actor does it: admitting transactions whose
+// signatures another thread checked (mempool::VerifiedTx), then dropping them as blocks
+// of 1,000 use them. txs/s counts admissions; compare runs of one build with another.
+void BM_Bookkeeping(benchmark::State& state) {
+  const Workload& w = workload();
+  std::vector<mempool::VerifiedTx> verified;
+  for (const auto& tx : w.txs) {
+    auto v = mempool::VerifiedTx::check(tx, kChainId);
+    if (!v) {
+      state.SkipWithError("a pre-signed transaction failed its check");
+      return;
+    }
+    verified.push_back(std::move(*v));
+  }
+  // Blocks in nonce order (the workload is sender-major): each uses every sender's next.
+  std::vector<primitives::Block> blocks(1);
+  for (std::uint64_t n = 0; n < bench::kTxsPerSender; ++n) {
+    for (std::size_t i = n; i < w.txs.size(); i += bench::kTxsPerSender) {
+      if (blocks.back().txs.size() == 1000) blocks.emplace_back();
+      blocks.back().txs.push_back(w.txs[i]);
+    }
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<mempool::VerifiedTx> batch = verified;
+    state::StateOverlay overlay(w.store, w.root);
+    mempool::OverlayAccountView view(overlay, 1);
+    mempool::Mempool pool(kChainId, roomy());
+    state.ResumeTiming();
+    for (auto& v : batch) {
+      if (!pool.add(std::move(v), 1000, view)) {
+        state.SkipWithError("a transaction was refused");
+        return;
+      }
+    }
+    for (const auto& block : blocks) benchmark::DoNotOptimize(pool.remove_for_block(block));
+    if (pool.size() != 0) {
+      state.SkipWithError("the blocks left transactions in the pool");
+      return;
+    }
+  }
+  state.counters["txs"] = rate(static_cast<double>(state.iterations() * w.txs.size()));
+}
+BENCHMARK(BM_Bookkeeping)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -384,7 +384,7 @@ util::Result<std::size_t, MempoolError> Mempool::revalidate_senders(std::span<co
 }
 
 std::vector<const Transaction*> Mempool::select(std::size_t max_count, std::size_t max_bytes) const {
-  using NonceIt = std::map<std::uint64_t, PoolEntry*>::const_iterator;
+  using NonceIt = decltype(SenderQueue::by_nonce)::const_iterator;
   struct Head {
     NonceIt it;
     NonceIt end;

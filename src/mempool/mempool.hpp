@@ -35,6 +35,10 @@
 // concurrently with each other, never with a non-const call. Pointers returned by
 // get(), list() and select() stay valid until the next non-const call.
 
+#include <absl/container/btree_map.h>
+#include <absl/container/btree_set.h>
+#include <absl/container/node_hash_map.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -260,20 +264,28 @@ class Mempool {
     std::size_t operator()(const Address& a) const;
   };
   // An entry's place in the eviction order: fee per byte ascending, then txid (begin()
-  // is evicted first). The rate and txid are copied into the set's node, so a
-  // comparison reads no PoolEntry (each would be a cache miss on a large pool).
+  // is evicted first). The rate and the txid's first 8 bytes (big-endian: they order as
+  // the txid does) are copied into the set, so a comparison reads no PoolEntry (each
+  // would be a cache miss on a large pool) unless two txids share those bytes; 32 bytes
+  // a key, eight to a B-tree node.
   struct RateKey {
     FeeRate rate;
-    Hash256 txid{};
+    std::uint64_t txid_head = 0;
     PoolEntry* entry = nullptr;
-    explicit RateKey(PoolEntry* e) : rate(e->rate()), txid(e->txid), entry(e) {}
+    explicit RateKey(PoolEntry* e) : rate(e->rate()), txid_head(head_of(e->txid)), entry(e) {}
     friend bool operator<(const RateKey& a, const RateKey& b) {
       if (const auto c = a.rate <=> b.rate; c != 0) return c < 0;
-      return a.txid < b.txid;
+      if (a.txid_head != b.txid_head) return a.txid_head < b.txid_head;
+      return a.entry->txid < b.entry->txid;
+    }
+    static std::uint64_t head_of(const Hash256& txid) {
+      std::uint64_t head = 0;
+      for (std::size_t i = 0; i < 8; ++i) head = (head << 8) | txid[i];
+      return head;
     }
   };
   struct SenderQueue {
-    std::map<std::uint64_t, PoolEntry*> by_nonce;
+    absl::btree_map<std::uint64_t, PoolEntry*> by_nonce;
     std::uint64_t account_nonce = 0;  // as last read from a view or advanced by a block
     std::uint64_t pending_cost = 0;   // sum of cost; <= the balance last checked, so no overflow
     // The end of the executable run: every nonce in [account_nonce, ready_end) is in
@@ -312,10 +324,12 @@ class Mempool {
   std::shared_ptr<crypto::KeyCache> m_keys;  // never null
   // Entries own their transaction; every other index points into this map, whose node
   // addresses are stable across rehashing.
-  std::unordered_map<Hash256, PoolEntry, state::Hash256Hasher> m_entries;
+  absl::node_hash_map<Hash256, PoolEntry, state::Hash256Hasher> m_entries;
   SenderMap m_senders;
-  std::set<RateKey> m_by_rate;
-  std::map<std::pair<std::uint64_t, std::uint64_t>, PoolEntry*> m_by_arrival;  // (arrival_ms, sequence)
+  // B-trees: a node holds many keys, so an insert or erase touches a few cache lines and
+  // seldom allocates (std::set/std::map: one allocation and ~log2(n) scattered nodes).
+  absl::btree_set<RateKey> m_by_rate;
+  absl::btree_map<std::pair<std::uint64_t, std::uint64_t>, PoolEntry*> m_by_arrival;  // (arrival_ms, sequence)
   std::size_t m_bytes = 0;
   std::uint64_t m_next_sequence = 0;
   std::uint64_t m_signature_checks = 0;
