@@ -203,9 +203,9 @@ Response submit_tx_batch(const Context& ctx, const Request& req, const PathParam
   }
 
   // Each entry is answered on its own, in order: one that does not decode or is refused
-  // does not stop the others. All are checked on this worker thread and handed to the
-  // actor back to back (it admits them in one task); the answer goes once the last
-  // verdict is in.
+  // does not stop the others. All are checked on this worker thread, then handed to the
+  // actor together (Service::submit_transactions_async: one task admits them); the answer
+  // goes once the last verdict is in.
   struct Batch {
     std::mutex mutex;
     std::vector<std::optional<std::expected<util::Hash256, Problem>>> results;
@@ -214,14 +214,16 @@ Response submit_tx_batch(const Context& ctx, const Request& req, const PathParam
   };
   auto batch = std::make_shared<Batch>();
   batch->results.resize(field->size());
-  std::vector<std::pair<std::size_t, primitives::Transaction>> txs;
+  std::vector<primitives::Transaction> txs;
+  std::vector<std::size_t> places;  // txs[k] is the request's entry places[k]
   for (std::size_t i = 0; i < field->size(); ++i) {
     auto tx = decode_tx_hex((*field)[i].get_ref<const std::string&>(), "txs[" + std::to_string(i) + "]");
     if (!tx) {
       batch->results[i] = std::unexpected(tx.error());
       continue;
     }
-    txs.emplace_back(i, std::move(*tx));
+    txs.push_back(std::move(*tx));
+    places.push_back(i);
   }
   const auto answer = [](Batch& b) {
     JsonWriter w(128 * b.results.size() + 64);
@@ -238,26 +240,23 @@ Response submit_tx_batch(const Context& ctx, const Request& req, const PathParam
     b.reply(json_response(200, w.take()));
   };
   Response r;
-  r.deferred = [&service = ctx.service, batch, txs = std::move(txs), answer](Reply reply) {
+  r.deferred = [&service = ctx.service, batch, txs = std::move(txs), places = std::move(places), answer](Reply reply) {
     batch->reply = std::move(reply);
     if (txs.empty()) return answer(*batch);
     batch->remaining = txs.size();
-    for (const auto& entry : txs) {
-      const std::size_t index = entry.first;
-      service.submit_transaction_async(entry.second, [batch, index, answer](auto admitted) {
-        std::expected<util::Hash256, Problem> result =
-            admitted ? std::expected<util::Hash256, Problem>(*admitted)
-                     : std::expected<util::Hash256, Problem>(std::unexpected(rejection_problem(admitted.error())));
-        {
-          const std::lock_guard lock(batch->mutex);
-          batch->results.at(index) = std::move(result);
-        }
-        if (--batch->remaining == 0) {
-          const std::lock_guard lock(batch->mutex);  // every slot's write is visible
-          answer(*batch);
-        }
-      });
-    }
+    service.submit_transactions_async(txs, [batch, places, answer](std::size_t k, auto admitted) {
+      std::expected<util::Hash256, Problem> result =
+          admitted ? std::expected<util::Hash256, Problem>(*admitted)
+                   : std::expected<util::Hash256, Problem>(std::unexpected(rejection_problem(admitted.error())));
+      {
+        const std::lock_guard lock(batch->mutex);
+        batch->results.at(places.at(k)) = std::move(result);
+      }
+      if (--batch->remaining == 0) {
+        const std::lock_guard lock(batch->mutex);  // every slot's write is visible
+        answer(*batch);
+      }
+    });
   };
   return r;
 }

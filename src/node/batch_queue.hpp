@@ -12,6 +12,7 @@
 //   BatchQueue<VerifiedTx, Result> queue(actor, [&](VerifiedTx& tx) { return admit(tx); });
 //   std::optional<Result> r = queue.call(std::move(tx));   // nullopt: the actor stopped
 //   queue.post(std::move(tx), [](std::optional<Result> r) { ... });   // on the actor thread
+//   queue.post_all(std::move(pairs_of_tx_and_done));                     // one wake-up for all
 //
 // Order: items are handled in the order their callers entered the queue.
 // Stopping: an item queued before the actor stopped is still handled (Actor::stop drains
@@ -25,6 +26,7 @@
 
 #include <atomic>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,14 +50,27 @@ class BatchQueue {
 
   std::optional<Out> call(In in) {
     auto slot = std::make_shared<Slot>(std::move(in), nullptr);
-    enqueue(slot);
+    enqueue({slot});
     slot->done.wait(false, std::memory_order_acquire);
     return std::move(slot->out);
   }
 
   /// Queues `in` and returns; `done` gets the handler's answer on the actor thread, or
   /// nullopt when the actor stopped first.
-  void post(In in, Done done) { enqueue(std::make_shared<Slot>(std::move(in), std::move(done))); }
+  void post(In in, Done done) {
+    std::vector<std::shared_ptr<Slot>> slots;
+    slots.push_back(std::make_shared<Slot>(std::move(in), std::move(done)));
+    enqueue(std::move(slots));
+  }
+
+  /// post() for several items, queued together (in order) with one wake-up of the actor
+  /// at most: a caller that has a batch at hand does not wake it once per item.
+  void post_all(std::vector<std::pair<In, Done>> items) {
+    std::vector<std::shared_ptr<Slot>> slots;
+    slots.reserve(items.size());
+    for (auto& [in, done] : items) slots.push_back(std::make_shared<Slot>(std::move(in), std::move(done)));
+    if (!slots.empty()) enqueue(std::move(slots));
+  }
 
  private:
   struct Slot {
@@ -66,11 +81,11 @@ class BatchQueue {
     Done done_callback;             // post(): who gets the answer instead
   };
 
-  void enqueue(const std::shared_ptr<Slot>& slot) {
+  void enqueue(std::vector<std::shared_ptr<Slot>> slots) {
     bool post_drain = false;
     {
       std::lock_guard lock(m_mutex);
-      m_pending.push_back(slot);
+      m_pending.insert(m_pending.end(), std::make_move_iterator(slots.begin()), std::make_move_iterator(slots.end()));
       post_drain = !m_drain_posted;
       m_drain_posted = true;
     }

@@ -125,6 +125,40 @@ TEST(BatchQueue, PostAnswersOnTheActorThreadWithoutWaiting) {
   for (int i = 0; i < kItems; ++i) EXPECT_EQ(answers[static_cast<std::size_t>(i)], i * 3);
 }
 
+TEST(BatchQueue, PostAllHandsItsItemsToTheActorInOrderInOneTask) {
+  Actor actor("test-batch");
+  std::vector<int> handled;  // actor thread only
+  BatchQueue<int, int> queue(actor, [&](int& x) {
+    handled.push_back(x);
+    return -x;
+  });
+  constexpr int kItems = 100;
+  std::vector<int> answers(kItems, 0);
+  std::atomic<int> answered{0};
+  std::vector<std::pair<int, BatchQueue<int, int>::Done>> items;
+  for (int i = 0; i < kItems; ++i) {
+    items.emplace_back(i, [&, i](std::optional<int> r) {
+      answers[static_cast<std::size_t>(i)] = r.value_or(1);
+      answered.fetch_add(1, std::memory_order_release);
+    });
+  }
+  ASSERT_TRUE(actor.call([] { return 0; }).has_value());  // idle from here on
+  const std::uint64_t before = actor.tasks_run();
+  queue.post_all(std::move(items));
+  while (answered.load(std::memory_order_acquire) < kItems) std::this_thread::yield();
+  while (actor.tasks_run() == before) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a second task would show by now
+  EXPECT_EQ(actor.tasks_run(), before + 1);
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(answers[static_cast<std::size_t>(i)], -i);
+  queue.post_all({});  // nothing to hand over: no task
+  const std::vector<int> seen = *actor.call([&] { return handled; });
+  ASSERT_EQ(seen.size(), static_cast<std::size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+  while (actor.tasks_run() < before + 2) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(actor.tasks_run(), before + 2);  // the drain and the call: none for the empty batch
+}
+
 TEST(BatchQueue, PostAndCallMixKeepOneCallersOrder) {
   Actor actor("test-batch");
   std::vector<int> handled;

@@ -20,6 +20,8 @@ namespace cloudchain::node {
 
 namespace {
 
+SubmitRejection shutting_down_rejection() { return SubmitRejection{"shutting_down", "the node is shutting down", false}; }
+
 using namespace std::chrono_literals;
 
 /// Expired transactions are looked for this often (expiry itself is hours).
@@ -463,7 +465,7 @@ std::expected<Hash256, SubmitRejection> Node::submit_transaction(const primitive
   if (!verified) return std::unexpected(std::move(verified.error()));
   // Batched: the actor admits every transaction queued meanwhile in one task.
   auto result = m_admission->call(std::move(*verified));
-  if (!result) return std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false});
+  if (!result) return std::unexpected(shutting_down_rejection());
   return std::move(*result);
 }
 
@@ -472,9 +474,27 @@ void Node::submit_transaction_async(const primitives::Transaction& tx, SubmitDon
   if (!verified) return done(std::unexpected(std::move(verified.error())));
   // The caller goes on at once; the actor's batch answers `done`.
   m_admission->post(std::move(*verified), [done = std::move(done)](auto result) {
-    if (!result) return done(std::unexpected(SubmitRejection{"shutting_down", "the node is shutting down", false}));
+    if (!result) return done(std::unexpected(shutting_down_rejection()));
     done(std::move(*result));
   });
+}
+
+void Node::submit_transactions_async(const std::vector<primitives::Transaction>& txs, BatchDone done) {
+  const auto shared = std::make_shared<const BatchDone>(std::move(done));
+  std::vector<std::pair<mempool::VerifiedTx, AdmissionQueue::Done>> checked;
+  checked.reserve(txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    auto verified = check_submitted(txs[i]);
+    if (!verified) {
+      (*shared)(i, std::unexpected(std::move(verified.error())));
+      continue;
+    }
+    checked.emplace_back(std::move(*verified), [shared, i](auto result) {
+      if (!result) return (*shared)(i, std::unexpected(shutting_down_rejection()));
+      (*shared)(i, std::move(*result));
+    });
+  }
+  if (!checked.empty()) m_admission->post_all(std::move(checked));
 }
 
 std::vector<primitives::Transaction> Node::mempool_list(std::size_t offset, std::size_t limit) const {

@@ -145,6 +145,9 @@ class Node final : public NodeService {
   /// The same checks and answers; the signature is verified on the calling thread and
   /// the pool's verdict reaches `done` on the actor thread (docs/node.md, "Admission").
   void submit_transaction_async(const primitives::Transaction& tx, SubmitDone done) override;
+  /// The same for a batch: every signature is checked on the calling thread first, then
+  /// the passing ones reach the actor in one hand-over (BatchQueue::post_all).
+  void submit_transactions_async(const std::vector<primitives::Transaction>& txs, BatchDone done) override;
   /// Executable transactions in block-selection order, then the queued ones (waiting
   /// for a lower nonce) in arrival order. Empty once stopping.
   std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const override;

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -382,6 +383,45 @@ TEST_F(StoppedNodeTest, RejectionsCarryTheRuleCode) {
   EXPECT_FALSE(late.error().sender_at_fault);
   EXPECT_TRUE(node->mempool_list(0, 10).empty());
   EXPECT_EQ(node->next_nonce(test::address_of(1)), 0U);
+}
+
+// A batch: every entry answered once under its own index, the pool's verdicts in order.
+TEST_F(StoppedNodeTest, ABatchIsAnsweredEntryByEntry) {
+  const crypto::Address bob = test::address_of(2);
+  primitives::Transaction forged = transfer(1, bob, 5, 1);
+  forged.signature[5] ^= 1;
+  const std::vector<primitives::Transaction> batch = {transfer(1, bob, 5, 0), forged, transfer(1, bob, 6, 1),
+                                                      transfer(1, bob, 5, 0), transfer(3, bob, 5, 0)};
+  struct Answers {
+    std::mutex mutex;
+    std::vector<std::vector<std::expected<Hash256, SubmitRejection>>> by_index;
+    std::size_t count = 0;
+  };
+  auto answers = std::make_shared<Answers>();
+  answers->by_index.resize(batch.size());
+  std::promise<void> all_in;
+  node->submit_transactions_async(batch, [answers, &all_in, n = batch.size()](std::size_t i, auto r) {
+    const std::lock_guard lock(answers->mutex);
+    answers->by_index.at(i).push_back(std::move(r));
+    if (++answers->count == n) all_in.set_value();
+  });
+  ASSERT_EQ(all_in.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const std::lock_guard lock(answers->mutex);
+  for (const auto& a : answers->by_index) ASSERT_EQ(a.size(), 1U);
+  EXPECT_EQ(answers->by_index[0][0], primitives::txid(batch[0]));
+  EXPECT_TRUE(answers->by_index[1][0].error().code == "tx_invalid_signature" ||
+              answers->by_index[1][0].error().code == "tx_bad_signature_encoding");
+  EXPECT_EQ(answers->by_index[2][0], primitives::txid(batch[2]));
+  EXPECT_EQ(answers->by_index[3][0].error().code, "mempool_already_known");  // its first copy went in first
+  EXPECT_EQ(answers->by_index[4][0].error().code, "mempool_insufficient_balance");
+  EXPECT_EQ(node->mempool_stats().size, 2U);
+
+  node->stop();
+  std::promise<std::string> late;
+  node->submit_transactions_async({transfer(1, bob, 7, 2)}, [&late](std::size_t, auto r) {
+    late.set_value(r ? "admitted" : r.error().code);
+  });
+  EXPECT_EQ(late.get_future().get(), "shutting_down");
 }
 
 TEST_F(StoppedNodeTest, MiningNeedsAnAddress) {

@@ -142,6 +142,20 @@ class NodeService {
     answer(submit_transaction(tx));
   }
 
+  /// What submit_transactions_async reports for the transaction at `index` of its
+  /// batch, once for each.
+  using BatchDone = std::function<void(std::size_t index, std::expected<Hash256, SubmitRejection>)>;
+  /// submit_transaction_async for a batch (POST /v1/txs/batch): each transaction is
+  /// answered on its own, in any order. The node checks them all on the calling thread
+  /// and then hands them to its pool together, waking its actor once instead of once per
+  /// transaction. The default implementation calls submit_transaction_async for each.
+  virtual void submit_transactions_async(const std::vector<primitives::Transaction>& txs, BatchDone done) {
+    const auto shared = std::make_shared<const BatchDone>(std::move(done));
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      submit_transaction_async(txs[i], [shared, i](std::expected<Hash256, SubmitRejection> r) { (*shared)(i, std::move(r)); });
+    }
+  }
+
   /// Pending transactions in block-selection order, `offset` skipped, at most `limit`.
   virtual std::vector<primitives::Transaction> mempool_list(std::size_t offset, std::size_t limit) const = 0;
   virtual std::optional<primitives::Transaction> mempool_get(const Hash256& txid) const = 0;
