@@ -20,7 +20,9 @@ namespace cloudchain::node {
 
 namespace {
 
-SubmitRejection shutting_down_rejection() { return SubmitRejection{"shutting_down", "the node is shutting down", false}; }
+SubmitRejection shutting_down_rejection() {
+  return SubmitRejection{"shutting_down", "the node is shutting down", false};
+}
 
 using namespace std::chrono_literals;
 
@@ -687,7 +689,8 @@ std::expected<chain::SubmitStatus, SubmitRejection> Node::process_block(const pr
   // The chain is at this height now: the look-ahead checks move on to the blocks above it
   // (what they vouched for in this block so far is taken below; the rest the chain checks).
   m_preverifier->forget_below(block.header.height + 1);
-  auto outcome = m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) { return signature_checked(txid); });
+  auto outcome =
+      m_chain->submit_block(block, now_ms(), [this](const Hash256& txid) { return signature_checked(txid); });
   if (!outcome) {
     // A duplicate is routine (on PoS a peer's sync may deliver the block this node just
     // committed as decided); the rest deserves a warning.
@@ -742,7 +745,8 @@ std::optional<primitives::Block> Node::build_pos_block(const crypto::Address& pa
 
 bool Node::commit_decided(const primitives::Block& block) {
   auto old_tip = m_chain->tip();
-  auto outcome = m_chain->commit_final(block, now_ms(), [this](const Hash256& txid) { return signature_checked(txid); });
+  auto outcome =
+      m_chain->commit_final(block, now_ms(), [this](const Hash256& txid) { return signature_checked(txid); });
   if (!outcome) {
     m_log->error("consensus: decided block {} at height {} cannot be committed: {}: {}",
                  short_hash(primitives::block_hash(block.header)), block.header.height,

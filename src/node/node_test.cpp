@@ -418,9 +418,8 @@ TEST_F(StoppedNodeTest, ABatchIsAnsweredEntryByEntry) {
 
   node->stop();
   std::promise<std::string> late;
-  node->submit_transactions_async({transfer(1, bob, 7, 2)}, [&late](std::size_t, auto r) {
-    late.set_value(r ? "admitted" : r.error().code);
-  });
+  node->submit_transactions_async({transfer(1, bob, 7, 2)},
+                                  [&late](std::size_t, auto r) { late.set_value(r ? "admitted" : r.error().code); });
   EXPECT_EQ(late.get_future().get(), "shutting_down");
 }
 

@@ -276,37 +276,54 @@ void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Ve
 }
 
 void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) {
-  // Checked here lately (a proposal carried it, or another peer's copy came first while
-  // this one was in flight): known, and not worth a second signature check.
-  if (m_node.m_recent_txids.contains(primitives::txid(tx))) {
-    done(rejected(std::string(mempool::to_string(mempool::MempoolError::kAlreadyKnown)),
-                  "its signature was checked here lately", false));
-    return;
-  }
-  auto verified = mempool::VerifiedTx::check(std::move(tx), m_node.m_info.chain_id, m_node.m_keys.get());
-  if (!verified) {
-    done(rejected(std::string(mempool::to_string(verified.error().code)), verified.error().detail,
-                  mempool::peer_misbehaved(verified.error().code)));
-    return;
-  }
-  // Checked: until the actor admits it, another peer's announcement of it is not fetched
-  // and checked again, nor is it checked again in a proposal (RecentTxids).
-  m_node.m_recent_txids.add(verified->txid());
-  if (!m_node.m_peer_admission) return done(shutting_down());
-  // Batched with the other relayed transactions queued meanwhile: one actor task each.
-  m_node.m_peer_admission->post(std::move(*verified), [done = std::move(done)](auto admitted) {
-    if (!admitted) return done(shutting_down());
-    p2p::Verdict out;
-    if (*admitted) {
-      out.accepted = true;
-    } else {
-      // Only a transaction that proves its relayer misbehaved scores it: a nonce or
-      // balance refusal may just mean a block or another peer got there first.
-      const auto& e = admitted->error();
-      out = rejected(std::string(mempool::to_string(e.code)), e.detail, mempool::peer_misbehaved(e.code));
+  std::vector<primitives::Transaction> one;
+  one.push_back(std::move(tx));
+  submit_txs(std::move(one), [done = std::move(done)](std::size_t, p2p::Verdict v) { done(std::move(v)); });
+}
+
+void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
+                           std::function<void(std::size_t, p2p::Verdict)> done) {
+  const auto shared = std::make_shared<const std::function<void(std::size_t, p2p::Verdict)>>(std::move(done));
+  std::vector<std::pair<mempool::VerifiedTx, Node::PeerAdmissionQueue::Done>> checked;
+  checked.reserve(txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    // Checked here lately (a proposal carried it, or another peer's copy came first while
+    // this one was in flight): known, and not worth a second signature check.
+    if (m_node.m_recent_txids.contains(primitives::txid(txs[i]))) {
+      (*shared)(i, rejected(std::string(mempool::to_string(mempool::MempoolError::kAlreadyKnown)),
+                            "its signature was checked here lately", false));
+      continue;
     }
-    done(std::move(out));
-  });
+    auto verified = mempool::VerifiedTx::check(std::move(txs[i]), m_node.m_info.chain_id, m_node.m_keys.get());
+    if (!verified) {
+      (*shared)(i, rejected(std::string(mempool::to_string(verified.error().code)), verified.error().detail,
+                            mempool::peer_misbehaved(verified.error().code)));
+      continue;
+    }
+    // Checked: until the actor admits it, another peer's announcement of it is not
+    // fetched and checked again, nor is it checked again in a proposal (RecentTxids).
+    m_node.m_recent_txids.add(verified->txid());
+    checked.emplace_back(std::move(*verified), [shared, i](auto admitted) {
+      if (!admitted) return (*shared)(i, shutting_down());
+      p2p::Verdict out;
+      if (*admitted) {
+        out.accepted = true;
+      } else {
+        // Only a transaction that proves its relayer misbehaved scores it: a nonce or
+        // balance refusal may just mean a block or another peer got there first.
+        const auto& e = admitted->error();
+        out = rejected(std::string(mempool::to_string(e.code)), e.detail, mempool::peer_misbehaved(e.code));
+      }
+      (*shared)(i, std::move(out));
+    });
+  }
+  if (checked.empty()) return;
+  if (!m_node.m_peer_admission) {
+    for (std::size_t k = 0; k < checked.size(); ++k) checked[k].second(std::nullopt);
+    return;
+  }
+  // One hand-over for the whole batch: the actor wakes once, not once per transaction.
+  m_node.m_peer_admission->post_all(std::move(checked));
 }
 
 }  // namespace cloudchain::node

@@ -80,6 +80,10 @@ class PeerHooks final : public p2p::NodeHooks {
       const std::vector<primitives::BlockHeader>& headers) const override;
   void submit_block(primitives::Block block, std::function<void(p2p::Verdict)> done) override;
   void submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) override;
+  /// Each signature checked here (skipping txids in RecentTxids), then the passing ones
+  /// handed to the actor in one BatchQueue::post_all.
+  void submit_txs(std::vector<primitives::Transaction> txs,
+                  std::function<void(std::size_t, p2p::Verdict)> done) override;
   /// PoS: the driver's precheck (signature, height, set) here on the network thread;
   /// an accepted message is posted to the actor. PoW: ignored.
   p2p::ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;

@@ -152,7 +152,8 @@ class NodeService {
   virtual void submit_transactions_async(const std::vector<primitives::Transaction>& txs, BatchDone done) {
     const auto shared = std::make_shared<const BatchDone>(std::move(done));
     for (std::size_t i = 0; i < txs.size(); ++i) {
-      submit_transaction_async(txs[i], [shared, i](std::expected<Hash256, SubmitRejection> r) { (*shared)(i, std::move(r)); });
+      submit_transaction_async(txs[i],
+                               [shared, i](std::expected<Hash256, SubmitRejection> r) { (*shared)(i, std::move(r)); });
     }
   }
 

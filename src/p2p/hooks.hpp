@@ -9,9 +9,11 @@
 // to its chain actor and later calls `done` on the actor thread; `done` must only post
 // back to the network (Network::post), never touch peers directly.
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,6 +114,15 @@ class NodeHooks {
 
   virtual void submit_block(primitives::Block block, std::function<void(Verdict)> done) = 0;
   virtual void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) = 0;
+  /// Several transactions from peers at once (the network collects those that arrive
+  /// together): `done(i, verdict)` once for each, from any thread. The default calls
+  /// submit_tx for each.
+  virtual void submit_txs(std::vector<primitives::Transaction> txs, std::function<void(std::size_t, Verdict)> done) {
+    const auto shared = std::make_shared<const std::function<void(std::size_t, Verdict)>>(std::move(done));
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      submit_tx(std::move(txs[i]), [shared, i](Verdict v) { (*shared)(i, std::move(v)); });
+    }
+  }
 
   /// Consensus gossip (docs/p2p.md "Consensus gossip"): a proposal (with its block) or a
   /// vote a peer sent, decoded and not seen before by the network (it drops repeats by

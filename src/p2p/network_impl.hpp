@@ -45,6 +45,11 @@ inline constexpr std::size_t kMaxTxRequestsPerPeer = 5000;
 // A transaction asked for and not delivered by then is forgotten (and may be asked of
 // another peer that announces it).
 inline constexpr std::chrono::seconds kTxRequestTimeout{60};
+/// Transactions received from peers are handed to the node together (NodeHooks::submit_txs)
+/// once no more arrive in a round of the io queue, or once this many wait, or after
+/// kMaxRelayRounds rounds.
+inline constexpr std::size_t kMaxRelayBatch = 256;
+inline constexpr std::size_t kMaxRelayRounds = 64;
 // getdata items waiting to be served to one peer; more are answered notfound.
 inline constexpr std::size_t kMaxPendingGetData = 2 * kMaxInvItems;
 // Blocks are served only while the peer's send queue holds less than this, so one
@@ -182,6 +187,19 @@ struct Network::Impl final : ConnectionOwner {
   void announce(const InvItem& item, std::uint64_t except_peer);
   void flush_tx_inv(Peer& p);  // one inv with the peer's pending transaction announcements
   bool tx_inv_flush_posted = false;
+  // Transactions received and not yet handed to the node; each stays in tx_in_flight
+  // until then, so another announcer's copy is not asked for meanwhile.
+  struct RelayedTx {
+    primitives::Transaction tx;
+    Hash256 id;
+    std::uint64_t peer = 0;
+  };
+  std::vector<RelayedTx> relayed_txs;
+  bool relay_flush_posted = false;
+  std::size_t relay_flush_seen = 0;    // relayed_txs.size() when the flush was (re)posted
+  std::size_t relay_flush_rounds = 0;  // times it was posted again for newcomers
+  void on_relay_flush();
+  void submit_relayed();
   void expire_tx_requests(SteadyClock::time_point now);
   Peer* find(std::uint64_t id);
 

@@ -2,6 +2,8 @@
 // (docs/p2p.md "Gossip"). Io thread only.
 
 #include <fmt/format.h>
+
+#include <atomic>
 #include <variant>
 
 #include "crypto/sha256.hpp"
@@ -54,16 +56,68 @@ void Network::Impl::handle(Peer& p, const Inv& inv) {
 void Network::Impl::handle(Peer& p, TxMsg msg) {
   const Hash256 id = primitives::txid(msg.tx);
   if (p.tx_requests.erase(id) == 0) return misbehave(p, P2pError::kUnrequestedData, "a transaction not asked for");
-  tx_in_flight.erase(id);
   p.known.insert(id);
-  hooks.submit_tx(std::move(msg.tx), [post_gate = gate, this, peer = p.conn->id(), id](Verdict v) {
-    post_gate->post([this, peer, id, v = std::move(v)] {
-      if (v.accepted) announce(InvItem{InvKind::kTx, id}, peer);
-      if (Peer* from = find(peer); from != nullptr && !v.accepted && v.sender_at_fault) {
-        misbehave(*from, P2pError::kInvalidTx, fmt::format("{}: {}", v.code, v.detail));
+  // Handed to the node with the others that arrive meanwhile: frames are handled one
+  // per io handler, so the flush goes behind the next round of handlers while new ones
+  // keep coming (bounded by kMaxRelayBatch and kMaxRelayRounds).
+  relayed_txs.push_back(RelayedTx{std::move(msg.tx), id, p.conn->id()});
+  if (relayed_txs.size() >= kMaxRelayBatch) return submit_relayed();
+  if (relay_flush_posted) return;
+  relay_flush_posted = true;
+  relay_flush_seen = relayed_txs.size();
+  relay_flush_rounds = 0;
+  asio::post(io, [this] { on_relay_flush(); });
+}
+
+void Network::Impl::on_relay_flush() {
+  // The first run was posted by a frame's handler before that connection posted its next
+  // frame: it goes behind it once, then again for as long as frames bring more.
+  const bool grew = relay_flush_rounds == 0 || relayed_txs.size() > relay_flush_seen;
+  if (grew && relay_flush_rounds < kMaxRelayRounds) {
+    relay_flush_seen = relayed_txs.size();
+    ++relay_flush_rounds;
+    asio::post(io, [this] { on_relay_flush(); });
+    return;
+  }
+  relay_flush_posted = false;
+  submit_relayed();
+}
+
+void Network::Impl::submit_relayed() {
+  if (relayed_txs.empty()) return;
+  struct Verdicts {
+    std::vector<std::pair<std::uint64_t, Hash256>> from;  // (peer, txid) per transaction
+    std::vector<Verdict> verdicts;
+    std::atomic<std::size_t> remaining{0};
+  };
+  auto out = std::make_shared<Verdicts>();
+  std::vector<primitives::Transaction> txs;
+  txs.reserve(relayed_txs.size());
+  out->from.reserve(relayed_txs.size());
+  for (RelayedTx& r : relayed_txs) {
+    txs.push_back(std::move(r.tx));
+    out->from.emplace_back(r.peer, r.id);
+  }
+  relayed_txs.clear();
+  out->verdicts.resize(txs.size());
+  out->remaining = txs.size();
+  // The verdicts come back together: one post to this thread per batch.
+  hooks.submit_txs(std::move(txs), [post_gate = gate, this, out](std::size_t i, Verdict v) {
+    out->verdicts.at(i) = std::move(v);
+    if (out->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    post_gate->post([this, out] {
+      for (std::size_t k = 0; k < out->verdicts.size(); ++k) {
+        const auto& [peer, id] = out->from[k];
+        const Verdict& verdict = out->verdicts[k];
+        if (verdict.accepted) announce(InvItem{InvKind::kTx, id}, peer);
+        if (Peer* from = find(peer); from != nullptr && !verdict.accepted && verdict.sender_at_fault) {
+          misbehave(*from, P2pError::kInvalidTx, fmt::format("{}: {}", verdict.code, verdict.detail));
+        }
       }
     });
   });
+  // The node knows them now (checked or queued): no longer in flight.
+  for (const auto& [peer, id] : out->from) tx_in_flight.erase(id);
 }
 
 void Network::Impl::handle(Peer& p, const NotFound& notfound) {

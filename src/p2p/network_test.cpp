@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <set>
 
@@ -542,6 +543,76 @@ TEST(Network, ABatchOfTransactionsIsAnnouncedInOneInvAndServedInOneLookup) {
     return peers.size() == 1 && peers[0].frames_sent >= 40;
   }));
   EXPECT_LE(peers[0].writes + 35, peers[0].frames_sent) << peers[0].writes << " writes";
+}
+
+// Transactions that arrive together reach the node together (NodeHooks::submit_txs),
+// each once; a lone one is not held back.
+TEST(Network, TransactionsReceivedTogetherAreSubmittedTogether) {
+  Host a;
+  a.start();
+  RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1; }));
+  std::vector<primitives::Transaction> txs;
+  std::vector<InvItem> items;
+  for (std::uint8_t i = 1; i <= 100; ++i) {
+    txs.push_back(make_tx(i));
+    items.push_back({InvKind::kTx, primitives::txid(txs.back())});
+  }
+  ASSERT_TRUE(r.send(Inv{items}));
+  const auto getdata = r.read_until(MessageType::kGetData);
+  ASSERT_TRUE(getdata.has_value());
+  ASSERT_EQ(std::get<GetData>(*getdata).items.size(), txs.size());
+  Bytes frames;  // all hundred in one write
+  for (const auto& tx : txs) {
+    const Bytes frame = encode_frame(r.magic(), TxMsg{tx});
+    frames.insert(frames.end(), frame.begin(), frame.end());
+  }
+  ASSERT_TRUE(r.send_bytes(frames));
+  ASSERT_TRUE(wait_until([&] { return a.node.txs().size() == txs.size(); }));
+  const std::vector<std::size_t> batches = a.node.tx_batches();
+  EXPECT_EQ(std::accumulate(batches.begin(), batches.end(), std::size_t{0}), txs.size());
+  EXPECT_LE(batches.size(), 10U) << "batches of " << ::testing::PrintToString(batches);
+
+  // Each verdict of a batch is its own: a transaction refused as invalid scores the
+  // peer that sent it, the others of its batch are admitted and relayed.
+  RawPeer other(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(other.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 2; }));
+  const std::vector<primitives::Transaction> three = {make_tx(111), make_tx(112), make_tx(113)};
+  a.node.refuse_tx(primitives::txid(three[1]));
+  std::vector<InvItem> three_items;
+  Bytes three_frames;
+  for (const auto& tx : three) {
+    three_items.push_back({InvKind::kTx, primitives::txid(tx)});
+    const Bytes frame = encode_frame(r.magic(), TxMsg{tx});
+    three_frames.insert(three_frames.end(), frame.begin(), frame.end());
+  }
+  ASSERT_TRUE(r.send(Inv{three_items}));
+  ASSERT_TRUE(r.read_until(MessageType::kGetData).has_value());
+  ASSERT_TRUE(r.send_bytes(three_frames));
+  std::set<Hash256> relayed;  // (an inv of the first hundred may come first)
+  while (!relayed.contains(three_items[0].hash) || !relayed.contains(three_items[2].hash)) {
+    const auto inv = other.read_until(MessageType::kInv);
+    ASSERT_TRUE(inv.has_value());
+    for (const InvItem& item : std::get<Inv>(*inv).items) relayed.insert(item.hash);
+  }
+  EXPECT_FALSE(relayed.contains(three_items[1].hash));
+  ASSERT_TRUE(wait_until([&] {
+    for (const PeerInfo& info : a.net->peers()) {
+      if (info.score == misbehaviour_score(P2pError::kInvalidTx)) return true;
+    }
+    return false;
+  }));
+  EXPECT_FALSE(a.node.has_tx(three_items[1].hash));
+
+  // A lone transaction goes at once.
+  const auto lone = make_tx(101);
+  ASSERT_TRUE(r.send(Inv{{{InvKind::kTx, primitives::txid(lone)}}}));
+  ASSERT_TRUE(r.read_until(MessageType::kGetData).has_value());
+  ASSERT_TRUE(r.send(TxMsg{lone}));
+  EXPECT_TRUE(wait_until([&] { return a.node.has_tx(primitives::txid(lone)); }));
+  EXPECT_EQ(a.node.tx_batches().back(), 1U);
 }
 
 TEST(Network, GetDataForUnknownItemsIsAnsweredNotFound) {

@@ -28,6 +28,8 @@ class RawPeer {
   /// everything else is for one thread.
   bool send_bytes(ByteSpan bytes);
   bool send(const Message& m);
+  /// The magic its frames carry (for a test that encodes several into one write).
+  const Magic& magic() const { return m_magic; }
 
   /// The next message from the node within `timeout` (pings answered when auto_pong);
   /// nullopt on timeout, close or an undecodable frame.

@@ -311,11 +311,35 @@ void ToyNode::submit_tx(primitives::Transaction tx, std::function<void(Verdict)>
     Verdict v;
     {
       const std::lock_guard lock(m_mutex);
-      v.accepted = m_pool.emplace(primitives::txid(tx), tx).second;
-      if (!v.accepted) v.code = "already_known";
+      const Hash256 id = primitives::txid(tx);
+      if (m_refused_txs.contains(id)) {
+        v.code = "tx_invalid";
+        v.sender_at_fault = true;
+      } else {
+        v.accepted = m_pool.emplace(id, tx).second;
+        if (!v.accepted) v.code = "already_known";
+      }
     }
     done(std::move(v));
   });
+}
+
+void ToyNode::refuse_tx(const Hash256& txid) {
+  const std::lock_guard lock(m_mutex);
+  m_refused_txs.insert(txid);
+}
+
+void ToyNode::submit_txs(std::vector<primitives::Transaction> txs, std::function<void(std::size_t, Verdict)> done) {
+  {
+    const std::lock_guard lock(m_mutex);
+    m_tx_batches.push_back(txs.size());
+  }
+  NodeHooks::submit_txs(std::move(txs), std::move(done));
+}
+
+std::vector<std::size_t> ToyNode::tx_batches() const {
+  const std::lock_guard lock(m_mutex);
+  return m_tx_batches;
 }
 
 void ToyNode::set_consensus_verdict(std::optional<ConsensusVerdict> v) {

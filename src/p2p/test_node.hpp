@@ -68,6 +68,9 @@ class ToyNode final : public NodeHooks {
   /// The next submit_block of `hash` fails as a local fault ("storage", nobody's fault,
   /// not stored).
   void fail_next_submit(const Hash256& hash);
+  /// submit_tx refuses the transaction with this txid as the relayer's fault
+  /// ("tx_invalid", as a bad signature would be).
+  void refuse_tx(const Hash256& txid);
   /// How often has_block was called (what a peer's inv costs us).
   std::size_t has_block_calls() const { return m_has_block_calls.load(); }
 
@@ -84,6 +87,8 @@ class ToyNode final : public NodeHooks {
   std::vector<Hash256> submitted_order() const;
   std::set<Hash256> txs() const;
   void add_tx(const primitives::Transaction& tx);
+  /// The size of each batch the network handed to submit_txs, in order.
+  std::vector<std::size_t> tx_batches() const;
 
   // NodeHooks
   std::uint32_t chain_id() const override { return m_chain_id; }
@@ -101,6 +106,8 @@ class ToyNode final : public NodeHooks {
       const std::vector<primitives::BlockHeader>& headers) const override;
   void submit_block(primitives::Block block, std::function<void(Verdict)> done) override;
   void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) override;
+  /// Records the batch's size, then NodeHooks' default (submit_tx for each).
+  void submit_txs(std::vector<primitives::Transaction> txs, std::function<void(std::size_t, Verdict)> done) override;
   ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
   ConsensusVerdict on_vote(const primitives::Vote& vote) override;
   void on_peer_event(const PeerEvent& event) override;
@@ -118,8 +125,10 @@ class ToyNode final : public NodeHooks {
   std::map<Hash256, primitives::Block> m_blocks;
   std::vector<Hash256> m_active;  // by height
   std::map<Hash256, primitives::Transaction> m_pool;
+  std::vector<std::size_t> m_tx_batches;
   std::vector<Hash256> m_submitted;
   std::set<Hash256> m_fail_next;
+  std::set<Hash256> m_refused_txs;
   std::optional<ConsensusVerdict> m_consensus_verdict;
   std::vector<std::pair<primitives::Proposal, primitives::Block>> m_proposals;
   std::vector<primitives::Vote> m_votes;
