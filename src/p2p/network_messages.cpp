@@ -56,7 +56,7 @@ void Network::Impl::handle(Peer& p, const Inv& inv) {
 void Network::Impl::handle(Peer& p, TxMsg msg) {
   const Hash256 id = primitives::txid(msg.tx);
   if (p.tx_requests.erase(id) == 0) return misbehave(p, P2pError::kUnrequestedData, "a transaction not asked for");
-  p.known.insert(id);
+  // (Asked for because `p` announced it: its inv put the txid in p.known already.)
   // Handed to the node with the others that arrive meanwhile: frames are handled one
   // per io handler, so the flush goes behind the next round of handlers while new ones
   // keep coming (bounded by kMaxRelayBatch and kMaxRelayRounds).
