@@ -143,6 +143,8 @@ TEST(BatchQueue, PostAllHandsItsItemsToTheActorInOrderInOneTask) {
     });
   }
   ASSERT_TRUE(actor.call([] { return 0; }).has_value());  // idle from here on
+  // (A task is counted just after it returns, which may be after call() does.)
+  while (actor.tasks_run() < 1) std::this_thread::yield();
   const std::uint64_t before = actor.tasks_run();
   queue.post_all(std::move(items));
   while (answered.load(std::memory_order_acquire) < kItems) std::this_thread::yield();
