@@ -193,7 +193,11 @@ std::vector<NodeView> wait_until_running(Context& ctx, State& state, std::chrono
     for (std::size_t i = 0; i < count; ++i) {
       const NodeView& v = views[i];
       const NodeEntry& n = state.nodes[i];
-      if (!v.alive) {
+      // Our own child: whether it still runs is enough here. Its /proc cmdline (which
+      // v.alive also checks, for pid files of earlier runs) can read empty for a moment
+      // after posix_spawn returns, while the kernel is still setting up the new program's
+      // arguments; a loaded machine once failed a test's `devnet up` on that.
+      if (!n.pid || !devnet::alive(*n.pid)) {
         const std::string tail = devnet::tail_lines(n.log, 20);
         stop_all(state, std::chrono::seconds(10));
         throw failure(n.name + " (cloudchaind) exited during startup; the end of " + n.log.string() + ":\n" + tail);
