@@ -248,7 +248,7 @@ util::Result<std::vector<PoolEntry*>, MempoolError> Mempool::plan_eviction(const
   return victims;
 }
 
-PoolEntry* Mempool::insert(PoolEntry entry) {
+PoolEntry* Mempool::insert(PoolEntry&& entry) {
   const Hash256 id = entry.txid;
   auto [it, inserted] = m_entries.emplace(id, std::move(entry));
   PoolEntry* e = &it->second;

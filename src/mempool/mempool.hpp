@@ -301,7 +301,7 @@ class Mempool {
                                               AccountView& view, bool verify);
   util::Result<std::vector<PoolEntry*>, MempoolError> plan_eviction(const PoolEntry& incoming,
                                                                     const PoolEntry* replaced) const;
-  PoolEntry* insert(PoolEntry entry);
+  PoolEntry* insert(PoolEntry&& entry);
   // Sets the queue's account nonce and restores the ready_end invariant for it.
   static void set_account_nonce(SenderQueue& queue, std::uint64_t account_nonce);
   // ready_end = the first nonce from `from` that is not in the queue. REQUIRES: every
