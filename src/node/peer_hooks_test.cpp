@@ -377,6 +377,10 @@ TEST_F(PeerHooksOnNodes, TransactionsFromPeers) {
   const p2p::Verdict bad = submit_tx_sync(*hooks_b, forged);
   EXPECT_FALSE(bad.accepted);
   EXPECT_TRUE(bad.sender_at_fault) << bad.code;
+  // ... and is not recorded as checked: RecentTxids vouches for signatures to the chain,
+  // so it must hold only transactions whose signatures passed.
+  EXPECT_FALSE(hooks_b->has_tx(primitives::txid(forged)));
+  EXPECT_EQ(submit_tx_sync(*hooks_b, forged).code, bad.code);  // checked again, not "known"
 
   // Committed transactions are found through the tx index.
   node_a->set_mining(true);
