@@ -14,6 +14,7 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/status", get_status, false},
     {Method::kGet, "/v1/blocks", list_blocks, false},
     {Method::kGet, "/v1/blocks/{id}", get_block, false},
+    {Method::kGet, "/v1/blocks/{id}/txids", get_block_txids, false},
     {Method::kGet, "/v1/txs/{txid}", get_tx, false},
     {Method::kPost, "/v1/txs", submit_tx, false},
     {Method::kPost, "/v1/txs/batch", submit_tx_batch, false},

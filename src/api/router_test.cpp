@@ -73,7 +73,7 @@ TEST_F(RouterTest, EveryRouteIsDispatchedToItsHandler) {
     EXPECT_EQ(code_of(call(route.method, path + "/x/y")), "not_found");
     EXPECT_TRUE(call(route.method, path + "/").route.empty());
   }
-  EXPECT_EQ(seen.size(), 20u);
+  EXPECT_EQ(seen.size(), 21u);
 }
 
 TEST_F(RouterTest, TemplatesMatchWholeSegments) {

@@ -61,6 +61,7 @@ Response get_mempool(const Context& ctx, const Request& req, const PathParams& p
 // routes_blocks.cpp
 Response list_blocks(const Context& ctx, const Request& req, const PathParams& params);
 Response get_block(const Context& ctx, const Request& req, const PathParams& params);
+Response get_block_txids(const Context& ctx, const Request& req, const PathParams& params);
 // routes_txs.cpp
 Response get_tx(const Context& ctx, const Request& req, const PathParams& params);
 Response submit_tx(const Context& ctx, const Request& req, const PathParams& params);

@@ -157,6 +157,28 @@ TEST_F(RoutesTest, OneBlockByHeightOrHashWithItsTransactions) {
   expect_bad_get("/v1/blocks/1?full=1", 400, "bad_param");
 }
 
+TEST_F(RoutesTest, OneBlocksTxidsByHeightOrHash) {
+  for (const std::string& id : {std::string("1"), block_hash_hex(1)}) {
+    SCOPED_TRACE(id);
+    const auto r = get("/v1/blocks/" + id + "/txids");
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const json b = r.json();
+    EXPECT_EQ(b.at("height"), 1);
+    EXPECT_EQ(b.at("hash"), block_hash_hex(1));
+    EXPECT_EQ(b.at("txids"), (json{txid_hex(1, 0), txid_hex(1, 1)}));
+    EXPECT_EQ(b.size(), 3u);
+  }
+  // Genesis holds no transactions.
+  EXPECT_EQ(get("/v1/blocks/0/txids").json().at("txids"), json::array());
+
+  expect_bad_get("/v1/blocks/3/txids", 404, "block_not_found");
+  expect_bad_get("/v1/blocks/" + std::string(64, '0') + "/txids", 404, "block_not_found");
+  expect_bad_get("/v1/blocks/abc/txids", 400, "bad_block_id");
+  expect_bad_get("/v1/blocks/" + std::string(64, 'z') + "/txids", 400, "hex_bad_character");
+  expect_bad_get("/v1/blocks/1/txids?full=1", 400, "bad_param");
+  expect_bad_get("/v1/blocks/1/txids/", 404, "not_found");
+}
+
 TEST_F(RoutesTest, IncludedTransactionCarriesAVerifiableInclusionProof) {
   const auto block = node->blocks().at(1);
   const auto r = get("/v1/txs/" + txid_hex(1, 1));
