@@ -208,8 +208,14 @@ void Mempool::extend_run(SenderQueue& queue, std::uint64_t from) {
   }
 }
 
+void Mempool::build_rate_index() {
+  m_by_rate.clear();
+  for (auto& [id, entry] : m_entries) m_by_rate.emplace(&entry);
+  m_by_rate_kept = true;
+}
+
 util::Result<std::vector<PoolEntry*>, MempoolError> Mempool::plan_eviction(const PoolEntry& incoming,
-                                                                           const PoolEntry* replaced) const {
+                                                                           const PoolEntry* replaced) {
   std::size_t count = m_entries.size() + 1;
   std::size_t bytes = m_bytes + incoming.size;
   if (replaced != nullptr) {
@@ -222,6 +228,7 @@ util::Result<std::vector<PoolEntry*>, MempoolError> Mempool::plan_eviction(const
   std::vector<PoolEntry*> victims;
   if (count <= m_limits.max_count && bytes <= m_limits.max_bytes) return victims;
 
+  if (!m_by_rate_kept) build_rate_index();
   const FeeRate incoming_rate = incoming.rate();
   const std::uint64_t incoming_nonce = incoming.tx.nonce;
   std::unordered_set<const PoolEntry*> chosen;
@@ -256,7 +263,7 @@ PoolEntry* Mempool::insert(PoolEntry&& entry) {
   queue.by_nonce.emplace(e->tx.nonce, e);
   if (e->tx.nonce == queue.ready_end) extend_run(queue, queue.ready_end);
   queue.pending_cost += e->cost;
-  m_by_rate.emplace(e);
+  if (m_by_rate_kept) m_by_rate.emplace(e);
   m_by_arrival.emplace(std::pair{e->arrival_ms, e->sequence}, e);
   m_bytes += e->size;
   return e;
@@ -270,10 +277,14 @@ void Mempool::erase(PoolEntry* entry) {
   queue.by_nonce.erase(nonce);
   queue.pending_cost -= entry->cost;
   if (queue.by_nonce.empty()) m_senders.erase(queue_it);
-  m_by_rate.erase(RateKey(entry));
+  if (m_by_rate_kept) m_by_rate.erase(RateKey(entry));
   m_by_arrival.erase(std::pair{entry->arrival_ms, entry->sequence});
   m_bytes -= entry->size;
   m_entries.erase(entry->txid);  // last: `entry` dies here
+  if (m_by_rate_kept && m_entries.size() * 4 < m_limits.max_count && m_bytes * 4 < m_limits.max_bytes) {
+    m_by_rate.clear();
+    m_by_rate_kept = false;
+  }
 }
 
 std::size_t Mempool::erase_with_descendants(PoolEntry* entry) {

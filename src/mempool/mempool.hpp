@@ -291,14 +291,17 @@ class Mempool {
     // admission and pending_nonce need no walk over a queue that has a gap.
     std::uint64_t ready_end = 0;
   };
-  using SenderMap = std::unordered_map<Address, SenderQueue, AddressHasher>;
+  // Node-based: a SenderQueue's address is stable while other senders come and go.
+  using SenderMap = absl::node_hash_map<Address, SenderQueue, AddressHasher>;
 
   // The admission rules. `txid` is primitives::txid(tx); `verify` runs the rejection
   // cache lookup and check_transaction (add(tx)); otherwise the caller vouches for them.
   util::Result<AddResult, MempoolError> admit(Transaction tx, const Hash256& txid, std::uint64_t time_ms,
                                               AccountView& view, bool verify);
   util::Result<std::vector<PoolEntry*>, MempoolError> plan_eviction(const PoolEntry& incoming,
-                                                                    const PoolEntry* replaced) const;
+                                                                    const PoolEntry* replaced);
+  // Builds m_by_rate from every entry (the first eviction plan after it was dropped).
+  void build_rate_index();
   PoolEntry* insert(PoolEntry&& entry);
   // Sets the queue's account nonce and restores the ready_end invariant for it.
   static void set_account_nonce(SenderQueue& queue, std::uint64_t account_nonce);
@@ -326,7 +329,12 @@ class Mempool {
   SenderMap m_senders;
   // B-trees: a node holds many keys, so an insert or erase touches a few cache lines and
   // seldom allocates (std::set/std::map: one allocation and ~log2(n) scattered nodes).
+  // The eviction order is kept only while eviction is near (docs/mempool.md, "Limits
+  // and eviction"): built by the first eviction plan that needs it, dropped when the pool
+  // falls under a quarter of both limits. A pool far from full (the usual case) pays
+  // nothing for it; keeping it cost ~2 % of a validator under load.
   absl::btree_set<RateKey> m_by_rate;
+  bool m_by_rate_kept = false;
   absl::btree_map<std::pair<std::uint64_t, std::uint64_t>, PoolEntry*> m_by_arrival;  // (arrival_ms, sequence)
   std::size_t m_bytes = 0;
   std::uint64_t m_next_sequence = 0;

@@ -62,6 +62,45 @@ TEST_F(MempoolRemoval, FullByCountEvictsTheLowestFeePerByteForARicherOne) {
   EXPECT_EQ(pool.size(), 3u);
 }
 
+// The eviction order is kept only near full: built by the first eviction, dropped when
+// the pool falls under a quarter of its limits, built again by the next eviction. Every
+// eviction still takes the cheapest, whenever it arrived.
+TEST_F(MempoolRemoval, EvictionOrderSurvivesBeingDroppedAndRebuilt) {
+  for (std::uint32_t i = 9; i <= 19; ++i) state.set(key_of(i), 1'000'000);
+  Limits limits;
+  limits.max_count = 8;
+  Mempool pool(kChainId, limits);
+  const auto evicts = [&](std::uint32_t sender, std::uint64_t fee, const Hash256& victim) {
+    auto r = pool.add(transfer(key_of(sender), 0, fee), 1000, state.view);
+    ASSERT_TRUE(r) << to_string(r.error().code);
+    EXPECT_EQ(r->evicted, (std::vector<Hash256>{victim})) << "sender " << sender;
+    EXPECT_EQ(pool.size(), 8u);
+  };
+  // Senders 1..8 pay 2500 2200 2700 2400 2100 2600 2300 2000.
+  std::vector<Transaction> first;
+  for (std::uint32_t i = 1; i <= 8; ++i) first.push_back(transfer(key_of(i), 0, 2000 + 100 * ((i * 5) % 8)));
+  for (const Transaction& tx : first) must_add(pool, tx);
+  evicts(9, 2050, primitives::txid(first[7]));  // builds the order
+  // Sender 9, admitted while the order is kept, is now the cheapest.
+  evicts(10, 5000, primitives::txid(transfer(key_of(9), 0, 2050)));
+
+  // Blocks take all but sender 7: 1 left, under a quarter of max_count: the order goes.
+  pool.remove_for_block(block_of({first.begin(), first.begin() + 6}));
+  pool.remove_for_block(block_of({transfer(key_of(10), 0, 5000)}));
+  ASSERT_EQ(pool.size(), 1u);
+
+  // Refilled while no order is kept; 3000 (sender 13) arrives in the middle.
+  Hash256 sender13{};
+  for (std::uint32_t i = 11; i <= 17; ++i) {
+    const Hash256 id = must_add(pool, transfer(key_of(i), 0, i == 13 ? 3000 : 4000 + i));
+    if (i == 13) sender13 = id;
+  }
+  ASSERT_EQ(pool.size(), 8u);
+  // One entry from before the order was dropped (sender 7, 2300), then one from after.
+  evicts(18, 6000, primitives::txid(first[6]));
+  evicts(19, 6000, sender13);
+}
+
 TEST_F(MempoolRemoval, FullByBytesEvictsAsManyCheapOnesAsNeeded) {
   const std::size_t transfer_size = primitives::encoded_size(transfer(a, 0, 1));
   const std::size_t anchor_size = primitives::encoded_size(anchor(a, 0, 1, 64));
