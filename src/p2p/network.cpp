@@ -600,9 +600,7 @@ void Network::announce_tx(const Hash256& txid) {
 }
 
 void Network::announce_txs(std::vector<Hash256> txids) {
-  post([impl = m_impl.get(), txids = std::move(txids)] {
-    for (const Hash256& txid : txids) impl->announce(InvItem{InvKind::kTx, txid}, 0);
-  });
+  post([impl = m_impl.get(), txids = std::move(txids)] { impl->announce_txs(txids, {}); });
 }
 
 // Encoded here, on the caller's thread (encode_payload aborts on a block that is not the

@@ -56,15 +56,15 @@ inline constexpr std::size_t kMaxPendingGetData = 2 * kMaxInvItems;
 // getdata for many blocks is answered as the peer reads, not buffered all at once.
 inline constexpr std::size_t kServeBudgetBytes = std::size_t{8} << 20;
 // Items remembered per peer as known to it (announced by or to it).
-inline constexpr std::size_t kKnownInventoryPerPeer = 50'000;
+inline constexpr std::size_t kKnownInventoryPerPeer = KnownInventory::kDefaultCapacity;
 // addr entries a peer may send per second beyond the answer to our getaddr (as Bitcoin
 // Core: one every 10 s); more are ignored, not punished.
 inline constexpr double kAddrPerSecond = 0.1;
 // Block items of one inv that are looked at (the last ones: the newest). An honest peer
 // announces one block per inv; each item costs a block index read.
 inline constexpr std::size_t kMaxBlockAnnouncementsPerInv = 8;
-// Proposals and votes remembered by payload hash (both kinds in one set, oldest out
-// first), so that a repeat or an echo is dropped before the node is asked again. A few
+// Proposals and votes remembered by payload hash (both kinds in one set, at least the
+// last kConsensusSeen), so that a repeat or an echo is dropped before the node is asked again. A few
 // heights' worth of a large validator set's votes.
 inline constexpr std::size_t kConsensusSeen = 16'384;
 // Progress is logged this often while syncing.
@@ -185,6 +185,9 @@ struct Network::Impl final : ConnectionOwner {
   void send_consensus(MessageType type, const Bytes& payload, std::uint64_t except_peer);
   void serve_getdata(Peer& p);
   void announce(const InvItem& item, std::uint64_t except_peer);
+  // Announces each of `txids` to every ready peer that may not have it; `from[i]`, where
+  // given, is the peer txids[i] came from (not announced back to it).
+  void announce_txs(std::span<const Hash256> txids, std::span<const std::uint64_t> from);
   void flush_tx_inv(Peer& p);  // one inv with the peer's pending transaction announcements
   bool tx_inv_flush_posted = false;
   // Transactions received and not yet handed to the node; each stays in tx_in_flight
