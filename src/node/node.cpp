@@ -648,10 +648,13 @@ util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::Verif
     m_log->debug("tx refused: {}: {}", mempool::to_string(added.error().code), added.error().detail);
     return std::unexpected(added.error());
   }
-  m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
+  // Per transaction: nothing is formatted or serialized unless someone reads it.
+  if (m_log->should_log(spdlog::level::debug)) {
+    m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
+  }
   m_recent_txids.add(added->txid);
   announce_later(added->txid);
-  m_events.publish(tx_event(added->txid));
+  if (m_events.subscribers() != 0) m_events.publish(tx_event(added->txid));
   if (m_mining && added->executable) {
     m_template_stale = true;
     schedule_template_rebuild();

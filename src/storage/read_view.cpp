@@ -86,19 +86,19 @@ util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(cons
   // The newest blocks' records are still in memory (lagging_index.hpp): searched first,
   // each hit kept only if its block is on this view's active chain (the records of a
   // block being written are in memory a moment before the block is readable).
+  // Newest first: `blocks` from its end, then `retired` from its end. (Asked for every
+  // transaction a peer announces: no allocation here.)
   const auto pending = pending_index();
-  std::vector<const detail::BlockIndexRecords*> candidates;
-  for (const auto& b : pending->retired) candidates.push_back(b.get());
-  for (const auto& b : pending->blocks) candidates.push_back(b.get());
-  for (auto b = candidates.rbegin(); b != candidates.rend(); ++b) {
-    if (!(*b)->may_hold_tx(txid)) continue;
-    const auto& txs = (*b)->txs;
-    const auto it =
-        std::lower_bound(txs.begin(), txs.end(), txid, [](const auto& e, const Hash256& id) { return e.first < id; });
-    if (it == txs.end() || it->first != txid) continue;
-    auto on_chain = active(**b);
+  const std::size_t retired = pending->retired.size();
+  for (std::size_t n = retired + pending->blocks.size(); n-- > 0;) {
+    const detail::BlockIndexRecords& b = n >= retired ? *pending->blocks[n - retired] : *pending->retired[n];
+    if (!b.may_hold_tx(txid)) continue;
+    const auto it = std::lower_bound(b.txs.begin(), b.txs.end(), txid,
+                                     [](const auto& e, const Hash256& id) { return e.first < id; });
+    if (it == b.txs.end() || it->first != txid) continue;
+    auto on_chain = active(b);
     if (!on_chain) return std::unexpected(on_chain.error());
-    if (*on_chain) return TxLocation{(*b)->block_hash, it->second};
+    if (*on_chain) return TxLocation{b.block_hash, it->second};
   }
   return read_decoded<TxLocation>(*m_handles, m_snapshot, detail::kTxIndexCf, txid, decode_tx_location);
 }
