@@ -52,8 +52,7 @@ BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t he
   if (!out.txs.empty()) {
     out.tx_filter.assign(std::bit_ceil((out.txs.size() + 3) / 4), 0);  // 16 bits per transaction
     for (const auto& [id, position] : out.txs) {
-      const std::uint64_t slot = BlockIndexRecords::tx_slot(id, out.tx_filter.size());
-      out.tx_filter[slot / 64] |= std::uint64_t{1} << (slot % 64);
+      out.tx_filter[BlockIndexRecords::tx_word(id, out.tx_filter.size())] |= BlockIndexRecords::tx_bits(id);
     }
   }
   std::sort(out.accounts.begin(), out.accounts.end(), [](const auto& a, const auto& b) {
