@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
+#include <random>
 #include <string_view>
 
 #include "chain/error.hpp"
@@ -55,12 +58,6 @@ std::optional<T> found(util::Result<std::optional<T>, storage::StorageError> rea
 }
 
 }  // namespace
-
-std::size_t HashOfHash::operator()(const util::Hash256& h) const noexcept {
-  std::size_t out = 0;
-  std::memcpy(&out, h.data(), sizeof out);
-  return out;
-}
 
 p2p::ConsensusVerdict PeerHooks::on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) {
   if (!m_node.m_pos) return {};
@@ -165,25 +162,103 @@ std::optional<p2p::ChainSummary> PeerHooks::chain_point(const util::Hash256& has
   return p2p::ChainSummary{entry->height(), hash, util::Uint256::from_be(entry->cumulative_work)};
 }
 
-void RecentTxids::add(const util::Hash256& txid) { add_all(std::span<const util::Hash256>(&txid, 1)); }
+namespace {
+
+// A txid's first slot: its first 8 bytes mixed with a key random per process
+// (MurmurHash3's 64-bit finalizer), so that txids ground to share slots (a signature with
+// a chosen txid prefix costs little) cannot pile up one probe run.
+std::size_t slot_of(const util::Hash256& txid, std::size_t slots, std::uint64_t key) {
+  std::uint64_t x = 0;
+  std::memcpy(&x, txid.data(), sizeof x);
+  x ^= key;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return static_cast<std::size_t>(x & (slots - 1));
+}
+
+bool is_zero(const util::Hash256& txid) { return txid == util::Hash256{}; }
+
+}  // namespace
+
+RecentTxids::RecentTxids() {
+  std::random_device rd;
+  const std::uint64_t key = (std::uint64_t{rd()} << 32) ^ rd();
+  for (Table* t : {&m_current, &m_previous}) {
+    t->slots.resize(kGeneration + kGeneration / 3);  // 2^16
+    t->key = key;
+  }
+  static_assert(std::has_single_bit(kGeneration + kGeneration / 3));
+}
+
+bool RecentTxids::Table::contains(const util::Hash256& txid) const {
+  if (is_zero(txid)) return has_zero;
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = slot_of(txid, slots.size(), key);; i = (i + 1) & mask) {
+    if (slots[i] == txid) return true;
+    if (is_zero(slots[i])) return false;
+  }
+}
+
+bool RecentTxids::Table::insert(const util::Hash256& txid) {
+  if (is_zero(txid)) {
+    if (has_zero) return false;
+    has_zero = true;
+    ++size;
+    return true;
+  }
+  const std::size_t mask = slots.size() - 1;
+  // Terminates: never full (size <= kGeneration < slots).
+  for (std::size_t i = slot_of(txid, slots.size(), key);; i = (i + 1) & mask) {
+    if (slots[i] == txid) return false;
+    if (is_zero(slots[i])) {
+      slots[i] = txid;
+      ++size;
+      return true;
+    }
+  }
+}
+
+void RecentTxids::Table::clear() {
+  std::fill(slots.begin(), slots.end(), util::Hash256{});
+  size = 0;
+  has_zero = false;
+}
+
+void RecentTxids::Table::prefetch(const util::Hash256& txid) const {
+  __builtin_prefetch(&slots[slot_of(txid, slots.size(), key)]);
+}
+
+void RecentTxids::insert_locked(const util::Hash256& txid) {
+  if (m_previous.contains(txid) || !m_current.insert(txid)) return;
+  if (m_current.size == kGeneration) {
+    std::swap(m_current, m_previous);
+    m_current.clear();
+  }
+}
+
+void RecentTxids::add(const util::Hash256& txid) {
+  std::lock_guard lock(m_mutex);
+  insert_locked(txid);
+}
 
 void RecentTxids::add_all(std::span<const util::Hash256> txids) {
+  constexpr std::size_t kAhead = 8;  // each probe is likely a cache miss: overlap them
   std::lock_guard lock(m_mutex);
-  for (const util::Hash256& txid : txids) {
-    if (!m_set.insert(txid).second) continue;
-    if (m_order.size() < kCapacity) {
-      m_order.push_back(txid);
-      continue;
+  for (std::size_t i = 0; i < txids.size(); ++i) {
+    if (i + kAhead < txids.size()) {
+      m_previous.prefetch(txids[i + kAhead]);
+      m_current.prefetch(txids[i + kAhead]);
     }
-    m_set.erase(m_order[m_oldest]);
-    m_order[m_oldest] = txid;
-    m_oldest = (m_oldest + 1) % kCapacity;
+    insert_locked(txids[i]);
   }
 }
 
 bool RecentTxids::contains(const util::Hash256& txid) const {
   std::lock_guard lock(m_mutex);
-  return m_set.contains(txid);
+  return m_current.contains(txid) || m_previous.contains(txid);
 }
 
 bool PeerHooks::has_tx(const util::Hash256& txid) const {

@@ -98,11 +98,16 @@ p2p::Verdict submit_tx_sync(PeerHooks& hooks, const primitives::Transaction& tx)
   return promise.get_future().get();
 }
 
-TEST(RecentTxids, KeepsTheNewestUpToItsCapacityOnceEach) {
+// The last kGeneration txids are always there, nothing older than the last 2 x
+// kGeneration is, a repeat does not count, and txids that share their slot (the first 8
+// bytes) or are all zero are kept apart exactly.
+TEST(RecentTxids, KeepsTheNewestInTwoGenerationsExactly) {
+  constexpr std::size_t kGen = RecentTxids::kGeneration;
   RecentTxids recent;
   const auto id = [](std::uint32_t i) {
     util::Hash256 h{};
     for (int b = 0; b < 4; ++b) h[b] = static_cast<std::uint8_t>(i >> (8 * b));
+    h[31] = 1;  // never the zero txid
     return h;
   };
   std::vector<util::Hash256> batch;
@@ -110,13 +115,33 @@ TEST(RecentTxids, KeepsTheNewestUpToItsCapacityOnceEach) {
   recent.add_all(batch);
   recent.add_all(batch);  // again: no second entry (it would push others out early)
   for (std::uint32_t i = 0; i < 10; ++i) EXPECT_TRUE(recent.contains(id(i)));
-  for (std::uint32_t i = 10; i < RecentTxids::kCapacity; ++i) recent.add(id(i));
-  EXPECT_TRUE(recent.contains(id(0)));  // exactly full: nothing dropped
-  recent.add_all(std::vector<util::Hash256>{id(RecentTxids::kCapacity), id(RecentTxids::kCapacity + 1)});
-  EXPECT_FALSE(recent.contains(id(0)));  // the two oldest left
-  EXPECT_FALSE(recent.contains(id(1)));
-  EXPECT_TRUE(recent.contains(id(2)));
-  EXPECT_TRUE(recent.contains(id(RecentTxids::kCapacity + 1)));
+  for (std::uint32_t i = 10; i + 1 < kGen; ++i) recent.add(id(i));
+  EXPECT_TRUE(recent.contains(id(0)));
+  // Same slot, different txids: found exactly, not mistaken for each other.
+  util::Hash256 twin = id(3);
+  twin[20] = 0xEE;
+  EXPECT_FALSE(recent.contains(twin));
+  recent.add(twin);  // the generation's last: it becomes the previous one
+  EXPECT_TRUE(recent.contains(twin));
+  EXPECT_TRUE(recent.contains(id(3)));
+  EXPECT_FALSE(recent.contains(util::Hash256{}));
+  recent.add(util::Hash256{});
+  EXPECT_TRUE(recent.contains(util::Hash256{}));
+
+  // A second generation, in batches: the first is still there until it is full.
+  std::vector<util::Hash256> second;
+  for (std::uint32_t i = kGen; i + 2 < 2 * kGen; ++i) second.push_back(id(i));
+  recent.add_all(second);
+  EXPECT_TRUE(recent.contains(id(0)));
+  EXPECT_TRUE(recent.contains(id(2 * kGen - 3)));
+  recent.add_all(std::vector<util::Hash256>{id(2 * kGen - 2), id(2 * kGen - 1), id(2 * kGen)});
+  // The second generation filled at 2 * kGen - 2 (the zero txid counted in it): the
+  // first went at once.
+  for (std::uint32_t i = 0; i + 1 < kGen; i += 97) EXPECT_FALSE(recent.contains(id(i))) << i;
+  EXPECT_FALSE(recent.contains(twin));
+  for (std::uint32_t i = kGen; i <= 2 * kGen; i += 89) EXPECT_TRUE(recent.contains(id(i))) << i;
+  EXPECT_TRUE(recent.contains(id(2 * kGen)));
+  EXPECT_TRUE(recent.contains(util::Hash256{}));
 }
 
 TEST(PeerHooks, LocatorHeights) {
