@@ -193,7 +193,12 @@ util::Result<Chain::Entry*, BlockError> Chain::check_and_index(const primitives:
                                                        std::to_string(final_height()));
   }
 
-  auto work = check_block(block, *parent, now_ms, is_verified);
+  // The decided block is nearly always the proposal check_proposal passed: same hash, so
+  // (once check_block_body has matched this body to the header) the same transactions,
+  // whose signatures all passed then. None is looked up or checked again.
+  const bool proposal_checked = m_checked_proposal && m_checked_proposal->hash == hash;
+  const VerifiedFn all_checked = [](const Hash256&) { return true; };
+  auto work = check_block(block, *parent, now_ms, proposal_checked ? all_checked : is_verified);
   if (!work) return std::unexpected(work.error());
 
   Entry& entry = existing == nullptr ? insert(hash, {header, {}, 0}) : *existing;
@@ -230,9 +235,9 @@ util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& bl
     return util::fail(BlockError::kBlockTooLarge,
                       std::to_string(size) + " bytes, limit " + std::to_string(m_params.max_block_bytes));
   }
-  if (auto body = primitives::check_block_body(block); !body) {
-    return util::fail(from_body_check(body.error().code), body.error().detail);
-  }
+  auto body = primitives::check_block_body(block);
+  if (!body) return util::fail(from_body_check(body.error().code), body.error().detail);
+  const std::vector<Hash256>& ids = *body;
 
   // The header in its context.
   if (header.version != primitives::kHeaderVersion) {
@@ -260,7 +265,7 @@ util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& bl
   // (Chain::signatures() collects the verdict before anything is written).
   std::vector<const primitives::Transaction*> to_check(block.txs.size());
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
-    if (!is_verified || !is_verified(primitives::txid(block.txs[i]))) to_check[i] = &block.txs[i];
+    if (!is_verified || !is_verified(ids[i])) to_check[i] = &block.txs[i];
   }
   m_verifier->start(std::move(to_check), m_params.chain_id);
   return *total;

@@ -450,6 +450,31 @@ TEST_F(PosEngineTest, CommitFinalConnectsTheCheckedProposalWithoutExecutingItAga
   extend({.txs = {transfer_tx(4, 1, 5)}});
 }
 
+// The checked proposal's signatures all passed in check_proposal: committing it asks
+// about none of them again. Any other block's transactions are each asked about.
+TEST_F(PosEngineTest, CommitFinalOfTheCheckedProposalLooksUpNoSignatureAgain) {
+  extend();
+  int asked = 0;
+  const chain::Chain::VerifiedFn counting = [&asked](const util::Hash256&) {
+    ++asked;
+    return false;
+  };
+  const primitives::Block a = build({.txs = {stake_tx(4, 0, 1000)}});
+  ASSERT_EQ(a.txs.size(), 1u);
+  ASSERT_TRUE(propose(a));
+  auto r = chain->commit_final(a, a.header.timestamp_ms + 10, counting);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(asked, 0);
+  sets.push_back(*tip_set());
+
+  const primitives::Block b = build({.txs = {transfer_tx(4, 1, 5)}});
+  ASSERT_EQ(b.txs.size(), 1u);
+  auto rb = chain->commit_final(b, b.header.timestamp_ms + 10, counting);
+  ASSERT_TRUE(rb) << rb.error().detail;
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(chain->tip()->hash, primitives::block_hash(b.header));
+}
+
 TEST_F(PosEngineTest, CheckProposalRefusesEveryRuleAndRemembersNothing) {
   extend();
   // Its parent is no longer the tip: not the proposer's fault.

@@ -37,7 +37,8 @@ util::Result<Block, CodecError> decode_block(ByteSpan in) {
   if (in.size() > kMaxBlockSize) {
     return util::fail(CodecError::kBlockTooLarge, "block: " + std::to_string(in.size()) + " bytes");
   }
-  return decode_with<Block>(in, [](Reader& r, Block& b) { block_io(r, b); }, "block");
+  return decode_with<Block>(
+      in, [](Reader& r, Block& b) { block_io(r, b); }, "block");
 }
 
 Bytes encode(const LastCommit& commit) {
@@ -45,7 +46,8 @@ Bytes encode(const LastCommit& commit) {
 }
 
 util::Result<LastCommit, CodecError> decode_last_commit(ByteSpan in) {
-  return decode_with<LastCommit>(in, [](Reader& r, LastCommit& c) { last_commit_io(r, c); }, "last_commit");
+  return decode_with<LastCommit>(
+      in, [](Reader& r, LastCommit& c) { last_commit_io(r, c); }, "last_commit");
 }
 
 Hash256 commit_hash(const LastCommit& commit) {
@@ -81,7 +83,7 @@ Hash256 tx_root(std::span<const Hash256> ids) {
 
 Hash256 tx_root(const Block& block) { return tx_root(txids(block)); }
 
-util::Result<void, BlockCheckError> check_block_body(const Block& block) {
+util::Result<std::vector<Hash256>, BlockCheckError> check_block_body(const Block& block) {
   using E = BlockCheckError;
   if (block.txs.size() > kMaxBlockTxs) return util::fail(E::kTooManyTxs, std::to_string(block.txs.size()));
   if (block.last_commit && block.last_commit->sigs.size() > kMaxCommitSigs) {
@@ -114,7 +116,7 @@ util::Result<void, BlockCheckError> check_block_body(const Block& block) {
         sigs, [](const CommitSig& a, const CommitSig& b) { return !(a.validator < b.validator); });
     if (unordered != sigs.end()) return util::fail(E::kCommitNotSorted, "last_commit.sigs");
   }
-  return {};
+  return ids;
 }
 
 }  // namespace cloudchain::primitives

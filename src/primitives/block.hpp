@@ -114,7 +114,8 @@ std::string_view to_string(BlockCheckError e);
 /// Context-free structure of a block: size bounds, last_commit presence, tx root,
 /// unique txids, commit hash and order. Does not verify signatures: the caller runs
 /// check_transaction on each transaction (possibly in parallel) and checks the commit
-/// against the validator set, both of which need a chain id or state.
-util::Result<void, BlockCheckError> check_block_body(const Block& block);
+/// against the validator set, both of which need a chain id or state. Returns the txids
+/// in block order (hashed once here, for the caller's later steps).
+util::Result<std::vector<Hash256>, BlockCheckError> check_block_body(const Block& block);
 
 }  // namespace cloudchain::primitives
