@@ -232,7 +232,7 @@ void Connection::handle_frame(Frame frame) {
     }
     return;
   }
-  m_owner.on_message(*this, std::move(message));
+  m_owner.on_message(*this, std::move(message), frame);
 }
 
 void Connection::handle_version(Version v) {

@@ -66,8 +66,9 @@ class ConnectionOwner {
   /// Both version and verack have arrived and the version passed the checks.
   virtual void on_ready(Connection& c) = 0;
   /// A message after the handshake, other than ping and pong (which the connection
-  /// answers itself).
-  virtual void on_message(Connection& c, Message message) = 0;
+  /// answers itself), with the frame it came in (its payload's bytes and SHA-256: a
+  /// consensus message is de-duplicated and relayed by them).
+  virtual void on_message(Connection& c, Message message, const Frame& frame) = 0;
   /// The connection is closed (once, posted after close()); `why` is the reason.
   virtual void on_closed(Connection& c, const P2pFailure& why) = 0;
   /// Everything queued has been written (the owner may queue more bulk data).

@@ -34,9 +34,8 @@ void put_le(Bytes& out, std::uint32_t v, int width) {
   for (int i = 0; i < width; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
-std::array<std::uint8_t, 4> checksum(ByteSpan payload) {
-  const Hash256 h = crypto::sha256(payload);
-  return {h[0], h[1], h[2], h[3]};
+bool checksum_matches(const std::uint8_t* checksum, const Hash256& payload_sha256) {
+  return std::equal(checksum, checksum + 4, payload_sha256.begin());
 }
 
 }  // namespace
@@ -46,13 +45,16 @@ Magic magic_for(const Hash256& genesis_hash) {
 }
 
 Bytes encode_raw_frame(const Magic& magic, std::uint16_t type, ByteSpan payload) {
+  return encode_raw_frame(magic, type, payload, crypto::sha256(payload));
+}
+
+Bytes encode_raw_frame(const Magic& magic, std::uint16_t type, ByteSpan payload, const Hash256& payload_sha256) {
   Bytes out;
   out.reserve(kFrameHeaderSize + payload.size());
   out.insert(out.end(), magic.begin(), magic.end());
   put_le(out, type, 2);
   put_le(out, static_cast<std::uint32_t>(payload.size()), 4);
-  const auto sum = checksum(payload);
-  out.insert(out.end(), sum.begin(), sum.end());
+  out.insert(out.end(), payload_sha256.begin(), payload_sha256.begin() + 4);
   out.insert(out.end(), payload.begin(), payload.end());
   return out;
 }
@@ -85,10 +87,11 @@ std::optional<util::Result<Frame, P2pError>> FrameDecoder::next() {
   if (auto bad = check_header(type, length)) return fail(bad->code, std::move(bad->detail));
   if (have < kFrameHeaderSize + length) return std::nullopt;
   const ByteSpan payload(start + kFrameHeaderSize, length);
-  if (!std::equal(start + kChecksumOffset, start + kFrameHeaderSize, checksum(payload).begin())) {
+  const Hash256 digest = crypto::sha256(payload);
+  if (!checksum_matches(start + kChecksumOffset, digest)) {
     return fail(P2pError::kBadChecksum, fmt::format("{} frame of {} bytes", type, length));
   }
-  Frame frame{type, Bytes(payload.begin(), payload.end())};
+  Frame frame{type, Bytes(payload.begin(), payload.end()), digest};
   m_pos += kFrameHeaderSize + length;
   return frame;
 }

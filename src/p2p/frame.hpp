@@ -46,12 +46,17 @@ Magic magic_for(const Hash256& genesis_hash);
 struct Frame {
   std::uint16_t type = 0;
   Bytes payload;
+  Hash256 payload_sha256{};  // the whole SHA-256 the checksum is cut from
 };
 
 /// Header + payload for `m`.
 Bytes encode_frame(const Magic& magic, const Message& m);
 /// A frame with an arbitrary type and payload (tests, the scripted bad peer).
 Bytes encode_raw_frame(const Magic& magic, std::uint16_t type, ByteSpan payload);
+/// The same, with the payload's SHA-256 already known (a received frame's
+/// payload_sha256: a relayed proposal is not hashed again). REQUIRES: payload_sha256 ==
+/// SHA-256(payload).
+Bytes encode_raw_frame(const Magic& magic, std::uint16_t type, ByteSpan payload, const Hash256& payload_sha256);
 
 class FrameDecoder {
  public:

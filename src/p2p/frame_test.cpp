@@ -78,6 +78,21 @@ TEST(Frame, LayoutIsMagicTypeLengthChecksumPayload) {
   EXPECT_TRUE(std::equal(frame.begin() + 10, frame.begin() + 14, sum.begin()));
 }
 
+// A decoded frame carries its payload's whole SHA-256 (the checksum's source), and a
+// frame encoded with a known digest is the frame encoded without one.
+TEST(Frame, DecodedFrameCarriesThePayloadsSha256) {
+  const Bytes payload = {9, 8, 7, 6, 5};
+  const Hash256 digest = crypto::sha256(payload);
+  const Bytes frame = encode_raw_frame(kMagic, 3, payload);
+  EXPECT_EQ(encode_raw_frame(kMagic, 3, payload, digest), frame);
+  FrameDecoder dec(kMagic);
+  dec.feed(frame);
+  auto f = dec.next();
+  ASSERT_TRUE(f && *f);
+  EXPECT_EQ((*f)->payload, payload);
+  EXPECT_EQ((*f)->payload_sha256, digest);
+}
+
 TEST(FrameDecoder, ManyFramesInOneFeed) {
   const Stream s = sample_stream();
   FrameDecoder dec(kMagic);

@@ -155,7 +155,7 @@ struct Network::Impl final : ConnectionOwner {
 
   // --- ConnectionOwner ---
   void on_ready(Connection& c) override;
-  void on_message(Connection& c, Message message) override;
+  void on_message(Connection& c, Message message, const Frame& frame) override;
   void on_closed(Connection& c, const P2pFailure& why) override;
   void on_traffic(std::uint64_t sent, std::uint64_t received) override {
     bytes_sent.fetch_add(sent, std::memory_order_relaxed);
@@ -173,16 +173,15 @@ struct Network::Impl final : ConnectionOwner {
   void handle(Peer& p, Headers headers);
   void handle(Peer& p, BlockMsg block);
   void handle(Peer& p, TxMsg tx);
-  void handle(Peer& p, const ProposalMsg& proposal);
-  void handle(Peer& p, const VoteMsg& vote);
-  /// A consensus message's payload from `p`: dropped if seen, else `ask` gives the node's
-  /// verdict, which may relay the payload and score `p`.
-  void consensus_in(Peer& p, MessageType type, const Bytes& payload, const std::function<ConsensusVerdict()>& ask);
+  /// A consensus message (proposal or vote) from `p`, in `frame`: dropped if its payload
+  /// was seen, else `ask` gives the node's verdict, which may relay the payload and
+  /// score `p`.
+  void consensus_in(Peer& p, const Frame& frame, const std::function<ConsensusVerdict()>& ask);
   /// Our own consensus message: remembered as seen, sent to every ready peer.
   void broadcast_consensus(MessageType type, const Bytes& payload);
   /// Sends a consensus payload to every ready peer but `except_peer` (docs/p2p.md
   /// "Consensus gossip": a proposal skips a peer whose send queue is backed up).
-  void send_consensus(MessageType type, const Bytes& payload, std::uint64_t except_peer);
+  void send_consensus(MessageType type, const Bytes& payload, const Hash256& payload_sha256, std::uint64_t except_peer);
   void serve_getdata(Peer& p);
   void announce(const InvItem& item, std::uint64_t except_peer);
   // Announces each of `txids` to every ready peer that may not have it; `from[i]`, where

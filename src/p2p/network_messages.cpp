@@ -11,15 +11,19 @@
 
 namespace cloudchain::p2p {
 
-void Network::Impl::on_message(Connection& c, Message message) {
+void Network::Impl::on_message(Connection& c, Message message, const Frame& frame) {
   Peer* p = find(c.id());
   if (p == nullptr) return;
   std::visit(
-      [this, p](auto&& m) {
+      [this, p, &frame](auto&& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, Version> || std::is_same_v<T, Verack> || std::is_same_v<T, Ping> ||
                       std::is_same_v<T, Pong>) {
           // The connection handles these itself; never here.
+        } else if constexpr (std::is_same_v<T, ProposalMsg>) {
+          consensus_in(*p, frame, [&] { return hooks.on_proposal(m.proposal, m.block); });
+        } else if constexpr (std::is_same_v<T, VoteMsg>) {
+          consensus_in(*p, frame, [&] { return hooks.on_vote(m.vote); });
         } else {
           handle(*p, std::forward<decltype(m)>(m));
         }
@@ -280,31 +284,22 @@ void Network::Impl::handle(Peer& p, BlockMsg block) { sync_block(p, std::move(bl
 
 // --- consensus messages ---------------------------------------------------------------
 
-// The payload is re-encoded rather than kept from the frame: the codec is canonical
-// (encode_payload(decode_message(t, b)) == b), so these are the bytes the peer sent, and
-// what is relayed is the same message. Unchecked: the decoder already accepted it.
-void Network::Impl::handle(Peer& p, const ProposalMsg& proposal) {
-  consensus_in(p, MessageType::kProposal, encode_payload_unchecked(proposal),
-               [&] { return hooks.on_proposal(proposal.proposal, proposal.block); });
-}
-
-void Network::Impl::handle(Peer& p, const VoteMsg& vote) {
-  consensus_in(p, MessageType::kVote, encode_payload_unchecked(vote), [&] { return hooks.on_vote(vote.vote); });
-}
-
-// One seen set for both kinds: a proposal payload (149 bytes and a block) and a vote
-// payload (146 bytes) never have the same bytes, so they never share a hash.
-void Network::Impl::consensus_in(Peer& p, MessageType type, const Bytes& payload,
-                                 const std::function<ConsensusVerdict()>& ask) {
-  if (!consensus_seen.insert(crypto::sha256(payload))) return;
+// De-duplicated and relayed by the frame's payload bytes and SHA-256 (computed by the
+// decoder for the checksum): nothing re-encoded or hashed again. One seen set for both
+// kinds: a proposal payload (149 bytes and a block) and a vote payload (146 bytes)
+// never have the same bytes, so they never share a hash.
+void Network::Impl::consensus_in(Peer& p, const Frame& frame, const std::function<ConsensusVerdict()>& ask) {
+  if (!consensus_seen.insert(frame.payload_sha256)) return;
+  const auto type = static_cast<MessageType>(frame.type);
   const ConsensusVerdict v = ask();
-  if (v.relay) send_consensus(type, payload, p.conn->id());
+  if (v.relay) send_consensus(type, frame.payload, frame.payload_sha256, p.conn->id());
   if (v.sender_at_fault) misbehave(p, P2pError::kInvalidConsensus, fmt::format("{}: {}", to_string(type), v.code));
 }
 
 void Network::Impl::broadcast_consensus(MessageType type, const Bytes& payload) {
-  consensus_seen.insert(crypto::sha256(payload));
-  send_consensus(type, payload, 0);
+  const Hash256 digest = crypto::sha256(payload);
+  consensus_seen.insert(digest);
+  send_consensus(type, payload, digest, 0);
 }
 
 // A proposal (up to 4 MiB and 149 bytes) goes only to a peer whose send queue holds less
@@ -313,8 +308,10 @@ void Network::Impl::broadcast_consensus(MessageType type, const Bytes& payload) 
 // must not be closed (kSendQueueFull) for gossip it did not ask for. It gets the block
 // by sync once decided. A vote (160 bytes framed) always goes: a peer that does not read
 // even those is closed by the queue limit, as for any other message.
-void Network::Impl::send_consensus(MessageType type, const Bytes& payload, std::uint64_t except_peer) {
-  const auto frame = std::make_shared<const Bytes>(encode_raw_frame(magic, static_cast<std::uint16_t>(type), payload));
+void Network::Impl::send_consensus(MessageType type, const Bytes& payload, const Hash256& payload_sha256,
+                                   std::uint64_t except_peer) {
+  const auto frame =
+      std::make_shared<const Bytes>(encode_raw_frame(magic, static_cast<std::uint16_t>(type), payload, payload_sha256));
   for (auto& [id, p] : peers) {
     if (id == except_peer || !p.conn->ready() || p.conn->closed()) continue;
     const std::size_t queued = p.conn->queued_bytes();
