@@ -256,12 +256,14 @@ void Network::Impl::serve_getdata(Peer& p) {
                         Peer* to = find(peer);
                         if (to == nullptr) return;
                         NotFound absent;
+                        const auto have = [&txs](std::size_t i) { return i < txs.size() && txs[i]; };
+                        to->known.insert_each(
+                            hashes, [&](std::size_t i) { return !have(i); }, [](std::size_t) {});
                         for (std::size_t i = 0; i < hashes.size(); ++i) {
-                          if (i >= txs.size() || !txs[i]) {
+                          if (!have(i)) {
                             absent.items.push_back(InvItem{InvKind::kTx, hashes[i]});
                             continue;
                           }
-                          to->known.insert(hashes[i]);
                           to->conn->send(TxMsg{*txs[i]});
                         }
                         if (!absent.items.empty()) to->conn->send(absent);
