@@ -261,9 +261,31 @@ bool RecentTxids::contains(const util::Hash256& txid) const {
   return m_current.contains(txid) || m_previous.contains(txid);
 }
 
+std::vector<bool> RecentTxids::contains_each(std::span<const util::Hash256> txids) const {
+  constexpr std::size_t kAhead = 8;
+  std::vector<bool> out(txids.size());
+  std::lock_guard lock(m_mutex);
+  for (std::size_t i = 0; i < txids.size(); ++i) {
+    if (i + kAhead < txids.size()) {
+      m_current.prefetch(txids[i + kAhead]);
+      m_previous.prefetch(txids[i + kAhead]);
+    }
+    out[i] = m_current.contains(txids[i]) || m_previous.contains(txids[i]);
+  }
+  return out;
+}
+
 bool PeerHooks::has_tx(const util::Hash256& txid) const {
   if (m_node.m_recent_txids.contains(txid)) return true;
   return found(m_node.m_db->tx_location(txid)).has_value();
+}
+
+std::vector<bool> PeerHooks::has_txs(std::span<const util::Hash256> txids) const {
+  std::vector<bool> out = m_node.m_recent_txids.contains_each(txids);
+  for (std::size_t i = 0; i < txids.size(); ++i) {
+    if (!out[i]) out[i] = found(m_node.m_db->tx_location(txids[i])).has_value();
+  }
+  return out;
 }
 
 void PeerHooks::fetch_txs(std::vector<util::Hash256> txids, std::function<void(FetchedTxs)> done) {
@@ -361,10 +383,15 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
   const auto shared = std::make_shared<const std::function<void(std::size_t, p2p::Verdict)>>(std::move(done));
   std::vector<std::pair<mempool::VerifiedTx, Node::PeerAdmissionQueue::Done>> checked;
   checked.reserve(txs.size());
+  // Checked here lately (a proposal carried it, or another peer's copy came first while
+  // this one was in flight): known, and not worth a second signature check. (One batch
+  // never holds a txid twice: the network asks one peer at a time for each.)
+  std::vector<util::Hash256> ids;
+  ids.reserve(txs.size());
+  for (const primitives::Transaction& tx : txs) ids.push_back(primitives::txid(tx));
+  const std::vector<bool> seen = m_node.m_recent_txids.contains_each(ids);
   for (std::size_t i = 0; i < txs.size(); ++i) {
-    // Checked here lately (a proposal carried it, or another peer's copy came first while
-    // this one was in flight): known, and not worth a second signature check.
-    if (m_node.m_recent_txids.contains(primitives::txid(txs[i]))) {
+    if (seen[i]) {
       (*shared)(i, rejected(std::string(mempool::to_string(mempool::MempoolError::kAlreadyKnown)),
                             "its signature was checked here lately", false));
       continue;

@@ -52,6 +52,8 @@ class RecentTxids {
   void add(const util::Hash256& txid);
   void add_all(std::span<const util::Hash256> txids);
   bool contains(const util::Hash256& txid) const;
+  /// contains() of each, in order, under one lock, each probe fetched a few txids ahead.
+  std::vector<bool> contains_each(std::span<const util::Hash256> txids) const;
 
  private:
   struct Table {
@@ -86,6 +88,7 @@ class PeerHooks final : public p2p::NodeHooks {
   bool has_block(const util::Hash256& hash) const override;
   std::optional<p2p::ChainSummary> chain_point(const util::Hash256& hash) const override;
   bool has_tx(const util::Hash256& txid) const override;
+  std::vector<bool> has_txs(std::span<const util::Hash256> txids) const override;
   void fetch_txs(std::vector<util::Hash256> txids, std::function<void(FetchedTxs)> done) override;
   std::expected<util::Uint256, p2p::Verdict> check_headers(
       const std::vector<primitives::BlockHeader>& headers) const override;

@@ -142,6 +142,14 @@ TEST(RecentTxids, KeepsTheNewestInTwoGenerationsExactly) {
   for (std::uint32_t i = kGen; i <= 2 * kGen; i += 89) EXPECT_TRUE(recent.contains(id(i))) << i;
   EXPECT_TRUE(recent.contains(id(2 * kGen)));
   EXPECT_TRUE(recent.contains(util::Hash256{}));
+  // contains_each answers as contains does, in order.
+  std::vector<util::Hash256> asked;
+  for (std::uint32_t i = 0; i <= 2 * kGen; i += 1013) asked.push_back(id(i));
+  asked.push_back(twin);
+  asked.push_back(util::Hash256{});
+  const std::vector<bool> each = recent.contains_each(asked);
+  ASSERT_EQ(each.size(), asked.size());
+  for (std::size_t i = 0; i < asked.size(); ++i) EXPECT_EQ(each[i], recent.contains(asked[i])) << i;
 }
 
 TEST(PeerHooks, LocatorHeights) {
@@ -416,6 +424,11 @@ TEST_F(PeerHooksOnNodes, TransactionsFromPeers) {
   })) << log_a.text();
   PeerHooks fresh(*node_a, genesis.pow);  // an empty recent-txid set
   EXPECT_TRUE(fresh.has_tx(txid));
+  // The batch answer is has_tx's, in order: recent, committed, neither.
+  const std::vector<util::Hash256> asked = {txid, util::Hash256{7}, primitives::txid(forged)};
+  EXPECT_EQ(hooks_b->has_txs(asked), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(fresh.has_txs(asked), (std::vector<bool>{true, false, false}));
+  EXPECT_TRUE(fresh.has_txs({}).empty());
 }
 
 TEST_F(PeerHooksOnNodes, StoppedNodeAnswersShuttingDown) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,12 @@ class NodeHooks {
   /// the node keeps without the actor knows (may lag: a false answer only costs a
   /// getdata whose transaction the mempool then refuses as already known).
   virtual bool has_tx(const Hash256& txid) const = 0;
+  /// has_tx for each of `txids` (an inv's worth), in order. The default calls has_tx.
+  virtual std::vector<bool> has_txs(std::span<const Hash256> txids) const {
+    std::vector<bool> out(txids.size());
+    for (std::size_t i = 0; i < txids.size(); ++i) out[i] = has_tx(txids[i]);
+    return out;
+  }
   /// Pooled transactions, looked up on the chain actor in one task; `done` gets one entry
   /// per txid, in order, nullopt where absent.
   using FetchedTxs = std::vector<std::optional<primitives::Transaction>>;

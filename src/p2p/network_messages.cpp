@@ -43,12 +43,26 @@ void Network::Impl::handle(Peer& p, const Inv& inv) {
   for (const InvItem& item : inv.items) hashes.push_back(item.hash);
   p.known.insert_each(
       hashes, [](std::size_t) { return false; }, [](std::size_t) {});
-  for (const InvItem& item : inv.items) {
+  // The node is asked about the transactions not in flight all at once (its lookups
+  // overlap their cache misses). Nothing leaves tx_in_flight meanwhile, so an item not in
+  // flight below was not in flight here either and has its answer.
+  std::vector<Hash256> unknown;
+  std::vector<std::size_t> answer(inv.items.size());
+  for (std::size_t i = 0; i < inv.items.size(); ++i) {
+    const InvItem& item = inv.items[i];
+    if (item.kind != InvKind::kTx || tx_in_flight.contains(item.hash)) continue;
+    answer[i] = unknown.size();
+    unknown.push_back(item.hash);
+  }
+  const std::vector<bool> have = hooks.has_txs(unknown);
+  for (std::size_t i = 0; i < inv.items.size(); ++i) {
+    const InvItem& item = inv.items[i];
     if (item.kind == InvKind::kBlock) {
       blocks.push_back(item.hash);
       continue;
     }
-    if (p.tx_requests.size() >= kMaxTxRequestsPerPeer || tx_in_flight.contains(item.hash) || hooks.has_tx(item.hash)) {
+    if (p.tx_requests.size() >= kMaxTxRequestsPerPeer || tx_in_flight.contains(item.hash) ||
+        (answer[i] < have.size() && have[answer[i]])) {
       continue;
     }
     p.tx_requests.emplace(item.hash, now);

@@ -545,6 +545,25 @@ TEST(Network, ABatchOfTransactionsIsAnnouncedInOneInvAndServedInOneLookup) {
   EXPECT_LE(peers[0].writes + 35, peers[0].frames_sent) << peers[0].writes << " writes";
 }
 
+// One inv's transactions: those the node has (NodeHooks::has_txs, asked once for the
+// inv) and repeats within it are not asked for; the others are, once each, in order.
+TEST(Network, AnInvAsksOnlyForTransactionsTheNodeLacksOnceEach) {
+  Host a;
+  a.start();
+  const auto known = make_tx(21);
+  a.node.add_tx(known);
+  RawPeer r(a.net->listen_port(), a.node.genesis_hash());
+  ASSERT_TRUE(r.handshake());
+  ASSERT_TRUE(wait_until([&] { return a.ready_peers() == 1; }));
+  const Hash256 k = primitives::txid(known);
+  const Hash256 u1 = primitives::txid(make_tx(22));
+  const Hash256 u2 = primitives::txid(make_tx(23));
+  ASSERT_TRUE(r.send(Inv{{{InvKind::kTx, u1}, {InvKind::kTx, k}, {InvKind::kTx, u1}, {InvKind::kTx, u2}}}));
+  const auto getdata = r.read_until(MessageType::kGetData);
+  ASSERT_TRUE(getdata.has_value());
+  EXPECT_EQ(std::get<GetData>(*getdata).items, (std::vector<InvItem>{{InvKind::kTx, u1}, {InvKind::kTx, u2}}));
+}
+
 // Transactions that arrive together reach the node together (NodeHooks::submit_txs),
 // each once; a lone one is not held back.
 TEST(Network, TransactionsReceivedTogetherAreSubmittedTogether) {
