@@ -218,8 +218,10 @@ util::Result<void, NodeError> Node::start() {
   m_actor = std::make_unique<Actor>("chain-actor");
   m_admission = std::make_unique<AdmissionQueue>(
       *m_actor, [this](mempool::VerifiedTx& verified) { return admit(std::move(verified)); });
-  m_peer_admission = std::make_unique<PeerAdmissionQueue>(
-      *m_actor, [this](mempool::VerifiedTx& verified) { return admit_verified(std::move(verified)); });
+  m_peer_admission = std::make_unique<PeerAdmissionQueue>(*m_actor, [this](mempool::VerifiedTx& verified) {
+    // PeerHooks::submit_txs put its txid in RecentTxids when its check passed.
+    return admit_verified(std::move(verified), /*in_recent=*/true);
+  });
 
   if (auto pos = start_consensus(); !pos) {
     m_admission.reset();
@@ -640,7 +642,7 @@ std::expected<Hash256, SubmitRejection> Node::admit(mempool::VerifiedTx verified
   return *added;
 }
 
-util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::VerifiedTx verified) {
+util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::VerifiedTx verified, bool in_recent) {
   TipView tip(m_chain->tip());
   auto added = m_mempool->add(std::move(verified), now_ms(), tip.view);
   publish_mempool_stats();
@@ -652,7 +654,7 @@ util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::Verif
   if (m_log->should_log(spdlog::level::debug)) {
     m_log->debug("tx {} admitted{}", short_hash(added->txid), added->executable ? "" : " (queued: nonce gap)");
   }
-  m_recent_txids.add(added->txid);
+  if (!in_recent) m_recent_txids.add(added->txid);
   announce_later(added->txid);
   if (m_events.subscribers() != 0) m_events.publish(tx_event(added->txid));
   if (m_mining && added->executable) {

@@ -201,7 +201,9 @@ class Node final : public NodeService {
   // Admits a transaction verified on the submitting thread (actor thread) and, when
   // admitted, announces it to the peers.
   std::expected<Hash256, SubmitRejection> admit(mempool::VerifiedTx verified);
-  util::Result<Hash256, mempool::MempoolError> admit_verified(mempool::VerifiedTx verified);
+  // `in_recent`: its txid is in RecentTxids already (a relayed one's, added when its
+  // check passed), so it is not added again.
+  util::Result<Hash256, mempool::MempoolError> admit_verified(mempool::VerifiedTx verified, bool in_recent = false);
   void announce_later(const Hash256& txid);  // queued for one announcement per batch
   // submit_transaction's checks on the calling thread: running, chain id, signature.
   std::expected<mempool::VerifiedTx, SubmitRejection> check_submitted(const primitives::Transaction& tx) const;

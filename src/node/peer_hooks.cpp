@@ -179,7 +179,19 @@ std::size_t slot_of(const util::Hash256& txid, std::size_t slots, std::uint64_t 
   return static_cast<std::size_t>(x & (slots - 1));
 }
 
-bool is_zero(const util::Hash256& txid) { return txid == util::Hash256{}; }
+// Word by word, inline (std::array's == calls memcmp, a call per probed slot).
+bool same(const util::Hash256& a, const util::Hash256& b) {
+  for (std::size_t i = 0; i < a.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool is_zero(const util::Hash256& txid) { return same(txid, util::Hash256{}); }
 
 }  // namespace
 
@@ -197,7 +209,7 @@ bool RecentTxids::Table::contains(const util::Hash256& txid) const {
   if (is_zero(txid)) return has_zero;
   const std::size_t mask = slots.size() - 1;
   for (std::size_t i = slot_of(txid, slots.size(), key);; i = (i + 1) & mask) {
-    if (slots[i] == txid) return true;
+    if (same(slots[i], txid)) return true;
     if (is_zero(slots[i])) return false;
   }
 }
@@ -212,7 +224,7 @@ bool RecentTxids::Table::insert(const util::Hash256& txid) {
   const std::size_t mask = slots.size() - 1;
   // Terminates: never full (size <= kGeneration < slots).
   for (std::size_t i = slot_of(txid, slots.size(), key);; i = (i + 1) & mask) {
-    if (slots[i] == txid) return false;
+    if (same(slots[i], txid)) return false;
     if (is_zero(slots[i])) {
       slots[i] = txid;
       ++size;
@@ -402,9 +414,6 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
                             mempool::peer_misbehaved(verified.error().code)));
       continue;
     }
-    // Checked: until the actor admits it, another peer's announcement of it is not
-    // fetched and checked again, nor is it checked again in a proposal (RecentTxids).
-    m_node.m_recent_txids.add(verified->txid());
     checked.emplace_back(std::move(*verified), [shared, i](auto admitted) {
       if (!admitted) return (*shared)(i, shutting_down());
       p2p::Verdict out;
@@ -420,6 +429,13 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
     });
   }
   if (checked.empty()) return;
+  // Checked: until the actor admits them, another peer's announcement of one is not
+  // fetched and checked again, nor is it checked again in a proposal (RecentTxids). All
+  // at once, before the hand-over (admission counts on it: Node::admit_verified).
+  std::vector<util::Hash256> passed;
+  passed.reserve(checked.size());
+  for (const auto& [verified, on_done] : checked) passed.push_back(verified.txid());
+  m_node.m_recent_txids.add_all(passed);
   if (!m_node.m_peer_admission) {
     for (std::size_t k = 0; k < checked.size(); ++k) checked[k].second(std::nullopt);
     return;
