@@ -301,8 +301,11 @@ class Chain {
   // entry (`existing`, or a new one linked to its parent) with its cumulative work.
   // The signatures are left running: the caller collects signatures() (activate and
   // store_side paths do). On error nothing was inserted and no check is pending.
+  // `checked_work`: the block is check_proposal's kept body, checked then with this
+  // cumulative work (check_block is not run again).
   util::Result<Entry*, BlockError> check_and_index(const primitives::Block& block, const Hash256& hash, Entry* existing,
-                                                   std::uint64_t now_ms, const VerifiedFn& is_verified);
+                                                   std::uint64_t now_ms, const VerifiedFn& is_verified,
+                                                   const Uint256* checked_work = nullptr);
   util::Result<Uint256, BlockError> check_block(const primitives::Block& block, const Entry& parent,
                                                 std::uint64_t now_ms, const VerifiedFn& is_verified);
   util::Result<void, BlockError> signatures();
@@ -366,6 +369,8 @@ class Chain {
   struct CheckedProposal {
     Hash256 hash{};
     ConnectResult result;
+    primitives::Block block;  // the body checked (commit_final connects this one)
+    Uint256 work;             // the cumulative work check_block found
   };
   std::optional<CheckedProposal> m_checked_proposal;
   // PoS: the highest height commit_final decided. Not persisted: after open the tip's

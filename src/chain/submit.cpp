@@ -75,7 +75,8 @@ util::Result<void, BlockError> Chain::check_proposal(const primitives::Block& bl
                                                  block_name(hash, header.height) + " is not the tip " +
                                                  util::to_hex(tip.hash));
   }
-  if (auto work = check_block(block, tip, now_ms, is_verified); !work) return std::unexpected(work.error());
+  auto work = check_block(block, tip, now_ms, is_verified);
+  if (!work) return std::unexpected(work.error());
   // A dry run on the tip's state: the new nodes are dropped; the leaf cache only
   // remembers values it read under the tip's root, which stay exact.
   auto connected = connect_block(tip_store(), tip.header.state_root, block, m_params.rules,
@@ -85,7 +86,7 @@ util::Result<void, BlockError> Chain::check_proposal(const primitives::Block& bl
   // proposal is refused, not remembered.
   if (auto sigs = signatures(); !sigs) return std::unexpected(sigs.error());
   if (!connected) return std::unexpected(connected.error());
-  m_checked_proposal = CheckedProposal{hash, std::move(*connected)};
+  m_checked_proposal = CheckedProposal{hash, std::move(*connected), block, *work};
   return {};
 }
 
@@ -121,6 +122,15 @@ util::Result<SubmitOutcome, BlockError> Chain::commit_final(const primitives::Bl
     auto body = load_block(*entry);
     if (!body) return std::unexpected(body.error());
     stored = std::move(*body);
+  } else if (m_checked_proposal && m_checked_proposal->hash == hash && header.parent == tip_entry.hash) {
+    // The proposal check_proposal passed on this tip: every check ran then, on the body
+    // kept then, which is what is connected and stored (not the copy given here: its
+    // body was never matched to its header). Nothing is checked or hashed again.
+    stored = std::move(m_checked_proposal->block);
+    const Uint256 work = m_checked_proposal->work;
+    auto checked = check_and_index(*stored, hash, entry, now_ms, is_verified, &work);
+    if (!checked) return std::unexpected(checked.error());
+    entry = *checked;
   } else {
     auto checked = check_and_index(block, hash, entry, now_ms, is_verified);
     if (!checked) return std::unexpected(checked.error());
@@ -176,7 +186,8 @@ util::Result<Chain::Entry*, BlockError> Chain::check_known(const Hash256& hash, 
 
 util::Result<Chain::Entry*, BlockError> Chain::check_and_index(const primitives::Block& block, const Hash256& hash,
                                                                Entry* existing, std::uint64_t now_ms,
-                                                               const VerifiedFn& is_verified) {
+                                                               const VerifiedFn& is_verified,
+                                                               const Uint256* checked_work) {
   const primitives::BlockHeader& header = block.header;
   Entry* parent = find(header.parent);
   if (parent == nullptr) {
@@ -193,12 +204,14 @@ util::Result<Chain::Entry*, BlockError> Chain::check_and_index(const primitives:
                                                        std::to_string(final_height()));
   }
 
-  // The decided block is nearly always the proposal check_proposal passed: same hash, so
-  // (once check_block_body has matched this body to the header) the same transactions,
-  // whose signatures all passed then. None is looked up or checked again.
+  // A block with the hash of the proposal check_proposal passed (from a peer, say): once
+  // check_block_body has matched this body to the header, the same transactions, whose
+  // signatures all passed then. None is looked up or checked again.
   const bool proposal_checked = m_checked_proposal && m_checked_proposal->hash == hash;
   const VerifiedFn all_checked = [](const Hash256&) { return true; };
-  auto work = check_block(block, *parent, now_ms, proposal_checked ? all_checked : is_verified);
+  auto work = checked_work != nullptr
+                  ? util::Result<Uint256, BlockError>(*checked_work)
+                  : check_block(block, *parent, now_ms, proposal_checked ? all_checked : is_verified);
   if (!work) return std::unexpected(work.error());
 
   Entry& entry = existing == nullptr ? insert(hash, {header, {}, 0}) : *existing;

@@ -450,8 +450,9 @@ TEST_F(PosEngineTest, CommitFinalConnectsTheCheckedProposalWithoutExecutingItAga
   extend({.txs = {transfer_tx(4, 1, 5)}});
 }
 
-// The checked proposal's signatures all passed in check_proposal: committing it asks
-// about none of them again. Any other block's transactions are each asked about.
+// The checked proposal's checks all passed in check_proposal: committing it checks and
+// asks about nothing again, and connects the body kept then. Any other block's
+// transactions are each asked about.
 TEST_F(PosEngineTest, CommitFinalOfTheCheckedProposalLooksUpNoSignatureAgain) {
   extend();
   int asked = 0;
@@ -462,13 +463,26 @@ TEST_F(PosEngineTest, CommitFinalOfTheCheckedProposalLooksUpNoSignatureAgain) {
   const primitives::Block a = build({.txs = {stake_tx(4, 0, 1000)}});
   ASSERT_EQ(a.txs.size(), 1u);
   ASSERT_TRUE(propose(a));
-  auto r = chain->commit_final(a, a.header.timestamp_ms + 10, counting);
+  // The copy given to commit_final is not what is connected: the body kept by
+  // check_proposal is (a body that does not match its header is never stored).
+  primitives::Block tampered = a;
+  tampered.txs[0].fee += 1;
+  auto r = chain->commit_final(tampered, a.header.timestamp_ms + 10, counting);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(asked, 0);
+  auto stored = db->block(primitives::block_hash(a.header));
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ(**stored, a);
   sets.push_back(*tip_set());
 
   const primitives::Block b = build({.txs = {transfer_tx(4, 1, 5)}});
   ASSERT_EQ(b.txs.size(), 1u);
+  // Not a checked proposal: a body that does not match its header is refused.
+  primitives::Block tampered_b = b;
+  tampered_b.txs[0].fee += 1;
+  auto bad = chain->commit_final(tampered_b, b.header.timestamp_ms + 10, counting);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, BlockError::kTxRootMismatch);
   auto rb = chain->commit_final(b, b.header.timestamp_ms + 10, counting);
   ASSERT_TRUE(rb) << rb.error().detail;
   EXPECT_EQ(asked, 1);
