@@ -233,10 +233,12 @@ util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const 
     std::uint32_t position;
   };
   std::vector<TxRecord> txs;
-  std::vector<std::pair<Bytes, Hash256>> accounts;
+  std::vector<std::pair<AccountTxKey, Hash256>> accounts;  // fixed-size keys: no allocation each
   for (const auto& b : pending.blocks) {
     for (const auto& [id, position] : b->txs) txs.push_back({id, b->block_hash, position});
-    for (const auto& a : b->accounts) accounts.emplace_back(account_tx_key(a.address, b->height, a.position), a.txid);
+    for (const auto& a : b->accounts) {
+      accounts.emplace_back(account_tx_key_array(a.address, b->height, a.position), a.txid);
+    }
   }
   // Keys must be strictly increasing in an SST file. A txid is in one active block only
   // (nonces); should it repeat, the newest block's entry is kept, as a put would.

@@ -165,7 +165,8 @@ Bytes encode_u32(std::uint32_t v) {
 }
 
 util::Result<std::uint32_t, StorageError> decode_u32(ByteSpan in) {
-  return decode_value<std::uint32_t>(in, [](Reader& r, std::uint32_t& v) { r.u32(v, "u32"); }, "u32 value");
+  return decode_value<std::uint32_t>(
+      in, [](Reader& r, std::uint32_t& v) { r.u32(v, "u32"); }, "u32 value");
 }
 
 Bytes encode_u64(std::uint64_t v) {
@@ -175,11 +176,13 @@ Bytes encode_u64(std::uint64_t v) {
 }
 
 util::Result<std::uint64_t, StorageError> decode_u64(ByteSpan in) {
-  return decode_value<std::uint64_t>(in, [](Reader& r, std::uint64_t& v) { r.u64(v, "u64"); }, "u64 value");
+  return decode_value<std::uint64_t>(
+      in, [](Reader& r, std::uint64_t& v) { r.u64(v, "u64"); }, "u64 value");
 }
 
 util::Result<Hash256, StorageError> decode_hash(ByteSpan in) {
-  return decode_value<Hash256>(in, [](Reader& r, Hash256& h) { r.array(h, "hash"); }, "hash value");
+  return decode_value<Hash256>(
+      in, [](Reader& r, Hash256& h) { r.array(h, "hash"); }, "hash value");
 }
 
 Bytes height_key(std::uint64_t height) {
@@ -195,10 +198,16 @@ util::Result<std::uint64_t, StorageError> parse_height_key(ByteSpan key) {
 }
 
 Bytes account_tx_key(const crypto::Address& address, std::uint64_t height, std::uint32_t position) {
-  Bytes key(address.begin(), address.end());
-  key.reserve(kAccountTxKeySize);
-  put_be(key, height, 8);
-  put_be(key, position, 4);
+  const AccountTxKey key = account_tx_key_array(address, height, position);
+  return Bytes(key.begin(), key.end());
+}
+
+AccountTxKey account_tx_key_array(const crypto::Address& address, std::uint64_t height, std::uint32_t position) {
+  AccountTxKey key{};
+  std::copy(address.begin(), address.end(), key.begin());
+  for (std::size_t i = 0; i < 8; ++i) key[address.size() + i] = static_cast<std::uint8_t>(height >> (8 * (7 - i)));
+  for (std::size_t i = 0; i < 4; ++i)
+    key[address.size() + 8 + i] = static_cast<std::uint8_t>(position >> (8 * (3 - i)));
   return key;
 }
 

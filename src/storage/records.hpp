@@ -24,6 +24,7 @@
 // detail names the field; the database prefixes the column family and the key.
 // Everything here is a pure function; thread-safe.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -154,6 +155,10 @@ Bytes height_key(std::uint64_t height);
 /// Errors: kCorrupt unless exactly kHeightKeySize bytes.
 util::Result<std::uint64_t, StorageError> parse_height_key(ByteSpan key);
 Bytes account_tx_key(const crypto::Address& address, std::uint64_t height, std::uint32_t position);
+/// The same bytes in a fixed-size array (no allocation: a lagging-index flush builds one
+/// per account entry of up to 16 blocks).
+using AccountTxKey = std::array<std::uint8_t, kAccountTxKeySize>;
+AccountTxKey account_tx_key_array(const crypto::Address& address, std::uint64_t height, std::uint32_t position);
 Bytes anchor_key(const Hash256& digest, std::uint64_t height, std::uint32_t position);
 /// The (height, position) after a prefix of `prefix_size` bytes in a key of exactly
 /// prefix_size + 12 bytes (account_tx_key, anchor_key). Errors: kCorrupt for another length.

@@ -146,6 +146,10 @@ TEST(StorageRecords, IndexKeyLayouts) {
             "0000000000000102"
             "00000304");
   EXPECT_EQ(*parse_position_suffix(key, 20), (std::pair<std::uint64_t, std::uint32_t>{0x0102, 0x0304}));
+  // Every byte of height and position, big-endian; the array form is the same bytes.
+  const auto wide = account_tx_key_array(addr, 0x0102030405060708, 0x090a0b0c);
+  EXPECT_EQ(util::to_hex(wide).substr(40), "0102030405060708090a0b0c");
+  EXPECT_EQ(Bytes(wide.begin(), wide.end()), account_tx_key(addr, 0x0102030405060708, 0x090a0b0c));
   // Newer (height, position) sorts after older within one address.
   EXPECT_LT(account_tx_key(addr, 5, 9), account_tx_key(addr, 6, 0));
   EXPECT_LT(account_tx_key(addr, 6, 0), account_tx_key(addr, 6, 1));
