@@ -306,12 +306,16 @@ class Chain {
   util::Result<Entry*, BlockError> check_and_index(const primitives::Block& block, const Hash256& hash, Entry* existing,
                                                    std::uint64_t now_ms, const VerifiedFn& is_verified,
                                                    const Uint256* checked_work = nullptr);
+  // `txids_out`, when given, receives the block's txids (hashed by the body check).
   util::Result<Uint256, BlockError> check_block(const primitives::Block& block, const Entry& parent,
-                                                std::uint64_t now_ms, const VerifiedFn& is_verified);
+                                                std::uint64_t now_ms, const VerifiedFn& is_verified,
+                                                std::vector<Hash256>* txids_out = nullptr);
   util::Result<void, BlockError> signatures();
   util::Result<SubmitOutcome, BlockError> reject_signatures(Entry& entry, util::Error<BlockError> error);
   util::Result<SubmitOutcome, BlockError> store_side(Entry& entry, const primitives::Block& block, bool is_new);
-  util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted, bool is_new);
+  // `candidate_txids`: empty, or the candidate's txids already computed.
+  util::Result<SubmitOutcome, BlockError> activate(Entry& candidate, const primitives::Block& submitted, bool is_new,
+                                                   std::span<const Hash256> candidate_txids = {});
   void mark_invalid(Entry& bad, storage::WriteBatch& batch);
   // connect_block of `block` (entry's) on its parent's state in `store`, or the result
   // check_proposal kept for it.
@@ -369,8 +373,9 @@ class Chain {
   struct CheckedProposal {
     Hash256 hash{};
     ConnectResult result;
-    primitives::Block block;  // the body checked (commit_final connects this one)
-    Uint256 work;             // the cumulative work check_block found
+    primitives::Block block;     // the body checked (commit_final connects this one)
+    Uint256 work;                // the cumulative work check_block found
+    std::vector<Hash256> txids;  // the body's, hashed by check_block (the index needs them)
   };
   std::optional<CheckedProposal> m_checked_proposal;
   // PoS: the highest height commit_final decided. Not persisted: after open the tip's

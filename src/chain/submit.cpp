@@ -75,7 +75,8 @@ util::Result<void, BlockError> Chain::check_proposal(const primitives::Block& bl
                                                  block_name(hash, header.height) + " is not the tip " +
                                                  util::to_hex(tip.hash));
   }
-  auto work = check_block(block, tip, now_ms, is_verified);
+  std::vector<Hash256> txids;
+  auto work = check_block(block, tip, now_ms, is_verified, &txids);
   if (!work) return std::unexpected(work.error());
   // A dry run on the tip's state: the new nodes are dropped; the leaf cache only
   // remembers values it read under the tip's root, which stay exact.
@@ -86,7 +87,7 @@ util::Result<void, BlockError> Chain::check_proposal(const primitives::Block& bl
   // proposal is refused, not remembered.
   if (auto sigs = signatures(); !sigs) return std::unexpected(sigs.error());
   if (!connected) return std::unexpected(connected.error());
-  m_checked_proposal = CheckedProposal{hash, std::move(*connected), block, *work};
+  m_checked_proposal = CheckedProposal{hash, std::move(*connected), block, *work, std::move(txids)};
   return {};
 }
 
@@ -116,6 +117,7 @@ util::Result<SubmitOutcome, BlockError> Chain::commit_final(const primitives::Bl
 
   Entry* entry = *existing;
   std::optional<primitives::Block> stored;
+  std::vector<Hash256> txids;  // the kept proposal's
   if (entry != nullptr && entry->has(storage::kStatusHaveBody)) {
     // Stored beside the tip, its signatures checked then: connect the stored body (no
     // check is pending, so activate's signatures() passes at once).
@@ -127,6 +129,7 @@ util::Result<SubmitOutcome, BlockError> Chain::commit_final(const primitives::Bl
     // kept then, which is what is connected and stored (not the copy given here: its
     // body was never matched to its header). Nothing is checked or hashed again.
     stored = std::move(m_checked_proposal->block);
+    txids = std::move(m_checked_proposal->txids);
     const Uint256 work = m_checked_proposal->work;
     auto checked = check_and_index(*stored, hash, entry, now_ms, is_verified, &work);
     if (!checked) return std::unexpected(checked.error());
@@ -137,7 +140,7 @@ util::Result<SubmitOutcome, BlockError> Chain::commit_final(const primitives::Bl
     entry = *checked;
   }
   // Decided: it becomes the tip even with no more work than a sibling tip.
-  auto out = activate(*entry, stored ? *stored : block, *existing == nullptr);
+  auto out = activate(*entry, stored ? *stored : block, *existing == nullptr, txids);
   if (out) m_final_height = std::max(m_final_height, header.height);
   m_checked_proposal.reset();  // a proposal at this height is decided or never will be
   return out;
@@ -236,7 +239,8 @@ util::Result<SubmitOutcome, BlockError> Chain::reject_signatures(Entry& entry, u
 }
 
 util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& block, const Entry& parent,
-                                                     std::uint64_t now_ms, const VerifiedFn& is_verified) {
+                                                     std::uint64_t now_ms, const VerifiedFn& is_verified,
+                                                     std::vector<Hash256>* txids_out) {
   const primitives::BlockHeader& header = block.header;
   // Context-free body: the chain's limits first (they bound every later cost), then the
   // structure (tx root, duplicate txids, commit).
@@ -281,6 +285,7 @@ util::Result<Uint256, BlockError> Chain::check_block(const primitives::Block& bl
     if (!is_verified || !is_verified(ids[i])) to_check[i] = &block.txs[i];
   }
   m_verifier->start(std::move(to_check), m_params.chain_id);
+  if (txids_out != nullptr) *txids_out = std::move(*body);
   return *total;
 }
 
@@ -328,7 +333,7 @@ void Chain::mark_invalid(Entry& bad, storage::WriteBatch& batch) {
 }
 
 util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const primitives::Block& submitted,
-                                                        bool is_new) {
+                                                        bool is_new, std::span<const Hash256> candidate_txids) {
   // The candidate's signatures are being checked on the pool meanwhile (check_block
   // started them); every path below collects them before it writes or returns. A bad
   // signature makes the candidate invalid whatever else happens, unless an ancestor on
@@ -470,7 +475,7 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     const primitives::Block& block = new_blocks[i];
     if (&e == &candidate) batch.put_block(e.hash, block);
     if (const std::optional<UndoRecord>& run = executed[i]) batch.put_undo(e.hash, encode_undo(*run));
-    batch.index_block(block, e.height(), e.hash);
+    batch.index_block(block, e.height(), e.hash, &e == &candidate ? candidate_txids : std::span<const Hash256>{});
     batch.put_height(e.height(), e.hash);
     storage::BlockIndexEntry stored = e.stored();
     stored.status |= storage::kStatusHaveBody | storage::kStatusValid;

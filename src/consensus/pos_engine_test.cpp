@@ -473,6 +473,11 @@ TEST_F(PosEngineTest, CommitFinalOfTheCheckedProposalLooksUpNoSignatureAgain) {
   auto stored = db->block(primitives::block_hash(a.header));
   ASSERT_TRUE(stored && *stored);
   EXPECT_EQ(**stored, a);
+  // Indexed with the txids check_proposal hashed: found under the block.
+  auto location = db->tx_location(primitives::txid(a.txs[0]));
+  ASSERT_TRUE(location && *location);
+  EXPECT_EQ((*location)->block_hash, primitives::block_hash(a.header));
+  EXPECT_FALSE(*db->tx_location(primitives::txid(tampered.txs[0])));
   sets.push_back(*tip_set());
 
   const primitives::Block b = build({.txs = {transfer_tx(4, 1, 5)}});

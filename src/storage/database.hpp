@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -180,7 +181,9 @@ class WriteBatch {
   /// by write() and reach their column families with the next blocks' (the index lags
   /// the tip by up to 16 blocks, reads merge: lagging_index.hpp). A block that does not
   /// continue the heights in memory has all its records put in this batch.
-  void index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash);
+  /// `txids`: empty, or primitives::txids(block) already computed (then not hashed again).
+  void index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash,
+                   std::span<const Hash256> txids = {});
   /// Erases exactly the records index_block(block, height, block_hash) adds (for a
   /// disconnected block, the active tip first): from memory when they are still there,
   /// else from the column families in this batch. tx_index entries are erased whatever

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -61,7 +62,9 @@ struct BlockIndexRecords {
 
 /// The records index_block writes for `block` at `height`: the sender of each
 /// transaction, and a transfer's recipient when it is another account.
-BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t height, const util::Hash256& block_hash);
+/// `txids`: empty, or primitives::txids(block) already computed (not hashed again).
+BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t height, const util::Hash256& block_hash,
+                                std::span<const util::Hash256> txids = {});
 
 /// What the column families do not hold yet: heights below `indexed_end` are there; the
 /// blocks from it up are in `blocks`, in height order. `retired` keeps the records of

@@ -180,6 +180,12 @@ TEST(LaggingIndex, ABlocksTxFilterHoldsEachOfItsTransactionsAndFewOthers) {
   const detail::BlockIndexRecords records = detail::index_records(block, 7, primitives::block_hash(block.header));
   EXPECT_EQ(records.tx_filter.size(), 256U);  // 250 words for 16 bits each, to a power of two
   for (const auto& tx : txs) EXPECT_TRUE(records.may_hold_tx(primitives::txid(tx)));
+  // Built from txids computed before, the records are the same.
+  const auto ids = primitives::txids(block);
+  const detail::BlockIndexRecords given = detail::index_records(block, 7, primitives::block_hash(block.header), ids);
+  EXPECT_EQ(given.txs, records.txs);
+  EXPECT_EQ(given.tx_filter, records.tx_filter);
+  EXPECT_EQ(given.accounts.size(), records.accounts.size());
   int false_positives = 0;
   for (std::uint32_t i = 0; i < 20'000; ++i) {
     const Hash256 other = crypto::sha256(util::as_bytes(std::to_string(i)));

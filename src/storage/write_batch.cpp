@@ -35,7 +35,8 @@ void for_each_account(const primitives::Transaction& tx, F f) {
 
 namespace detail {
 
-BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
+BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash,
+                                std::span<const Hash256> txids) {
   BlockIndexRecords out;
   out.height = height;
   out.block_hash = block_hash;
@@ -44,7 +45,7 @@ BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t he
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
     const auto& tx = block.txs[i];
     const auto position = static_cast<std::uint32_t>(i);  // <= kMaxBlockTxs
-    const Hash256 id = primitives::txid(tx);
+    const Hash256 id = txids.size() == block.txs.size() ? txids[i] : primitives::txid(tx);
     out.txs.emplace_back(id, position);
     for_each_account(tx, [&](const crypto::Address& address) { out.accounts.push_back({address, position, id}); });
   }
@@ -135,14 +136,17 @@ std::size_t WriteBatch::waiting_blocks() const {
 
 std::uint64_t WriteBatch::next_pending_height() const { return pending_base() + m_index_added.size(); }
 
-void WriteBatch::index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash) {
-  auto records = std::make_shared<const detail::BlockIndexRecords>(detail::index_records(block, height, block_hash));
+void WriteBatch::index_block(const primitives::Block& block, std::uint64_t height, const Hash256& block_hash,
+                             std::span<const Hash256> txids) {
+  auto records =
+      std::make_shared<const detail::BlockIndexRecords>(detail::index_records(block, height, block_hash, txids));
   for (std::size_t i = 0; i < block.txs.size(); ++i) {
     if (const auto* anchor = std::get_if<primitives::Anchor>(&block.txs[i].body)) {
       // The position is < kMaxBlockTxs. (The records hold the txids sorted, not by
       // position: hashing the anchor again is cheaper than a search per anchor.)
       const auto position = static_cast<std::uint32_t>(i);
-      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position), primitives::txid(block.txs[i]));
+      put(detail::kAnchorsCf, anchor_key(anchor->digest, height, position),
+          txids.size() == block.txs.size() ? txids[i] : primitives::txid(block.txs[i]));
     }
   }
   const std::uint64_t next = next_pending_height();
