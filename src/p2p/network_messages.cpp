@@ -199,8 +199,9 @@ void Network::Impl::announce_txs(std::span<const Hash256> txids, std::span<const
   if (txids.empty()) return;
   for (auto& [id, p] : peers) {
     if (!p.conn->ready() || p.conn->closed()) continue;
+    const std::uint64_t peer_id = id;  // (a structured binding cannot be captured in C++20)
     p.known.insert_each(
-        txids, [&, id = id](std::size_t i) { return !from.empty() && from[i] == id; },
+        txids, [&](std::size_t i) { return !from.empty() && from[i] == peer_id; },
         [&](std::size_t i) {
           p.pending_tx_inv.push_back(txids[i]);
           if (p.pending_tx_inv.size() >= kMaxInvItems) flush_tx_inv(p);
