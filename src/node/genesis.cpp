@@ -37,7 +37,7 @@ constexpr std::uint64_t kMaxTimeoutMs = 3'600'000;
 struct TimeoutField {
   std::string_view name;
   std::uint64_t min;
-  std::uint64_t consensus::pos::BftParams::*field;
+  std::uint64_t consensus::pos::BftParams::* field;
 };
 constexpr TimeoutField kTimeoutFields[] = {
     {"timeout_propose_ms", 1, &consensus::pos::BftParams::propose_ms},

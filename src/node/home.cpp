@@ -150,7 +150,7 @@ util::Result<InitResult, ConfigError> init_home(const InitOptions& options, std:
 util::Result<std::string, ConfigError> load_hex_secret(const fs::path& path) {
   auto text = read_text_file(path);
   if (!text) return std::unexpected(text.error());
-  struct stat st {};
+  struct stat st{};
   if (::stat(path.c_str(), &st) != 0) {
     return config_fail(ConfigError::kIo, path.string(), "", std::string("cannot stat: ") + std::strerror(errno));
   }

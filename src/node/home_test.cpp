@@ -23,7 +23,7 @@ InitOptions options_for(const fs::path& home) {
 }
 
 mode_t mode_of(const fs::path& p) {
-  struct stat st {};
+  struct stat st{};
   EXPECT_EQ(::stat(p.c_str(), &st), 0);
   return st.st_mode & 07777;
 }

@@ -224,8 +224,7 @@ util::Result<M, CodecError> decode_struct(ByteSpan payload) {
     if (!v) return std::unexpected(v.error());
     return VoteMsg{*v};
   } else {
-    return primitives::decode_with<M>(
-        payload, [](auto& s, M& v) { payload_io(s, v); }, "message");
+    return primitives::decode_with<M>(payload, [](auto& s, M& v) { payload_io(s, v); }, "message");
   }
 }
 
@@ -269,8 +268,8 @@ std::optional<std::string> over_limits(const Addr& m) {
   return std::nullopt;
 }
 template <typename M>
-requires std::is_same_v<M, Inv> || std::is_same_v<M, GetData> || std::is_same_v<M, NotFound> std::optional<std::string>
-over_limits(const M& m) {
+  requires std::is_same_v<M, Inv> || std::is_same_v<M, GetData> || std::is_same_v<M, NotFound>
+std::optional<std::string> over_limits(const M& m) {
   if (m.items.size() > kMaxInvItems) return fmt::format("{} items", m.items.size());
   return std::nullopt;
 }

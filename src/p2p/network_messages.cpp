@@ -41,8 +41,7 @@ void Network::Impl::handle(Peer& p, const Inv& inv) {
   std::vector<Hash256> hashes;
   hashes.reserve(inv.items.size());
   for (const InvItem& item : inv.items) hashes.push_back(item.hash);
-  p.known.insert_each(
-      hashes, [](std::size_t) { return false; }, [](std::size_t) {});
+  p.known.insert_each(hashes, [](std::size_t) { return false; }, [](std::size_t) {});
   // The node is asked about the transactions not in flight all at once (its lookups
   // overlap their cache misses). Nothing leaves tx_in_flight meanwhile, so an item not in
   // flight below was not in flight here either and has its answer.
@@ -272,8 +271,7 @@ void Network::Impl::serve_getdata(Peer& p) {
                         if (to == nullptr) return;
                         NotFound absent;
                         const auto have = [&txs](std::size_t i) { return i < txs.size() && txs[i]; };
-                        to->known.insert_each(
-                            hashes, [&](std::size_t i) { return !have(i); }, [](std::size_t) {});
+                        to->known.insert_each(hashes, [&](std::size_t i) { return !have(i); }, [](std::size_t) {});
                         for (std::size_t i = 0; i < hashes.size(); ++i) {
                           if (!have(i)) {
                             absent.items.push_back(InvItem{InvKind::kTx, hashes[i]});

@@ -37,8 +37,7 @@ util::Result<Block, CodecError> decode_block(ByteSpan in) {
   if (in.size() > kMaxBlockSize) {
     return util::fail(CodecError::kBlockTooLarge, "block: " + std::to_string(in.size()) + " bytes");
   }
-  return decode_with<Block>(
-      in, [](Reader& r, Block& b) { block_io(r, b); }, "block");
+  return decode_with<Block>(in, [](Reader& r, Block& b) { block_io(r, b); }, "block");
 }
 
 Bytes encode(const LastCommit& commit) {
@@ -46,8 +45,7 @@ Bytes encode(const LastCommit& commit) {
 }
 
 util::Result<LastCommit, CodecError> decode_last_commit(ByteSpan in) {
-  return decode_with<LastCommit>(
-      in, [](Reader& r, LastCommit& c) { last_commit_io(r, c); }, "last_commit");
+  return decode_with<LastCommit>(in, [](Reader& r, LastCommit& c) { last_commit_io(r, c); }, "last_commit");
 }
 
 Hash256 commit_hash(const LastCommit& commit) {

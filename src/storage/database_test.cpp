@@ -467,7 +467,9 @@ TEST(StorageDatabase, UnwritableDirectoryIsRefused) {
 
 TEST(StorageDatabase, DatabaseOpenInAnotherProcessIsLocked) {
   TempDir dir;
-  { ASSERT_TRUE(open_ok(dir.db())); }
+  {
+    ASSERT_TRUE(open_ok(dir.db()));
+  }
   int ready[2];
   int release[2];
   ASSERT_EQ(::pipe(ready), 0);
@@ -508,7 +510,9 @@ TEST(StorageDatabase, SecondOpenIsLocked) {
 
 TEST(StorageDatabase, OtherSchemaVersionIsRefused) {
   TempDir dir;
-  { ASSERT_TRUE(open_ok(dir.db())); }
+  {
+    ASSERT_TRUE(open_ok(dir.db()));
+  }
   test::raw_put(dir.db(), "meta", "schema_version", test::str(encode_u32(kSchemaVersion + 1)));
   auto r = Database::open(dir.db());
   ASSERT_FALSE(r);

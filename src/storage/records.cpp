@@ -165,8 +165,7 @@ Bytes encode_u32(std::uint32_t v) {
 }
 
 util::Result<std::uint32_t, StorageError> decode_u32(ByteSpan in) {
-  return decode_value<std::uint32_t>(
-      in, [](Reader& r, std::uint32_t& v) { r.u32(v, "u32"); }, "u32 value");
+  return decode_value<std::uint32_t>(in, [](Reader& r, std::uint32_t& v) { r.u32(v, "u32"); }, "u32 value");
 }
 
 Bytes encode_u64(std::uint64_t v) {
@@ -176,13 +175,11 @@ Bytes encode_u64(std::uint64_t v) {
 }
 
 util::Result<std::uint64_t, StorageError> decode_u64(ByteSpan in) {
-  return decode_value<std::uint64_t>(
-      in, [](Reader& r, std::uint64_t& v) { r.u64(v, "u64"); }, "u64 value");
+  return decode_value<std::uint64_t>(in, [](Reader& r, std::uint64_t& v) { r.u64(v, "u64"); }, "u64 value");
 }
 
 util::Result<Hash256, StorageError> decode_hash(ByteSpan in) {
-  return decode_value<Hash256>(
-      in, [](Reader& r, Hash256& h) { r.array(h, "hash"); }, "hash value");
+  return decode_value<Hash256>(in, [](Reader& r, Hash256& h) { r.array(h, "hash"); }, "hash value");
 }
 
 Bytes height_key(std::uint64_t height) {
