@@ -196,9 +196,10 @@ void Network::Impl::announce(const InvItem& item, std::uint64_t except_peer) {
 // under load when they ran one at a time).
 void Network::Impl::announce_txs(std::span<const Hash256> txids, std::span<const std::uint64_t> from) {
   if (txids.empty()) return;
-  for (auto& [id, p] : peers) {
+  for (auto& entry : peers) {
+    const std::uint64_t peer_id = entry.first;
+    Peer& p = entry.second;
     if (!p.conn->ready() || p.conn->closed()) continue;
-    const std::uint64_t peer_id = id;  // (a structured binding cannot be captured in C++20)
     p.known.insert_each(
         txids, [&](std::size_t i) { return !from.empty() && from[i] == peer_id; },
         [&](std::size_t i) {

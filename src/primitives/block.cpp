@@ -94,7 +94,7 @@ util::Result<std::vector<Hash256>, BlockCheckError> check_block_body(const Block
     return util::fail(E::kBlockTooLarge, std::to_string(size) + " bytes");
   }
 
-  const std::vector<Hash256> ids = txids(block);
+  std::vector<Hash256> ids = txids(block);
   if (tx_root(ids) != block.header.tx_root) return util::fail(E::kTxRootMismatch, "header.tx_root");
   // A duplicate must be rejected even though RFC 6962 roots already differ: a node
   // that applied both copies would double-spend (CVE-2018-17144).
