@@ -16,6 +16,7 @@
 #include "node/pos_driver.hpp"
 #include "p2p/messages.hpp"
 #include "storage/records.hpp"
+#include "util/mix64.hpp"
 
 namespace cloudchain::node {
 
@@ -165,18 +166,12 @@ std::optional<p2p::ChainSummary> PeerHooks::chain_point(const util::Hash256& has
 namespace {
 
 // A txid's first slot: its first 8 bytes mixed with a key random per process
-// (MurmurHash3's 64-bit finalizer), so that txids ground to share slots (a signature with
+// (util::mix64), so that txids ground to share slots (a signature with
 // a chosen txid prefix costs little) cannot pile up one probe run.
 std::size_t slot_of(const util::Hash256& txid, std::size_t slots, std::uint64_t key) {
   std::uint64_t x = 0;
   std::memcpy(&x, txid.data(), sizeof x);
-  x ^= key;
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return static_cast<std::size_t>(x & (slots - 1));
+  return static_cast<std::size_t>(util::mix64(x ^ key) & (slots - 1));
 }
 
 // Word by word, inline (std::array's == calls memcmp, a call per probed slot).

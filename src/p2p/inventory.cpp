@@ -4,19 +4,11 @@
 #include <random>
 #include <utility>
 
+#include "util/mix64.hpp"
+
 namespace cloudchain::p2p {
 
 namespace {
-
-// MurmurHash3's 64-bit finalizer: a bijection that spreads every input bit.
-std::uint64_t mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
 
 std::uint64_t word(const util::Hash256& h, std::size_t i) {
   std::uint64_t w = 0;
@@ -40,7 +32,7 @@ std::uint64_t KnownInventory::random_key() {
 
 std::uint64_t KnownInventory::fingerprint(const util::Hash256& hash) const {
   std::uint64_t acc = m_key;
-  for (std::size_t i = 0; i < 4; ++i) acc = mix(acc ^ word(hash, i));
+  for (std::size_t i = 0; i < 4; ++i) acc = util::mix64(acc ^ word(hash, i));
   return acc == 0 ? 1 : acc;
 }
 
