@@ -458,9 +458,13 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                                   {"reject_codes", r.reject_codes},
                                   {"committed", r.committed},
                                   {"committed_tps", r.committed_tps},
-                                  {"latency_p50_ms", r.latency_p50_ms},
-                                  {"latency_p99_ms", r.latency_p99_ms},
-                                  {"latency_max_ms", r.latency_max_ms},
+                                  {"latency_p50_ms", r.latency.p50},
+                                  {"latency_p99_ms", r.latency.p99},
+                                  {"latency_max_ms", r.latency.max},
+                                  {"to_block_p50_ms", r.to_block.p50},
+                                  {"to_block_p99_ms", r.to_block.p99},
+                                  {"block_to_final_p50_ms", r.block_to_final.p50},
+                                  {"block_to_final_p99_ms", r.block_to_final.p99},
                                   {"sign_seconds", r.sign_seconds},
                                   {"submit_seconds", r.submit_seconds},
                                   {"first_height", r.first_height},
@@ -478,8 +482,12 @@ int run_load(Context& ctx, const DevnetOptions& o) {
     }
     t.add("committed", std::to_string(r.committed));
     t.add("committed tx/s", fmt::format("{:.1f} (offered {})", r.committed_tps, o.tps));
-    t.add("latency p50", fmt::format("{:.0f} ms", r.latency_p50_ms));
-    t.add("latency p99", fmt::format("{:.0f} ms", r.latency_p99_ms));
+    t.add("latency p50", fmt::format("{:.0f} ms", r.latency.p50));
+    t.add("latency p99", fmt::format("{:.0f} ms", r.latency.p99));
+    t.add("  to the block", fmt::format("p50 {:.0f} ms, p99 {:.0f} ms (submission to its proposal's timestamp)",
+                                        r.to_block.p50, r.to_block.p99));
+    t.add("  block to final", fmt::format("p50 {:.0f} ms, p99 {:.0f} ms (the proposal to node0 showing it)",
+                                          r.block_to_final.p50, r.block_to_final.p99));
     t.add("blocks", fmt::format("{} .. {}", r.first_height + 1, r.last_height));
     t.add("signing", fmt::format("{:.2f} s on all cores", r.sign_seconds));
     t.add("verify/s, all cores", fmt::format("{:.0f} ({} threads, the higher of before and after the load)",

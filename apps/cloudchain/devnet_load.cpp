@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 #include <unordered_map>
@@ -23,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
 constexpr std::chrono::milliseconds kRequestTimeout{10'000};
-constexpr std::chrono::milliseconds kTrackerInterval{100};
+constexpr std::chrono::milliseconds kTrackerInterval{20};
 constexpr std::uint64_t kTransferAmount = 1;
 // Far above what any one run sends: a rate x duration above it is refused up front.
 constexpr double kMaxTransactions = 10'000'000;
@@ -38,64 +40,142 @@ util::Result<NodeClient, std::string> client_for(const NodeEntry& node) {
   return NodeClient(HttpClient(*url, kRequestTimeout));
 }
 
+using WallClock = std::chrono::system_clock;
+
 struct Item {
   std::string hex;   // the transaction's encoding
   std::string txid;  // hex
   std::size_t node = 0;
   Clock::time_point submitted{};
   Clock::time_point committed{};
+  std::int64_t submitted_wall_ms = 0;  // WallClock, to compare with block timestamps
+  std::int64_t block_timestamp_ms = 0;  // of the block that holds it
+  std::int64_t committed_wall_ms = 0;
   bool accepted = false;
   bool is_committed = false;
 };
 
-/// Reads node0's new blocks and marks the items they hold as committed.
+std::int64_t wall_ms(WallClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+/// The JSON object of a 200 answer to GET `path`; nothing on any failure (the caller
+/// asks again later).
+std::optional<Json> get_object(HttpSession& http, const std::string& path) {
+  auto r = http.get(path);
+  if (!r || r->status != 200) return std::nullopt;
+  auto doc = Json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return std::nullopt;
+  return doc;
+}
+
+/// When node0 first showed each height: a thread polls `/v1/status` every few ms, apart
+/// from the reading of blocks, so a commitment's time is not late by a poll interval or
+/// by the time it takes to read the blocks before it.
+class TipWatcher {
+ public:
+  struct Seen {
+    Clock::time_point at;
+    std::int64_t wall_ms = 0;
+  };
+
+  TipWatcher(const Url& node, std::uint64_t height) : m_http(node, kRequestTimeout), m_tip(height) {}
+
+  /// Polls until `stop` is requested.
+  void run(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      auto status = get_object(m_http, "/v1/status");
+      const Seen now{Clock::now(), wall_ms(WallClock::now())};
+      if (status && status->contains("height") && (*status)["height"].is_number_unsigned()) {
+        const auto tip = (*status)["height"].get<std::uint64_t>();
+        std::lock_guard lock(m_mutex);
+        for (; m_tip < tip; ++m_tip) m_seen.emplace(m_tip + 1, now);
+      }
+      std::this_thread::sleep_for(kWatchInterval);
+    }
+  }
+
+  /// The heights seen so far, each with when it was first seen.
+  std::vector<std::pair<std::uint64_t, Seen>> take() {
+    std::lock_guard lock(m_mutex);
+    std::vector<std::pair<std::uint64_t, Seen>> out(m_seen.begin(), m_seen.end());
+    m_seen.clear();
+    return out;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kWatchInterval{5};
+  HttpSession m_http;  // one keep-alive connection: a poll every few ms
+  std::mutex m_mutex;  // guards the two below
+  std::uint64_t m_tip;
+  std::map<std::uint64_t, Seen> m_seen;
+};
+
+/// Reads the blocks the watcher saw and marks the items they hold as committed at the
+/// time their block was first seen.
 class Tracker {
  public:
-  Tracker(NodeClient node, std::vector<Item>& items, std::uint64_t height)
-      : m_node(std::move(node)), m_items(items), m_height(height) {
+  Tracker(const Url& node, std::vector<Item>& items, std::uint64_t height)
+      : m_http(node, kRequestTimeout), m_items(items), m_height(height) {
     for (std::size_t i = 0; i < items.size(); ++i) m_index.emplace(items[i].txid, i);
   }
 
-  /// Reads blocks up to node0's tip; returns false when the node did not answer.
-  bool poll() {
-    auto status = m_node.get("/v1/status");
-    if (!status || !status->contains("height") || !(*status)["height"].is_number_unsigned()) return false;
-    const auto tip = (*status)["height"].get<std::uint64_t>();
-    while (m_height < tip) {
+  /// Reads the blocks in `seen`, in height order; returns false when the node did not
+  /// answer (the blocks not read yet are kept for the next call).
+  bool read(std::vector<std::pair<std::uint64_t, TipWatcher::Seen>>& seen) {
+    m_pending.insert(m_pending.end(), seen.begin(), seen.end());
+    seen.clear();
+    std::size_t done = 0;
+    for (; done < m_pending.size(); ++done) {
+      const auto& [height, when] = m_pending[done];
       // Only the txids: the whole block's JSON (every transaction's fields and encoding,
       // twice the block's size in hex) cost this process and node0 more than the rest of
       // the run's bookkeeping together.
-      auto block = m_node.get("/v1/blocks/" + std::to_string(m_height + 1) + "/txids");
-      if (!block || !block->contains("txids") || !(*block)["txids"].is_array()) return false;
-      const Clock::time_point now = Clock::now();
+      auto block = get_object(m_http, "/v1/blocks/" + std::to_string(height) + "/txids");
+      if (!block || !block->contains("txids") || !(*block)["txids"].is_array()) break;
+      const std::int64_t timestamp = block->value("timestamp_ms", when.wall_ms);
       std::lock_guard lock(m_mutex);
       for (const Json& txid : (*block)["txids"]) {
         if (!txid.is_string()) continue;
         auto it = m_index.find(txid.get_ref<const std::string&>());
         if (it == m_index.end() || m_items[it->second].is_committed) continue;
-        m_items[it->second].is_committed = true;
-        m_items[it->second].committed = now;
+        Item& item = m_items[it->second];
+        item.is_committed = true;
+        item.committed = when.at;
+        item.committed_wall_ms = when.wall_ms;
+        item.block_timestamp_ms = timestamp;
         ++m_committed;
       }
-      ++m_height;
+      m_height = height;
     }
-    return true;
+    m_pending.erase(m_pending.begin(), m_pending.begin() + static_cast<std::ptrdiff_t>(done));
+    return m_pending.empty();
   }
 
   std::uint64_t committed() const {
     std::lock_guard lock(m_mutex);
     return m_committed;
   }
-  std::uint64_t height() const { return m_height; }
+  std::uint64_t height() const {
+    std::lock_guard lock(m_mutex);
+    return m_height;
+  }
 
  private:
-  NodeClient m_node;
+  HttpSession m_http;
   std::vector<Item>& m_items;  // committed fields: guarded by m_mutex
   std::unordered_map<std::string, std::size_t> m_index;
+  std::vector<std::pair<std::uint64_t, TipWatcher::Seen>> m_pending;  // the tracking thread's only
+  mutable std::mutex m_mutex;  // guards m_committed, m_height and the items' committed fields
   std::uint64_t m_height;
-  mutable std::mutex m_mutex;  // guards m_committed and the items' committed fields
   std::uint64_t m_committed = 0;
 };
+
+/// p50, p99 and max of `values` (sorted here).
+Percentiles percentiles(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return Percentiles{percentile(values, 0.50), percentile(values, 0.99), values.empty() ? 0 : values.back()};
+}
 
 }  // namespace
 
@@ -171,11 +251,14 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   auto status = clients[0].get("/v1/status");
   if (!status) return fail("node0: " + status.error().message);
   report.first_height = status->value("height", std::uint64_t{0});
-  Tracker tracker(clients[0], items, report.first_height);
-  std::atomic<bool> done{false};
-  std::jthread tracking([&] {
-    while (!done.load()) {
-      tracker.poll();
+  TipWatcher watcher(clients[0].url(), report.first_height);
+  Tracker tracker(clients[0].url(), items, report.first_height);
+  std::jthread watching([&](const std::stop_token& stop) { watcher.run(stop); });
+  std::jthread tracking([&](const std::stop_token& stop) {
+    std::vector<std::pair<std::uint64_t, TipWatcher::Seen>> seen;
+    while (!stop.stop_requested()) {
+      seen = watcher.take();
+      tracker.read(seen);
       std::this_thread::sleep_for(kTrackerInterval);
     }
   });
@@ -217,6 +300,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
           if (batch == 1) {
             Item& item = items[j];
             item.submitted = Clock::now();
+            item.submitted_wall_ms = wall_ms(WallClock::now());
             auto r = http[item.node].post("/v1/txs", "application/json", R"({"tx":")" + item.hex + R"("})");
             if (r && r->status == 202) {
               item.accepted = true;
@@ -236,7 +320,11 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
             if (mine.empty()) continue;
             body += "]}";
             const auto sent = Clock::now();
-            for (std::size_t k : mine) items[k].submitted = sent;
+            const std::int64_t sent_wall_ms = wall_ms(WallClock::now());
+            for (std::size_t k : mine) {
+              items[k].submitted = sent;
+              items[k].submitted_wall_ms = sent_wall_ms;
+            }
             auto r = http[node].post("/v1/txs/batch", "application/json", body);
             auto doc = r && r->status == 200 ? Json::parse(r->body, nullptr, false) : Json();
             const bool answered = doc.is_object() && doc.contains("results") && doc["results"].is_array() &&
@@ -287,23 +375,28 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
                << std::flush;
     }
   }
-  done = true;
+  tracking.request_stop();
+  watching.request_stop();
   tracking.join();
+  watching.join();
 
   std::vector<double> latencies;
+  std::vector<double> to_block;
+  std::vector<double> block_to_final;
   Clock::time_point last_commit = start;
   for (const Item& item : items) {
     if (!item.is_committed) continue;
     latencies.push_back(std::chrono::duration<double, std::milli>(item.committed - item.submitted).count());
+    to_block.push_back(static_cast<double>(item.block_timestamp_ms - item.submitted_wall_ms));
+    block_to_final.push_back(static_cast<double>(item.committed_wall_ms - item.block_timestamp_ms));
     last_commit = std::max(last_commit, item.committed);
   }
-  std::sort(latencies.begin(), latencies.end());
   report.committed = latencies.size();
   const double span = std::chrono::duration<double>(last_commit - start).count();
   report.committed_tps = span > 0 ? static_cast<double>(report.committed) / span : 0;
-  report.latency_p50_ms = percentile(latencies, 0.50);
-  report.latency_p99_ms = percentile(latencies, 0.99);
-  report.latency_max_ms = latencies.empty() ? 0 : latencies.back();
+  report.latency = percentiles(std::move(latencies));
+  report.to_block = percentiles(std::move(to_block));
+  report.block_to_final = percentiles(std::move(block_to_final));
   report.last_height = tracker.height();
   return report;
 }

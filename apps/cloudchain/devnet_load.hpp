@@ -38,6 +38,13 @@ struct LoadOptions {
   unsigned sign_threads = 0;  // 0: one per core
 };
 
+/// Of a set of durations, in ms.
+struct Percentiles {
+  double p50 = 0;
+  double p99 = 0;
+  double max = 0;
+};
+
 struct LoadReport {
   std::uint64_t submitted = 0;  // answered 202
   std::uint64_t rejected = 0;   // answered otherwise (codes below)
@@ -46,9 +53,12 @@ struct LoadReport {
   double sign_seconds = 0;
   double submit_seconds = 0;  // first to last submission
   double committed_tps = 0;   // committed / (first submission .. last commitment)
-  double latency_p50_ms = 0;
-  double latency_p99_ms = 0;
-  double latency_max_ms = 0;
+  // Submission to node0 showing the block that holds the transaction (its finality on PoS).
+  Percentiles latency;
+  // The two parts of it, by the block's timestamp (when its proposer made it; on one
+  // machine the clocks agree): submission to the proposal, the proposal to node0 showing it.
+  Percentiles to_block;
+  Percentiles block_to_final;
   std::uint64_t first_height = 0;  // node0's tip before the first submission
   std::uint64_t last_height = 0;
 };

@@ -122,7 +122,13 @@ Response get_block_txids(const Context& ctx, const Request& req, const PathParam
   const auto& [hash, block] = *found;
 
   JsonWriter w(256 + 68 * block.txs.size());
-  w.begin_object().field("height", block.header.height).key("hash").hex(hash).key("txids").begin_array();
+  w.begin_object()
+      .field("height", block.header.height)
+      .key("hash")
+      .hex(hash)
+      .field("timestamp_ms", block.header.timestamp_ms)
+      .key("txids")
+      .begin_array();
   for (const util::Hash256& txid : primitives::txids(block)) w.hex(txid);
   w.end_array().end_object();
   return json_response(200, w.take());

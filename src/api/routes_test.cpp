@@ -165,8 +165,9 @@ TEST_F(RoutesTest, OneBlocksTxidsByHeightOrHash) {
     const json b = r.json();
     EXPECT_EQ(b.at("height"), 1);
     EXPECT_EQ(b.at("hash"), block_hash_hex(1));
+    EXPECT_EQ(b.at("timestamp_ms"), get("/v1/blocks/1").json().at("timestamp_ms"));
     EXPECT_EQ(b.at("txids"), (json{txid_hex(1, 0), txid_hex(1, 1)}));
-    EXPECT_EQ(b.size(), 3u);
+    EXPECT_EQ(b.size(), 4u);
   }
   // Genesis holds no transactions.
   EXPECT_EQ(get("/v1/blocks/0/txids").json().at("txids"), json::array());
