@@ -274,8 +274,14 @@ class Database final : public ReadView {
   /// families (retried with every later write; reads are unaffected); empty if none.
   std::string index_error() const;
   /// Blocks whose tx_index/account_txs records are in memory only, waiting to be
-  /// written with the next ones (at most 16 after any write; reads include them).
+  /// written with the next ones (reads include them): 16 start a flush on a background
+  /// thread, and they leave memory at the first write after it finished, so a few more
+  /// wait meanwhile.
   std::size_t index_lag() const;
+  /// Waits for a flush of the index records running in the background, if any, and
+  /// applies its outcome (the records it wrote leave memory; a failure is kept in
+  /// index_error()). The writer thread's; later writes and the destructor do it anyway.
+  void wait_for_index_flush();
 
   Snapshot snapshot() const;
   const state::NodeStore& state_nodes() const { return m_state_nodes; }
@@ -290,10 +296,17 @@ class Database final : public ReadView {
   // of the blocks above it from their bodies.
   util::Result<void, StorageError> load_index();
   // Applies a written batch's index changes to the pending records as they were before
-  // it (`before`); writes them to their column families once kIndexLag blocks wait.
+  // it (`before`); starts writing them to their column families once kIndexLag blocks
+  // wait.
   void apply_index(const detail::PendingIndex& before, WriteBatch& batch);
+  // Applies the outcome of the background flush if it finished (or, with `wait`, once
+  // it has).
+  void collect_index_flush(bool wait);
+
+  struct IndexFlush;  // a flush of index records running on its own thread (database.cpp)
 
   std::unique_ptr<detail::Handles> m_handles;
+  std::unique_ptr<IndexFlush> m_flush;  // the writer thread's; null when none runs
   mutable std::mutex m_index_error_mutex;
   std::string m_index_error;  // guarded by m_index_error_mutex
   StateNodeView m_state_nodes;

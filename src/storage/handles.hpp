@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +70,11 @@ struct Handles {
     pending = std::move(next);
   }
   std::uint64_t next_index_file = 0;  // the writer's: names of the SST files it ingests
+  /// Waits for a flush of the index records that runs in the background and applies
+  /// its outcome (Database::wait_for_index_flush); the writer thread's only. Set by the
+  /// Database: a batch that unindexes a block calls it first, so it decides between
+  /// memory and the column families with no flush half done.
+  std::function<void()> settle_index_flush;
 
  private:
   mutable std::mutex index_mutex;

@@ -112,6 +112,7 @@ TEST(LaggingIndex, RecordsAreReadFromMemoryAndThenFromTheColumnFamilies) {
   for (int i = 0; i < 40; ++i) {
     const std::size_t lag_before = db->index_lag();
     chain.connect();
+    db->wait_for_index_flush();  // the flush a write starts runs in the background
     most = std::max(most, db->index_lag());
     flushed = flushed || db->index_lag() < lag_before;
     chain.check(*db, 1 + static_cast<std::size_t>(i) % 5);
@@ -138,6 +139,7 @@ TEST(LaggingIndex, ASnapshotKeepsItsViewThroughAFlush) {
   const Snapshot early = db->snapshot();  // 10 blocks, all in memory
   ASSERT_EQ(db->index_lag(), 10U);
   for (int i = 0; i < 20; ++i) chain.connect();  // a flush of 16, then more
+  db->wait_for_index_flush();
   ASSERT_LT(db->index_lag(), 16U);
   chain.check(early, 2, 10);
   chain.check(*db, 2);
@@ -149,6 +151,7 @@ TEST(LaggingIndex, AReorgAcrossAFlushLeavesNoStaleRecord) {
   ASSERT_TRUE(db);
   Chain chain(db.get());
   for (int i = 0; i < 18; ++i) chain.connect();
+  db->wait_for_index_flush();
   ASSERT_EQ(db->index_lag(), 2U);  // heights 0-15 written, 16-17 in memory
   // Off go 17 and 16 (memory) and 15 and 14 (column families); a sibling branch of
   // three blocks takes their place.
@@ -168,6 +171,63 @@ TEST(LaggingIndex, AReorgAcrossAFlushLeavesNoStaleRecord) {
   ASSERT_TRUE(db);
   chain.reset(db.get());
   check_gone(*db);
+  chain.check(*db, 5);
+}
+
+// Writes go on while a flush runs in the background: every read is right after each
+// write whether the flush has finished or not, the records leave memory by the first
+// write after it finished, and a close waits for it.
+TEST(LaggingIndex, WritesAndReadsGoOnWhileAFlushRuns) {
+  TempDir dir;
+  auto db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  Chain chain(db.get());
+  std::size_t most = 0;
+  for (int i = 0; i < 50; ++i) {
+    chain.connect();
+    most = std::max(most, db->index_lag());
+    chain.check(*db, 1 + static_cast<std::size_t>(i) % 5);
+  }
+  EXPECT_GE(most, 16U);  // the 16th started a flush and stayed until a later write
+  db->wait_for_index_flush();
+  chain.connect();  // the first write after a flush finished takes its blocks out
+  db->wait_for_index_flush();  // (and may have started another: 16 were waiting)
+  EXPECT_LT(db->index_lag(), 16U);
+  chain.check(*db, 3);
+  EXPECT_EQ(db->index_error(), "");
+  db.reset();
+  db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->index_lag(), 0U);
+  chain.reset(db.get());
+  chain.check(*db, 4);
+}
+
+// A reorg right after the write that started a flush: the disconnection waits for the
+// flush, then erases the flushed blocks' records from the column families.
+TEST(LaggingIndex, AReorgDuringAFlushLeavesNoStaleRecord) {
+  TempDir dir;
+  auto db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  Chain chain(db.get());
+  for (int i = 0; i < 16; ++i) chain.connect();  // the 16th starts a flush of 0-15
+  const std::vector<Hash256> gone = chain.disconnect(3);
+  for (int i = 0; i < 2; ++i) chain.connect(/*salt=*/100);
+  for (const Hash256& id : gone) {
+    auto loc = db->tx_location(id);
+    ASSERT_TRUE(loc);
+    EXPECT_EQ(*loc, std::nullopt);
+  }
+  chain.check(*db, 4);
+  db.reset();
+  db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  chain.reset(db.get());
+  for (const Hash256& id : gone) {
+    auto loc = db->tx_location(id);
+    ASSERT_TRUE(loc);
+    EXPECT_EQ(*loc, std::nullopt);
+  }
   chain.check(*db, 5);
 }
 

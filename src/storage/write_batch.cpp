@@ -179,6 +179,9 @@ void WriteBatch::unindex_block(const primitives::Block& block, std::uint64_t hei
       erase(detail::kAnchorsCf, anchor_key(anchor->digest, height, static_cast<std::uint32_t>(i)));
     }
   }
+  // A flush running in the background would write the records of a block this may
+  // take from memory only: its outcome first.
+  if (m_handles->settle_index_flush) m_handles->settle_index_flush();
   const auto pending = m_handles->pending_index();
   const bool in_memory = !m_indexed_end && height >= pending->indexed_end &&
                          height < pending->indexed_end + pending->blocks.size() &&
