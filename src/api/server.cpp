@@ -35,6 +35,7 @@
 #include "crypto/sha256.hpp"
 #include "node/events.hpp"
 #include "node/service.hpp"
+#include "util/thread_name.hpp"
 
 namespace cloudchain::api {
 
@@ -588,6 +589,7 @@ util::Result<std::uint16_t, ServerError> Server::start() {
   s.accept();
   for (unsigned i = 0; i < cfg.threads; ++i) {
     s.threads.emplace_back([io = s.io.get(), shared = s.shared.get()] {
+      util::name_this_thread("api");
       // Handlers do not throw (the router turns exceptions into 500s); should one escape
       // anyway, this thread goes on serving rather than ending the process.
       for (;;) {

@@ -1,4 +1,5 @@
 #include "chain/preverifier.hpp"
+#include "util/thread_name.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -32,7 +33,10 @@ Preverifier::Preverifier(unsigned threads, std::uint32_t chain_id, Options optio
   if (m_options.key_cache == nullptr) m_options.key_cache = std::make_shared<crypto::KeyCache>();
   m_idle_priority = m_options.idle_priority;
   for (unsigned i = 0; i < m_threads; ++i) {
-    m_workers.emplace_back([this] { worker_loop(); });
+    m_workers.emplace_back([this] {
+      util::name_this_thread("look-ahead");
+      worker_loop();
+    });
     // A worker starts by waiting for work, so the moment at normal priority is harmless.
     if (m_options.idle_priority && !lower_to_idle(m_workers.back())) m_idle_priority = false;
   }

@@ -1,4 +1,5 @@
 #include "chain/verifier.hpp"
+#include "util/thread_name.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -20,7 +21,12 @@ struct SignatureVerifier::Job {
 SignatureVerifier::SignatureVerifier(unsigned threads, std::shared_ptr<crypto::KeyCache> keys)
     : m_keys(keys != nullptr ? std::move(keys) : std::make_shared<crypto::KeyCache>()) {
   if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-  for (unsigned i = 1; i < threads; ++i) m_workers.emplace_back([this] { worker_loop(); });
+  for (unsigned i = 1; i < threads; ++i) {
+    m_workers.emplace_back([this] {
+      util::name_this_thread("block-sigs");
+      worker_loop();
+    });
+  }
 }
 
 SignatureVerifier::~SignatureVerifier() {

@@ -1,8 +1,8 @@
 #include "node/actor.hpp"
 
-#include <pthread.h>
-
 #include <cstdlib>
+
+#include "util/thread_name.hpp"
 
 namespace cloudchain::node {
 
@@ -58,7 +58,7 @@ std::uint64_t Actor::tasks_run() const {
 }
 
 void Actor::run() {
-  ::pthread_setname_np(::pthread_self(), m_name.substr(0, 15).c_str());
+  util::name_this_thread(m_name);
   std::unique_lock lock(m_mutex);
   m_thread_id = std::this_thread::get_id();
   m_cv.notify_all();

@@ -13,6 +13,7 @@
 #include <future>
 
 #include "p2p/network_impl.hpp"
+#include "util/thread_name.hpp"
 
 namespace cloudchain::p2p {
 
@@ -164,7 +165,10 @@ util::Result<void, P2pError> Network::Impl::start() {
     dial_some();
     arm_tick();
   });
-  thread = std::thread([this] { run_thread(); });
+  thread = std::thread([this] {
+    util::name_this_thread("p2p");
+    run_thread();
+  });
   if (acceptor) log->info("p2p: listening on {}:{}", config.listen_host, port.load());
   return {};
 }

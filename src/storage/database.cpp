@@ -49,6 +49,7 @@
 
 #include "storage/handles.hpp"
 #include "util/hex.hpp"
+#include "util/thread_name.hpp"
 
 namespace cloudchain::storage {
 
@@ -545,6 +546,7 @@ void Database::apply_index(const detail::PendingIndex& before, WriteBatch& batch
   flush->pending = next;
   IndexFlush& f = *flush;
   f.thread = std::thread([&h, &f] {
+    util::name_this_thread("index-flush");
     f.result = flush_index(h, *f.pending);
     f.done.store(true, std::memory_order_release);
   });
