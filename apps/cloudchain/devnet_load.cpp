@@ -48,7 +48,7 @@ struct Item {
   std::size_t node = 0;
   Clock::time_point submitted{};
   Clock::time_point committed{};
-  std::int64_t submitted_wall_ms = 0;  // WallClock, to compare with block timestamps
+  std::int64_t submitted_wall_ms = 0;   // WallClock, to compare with block timestamps
   std::int64_t block_timestamp_ms = 0;  // of the block that holds it
   std::int64_t committed_wall_ms = 0;
   bool accepted = false;

@@ -289,8 +289,21 @@ bool PeerHooks::has_tx(const util::Hash256& txid) const {
 
 std::vector<bool> PeerHooks::has_txs(std::span<const util::Hash256> txids) const {
   std::vector<bool> out = m_node.m_recent_txids.contains_each(txids);
+  // The rest from the chain's index in one batched read (a RocksDB Get each was ~2 % of
+  // a validator's CPU under the PoS devnet load, nearly all of it for txids no block has).
+  std::vector<util::Hash256> unknown;
+  std::vector<std::size_t> where;
   for (std::size_t i = 0; i < txids.size(); ++i) {
-    if (!out[i]) out[i] = found(m_node.m_db->tx_location(txids[i])).has_value();
+    if (out[i]) continue;
+    unknown.push_back(txids[i]);
+    where.push_back(i);
+  }
+  if (unknown.empty()) return out;
+  auto locations = m_node.m_db->tx_locations(unknown);
+  for (std::size_t k = 0; k < unknown.size(); ++k) {
+    // A read error counts as "not known", as has_tx's does: the transaction is asked for
+    // and admission decides.
+    if (locations && (*locations)[k].has_value()) out[where[k]] = true;
   }
   return out;
 }

@@ -88,6 +88,9 @@ class ReadView {
   util::Result<std::optional<Hash256>, StorageError> hash_at(std::uint64_t height) const;
   /// Where an active-chain transaction is.
   util::Result<std::optional<TxLocation>, StorageError> tx_location(const Hash256& txid) const;
+  /// tx_location of each of `txids`, in order, the ones not in memory read from the
+  /// column family with one batched RocksDB MultiGet (what a peer's inv asks about).
+  util::Result<std::vector<std::optional<TxLocation>>, StorageError> tx_locations(std::span<const Hash256> txids) const;
   /// Transactions that `address` sent or received (as a transfer's recipient), newest
   /// first: at most `limit` entries strictly older than `cursor` (from the newest when
   /// nullopt). `next` is set exactly when older entries remain. Errors: kBadLimit unless
@@ -126,6 +129,9 @@ class ReadView {
   std::shared_ptr<const detail::PendingIndex> pending_index() const;
   // Whether this view's active chain holds `block` at its height.
   util::Result<bool, StorageError> active(const detail::BlockIndexRecords& block) const;
+  // tx_location among the records in memory (`pending`: this view's) only.
+  util::Result<std::optional<TxLocation>, StorageError> pending_tx_location(const detail::PendingIndex& pending,
+                                                                            const Hash256& txid) const;
 
   const detail::Handles* m_handles;     // not owned: the Database's
   const rocksdb::Snapshot* m_snapshot;  // nullptr: read the latest data

@@ -72,6 +72,9 @@ class Chain {
   void check(const ReadView& view, std::size_t page = 3, std::optional<std::size_t> upto = std::nullopt) const {
     const std::size_t n = upto.value_or(m_blocks.size());
     std::vector<TxRef> expected;
+    // Every txid, and between them ones no block holds, for the batched lookup.
+    std::vector<Hash256> asked;
+    std::vector<std::optional<TxLocation>> answers;
     for (std::size_t h = 0; h < n; ++h) {
       const auto& [block, hash] = m_blocks[h];
       for (std::uint32_t i = 0; i < block.txs.size(); ++i) {
@@ -80,8 +83,18 @@ class Chain {
         ASSERT_TRUE(loc);
         EXPECT_EQ(*loc, (TxLocation{hash, i})) << "height " << h << " position " << i;
         if (std::get<primitives::Transfer>(block.txs[i].body).to == kWatched) expected.push_back({h, i, id});
+        asked.push_back(id);
+        answers.emplace_back(TxLocation{hash, i});
+        asked.push_back(crypto::sha256(id));
+        answers.emplace_back(std::nullopt);
       }
     }
+    // Newest first: those in memory come before those the column family holds.
+    std::reverse(asked.begin(), asked.end());
+    std::reverse(answers.begin(), answers.end());
+    auto batched = view.tx_locations(asked);
+    ASSERT_TRUE(batched);
+    EXPECT_EQ(*batched, answers);
     std::reverse(expected.begin(), expected.end());
     std::vector<TxRef> seen;
     std::optional<AccountTxCursor> cursor;
@@ -190,7 +203,7 @@ TEST(LaggingIndex, WritesAndReadsGoOnWhileAFlushRuns) {
   }
   EXPECT_GE(most, 16U);  // the 16th started a flush and stayed until a later write
   db->wait_for_index_flush();
-  chain.connect();  // the first write after a flush finished takes its blocks out
+  chain.connect();             // the first write after a flush finished takes its blocks out
   db->wait_for_index_flush();  // (and may have started another: 16 were waiting)
   EXPECT_LT(db->index_lag(), 16U);
   chain.check(*db, 3);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "storage/handles.hpp"
+#include "util/hex.hpp"
 
 namespace cloudchain::storage {
 
@@ -82,16 +83,16 @@ util::Result<bool, StorageError> ReadView::active(const detail::BlockIndexRecord
   return found.has_value() && *found == block.block_hash;
 }
 
-util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(const Hash256& txid) const {
+util::Result<std::optional<TxLocation>, StorageError> ReadView::pending_tx_location(const detail::PendingIndex& pending,
+                                                                                    const Hash256& txid) const {
   // The newest blocks' records are still in memory (lagging_index.hpp): searched first,
   // each hit kept only if its block is on this view's active chain (the records of a
   // block being written are in memory a moment before the block is readable).
   // Newest first: `blocks` from its end, then `retired` from its end. (Asked for every
   // transaction a peer announces: no allocation here.)
-  const auto pending = pending_index();
-  const std::size_t retired = pending->retired.size();
-  for (std::size_t n = retired + pending->blocks.size(); n-- > 0;) {
-    const detail::BlockIndexRecords& b = n >= retired ? *pending->blocks[n - retired] : *pending->retired[n];
+  const std::size_t retired = pending.retired.size();
+  for (std::size_t n = retired + pending.blocks.size(); n-- > 0;) {
+    const detail::BlockIndexRecords& b = n >= retired ? *pending.blocks[n - retired] : *pending.retired[n];
     if (!b.may_hold_tx(txid)) continue;
     const auto it = std::lower_bound(b.txs.begin(), b.txs.end(), txid,
                                      [](const auto& e, const Hash256& id) { return e.first < id; });
@@ -100,7 +101,49 @@ util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(cons
     if (!on_chain) return std::unexpected(on_chain.error());
     if (*on_chain) return TxLocation{b.block_hash, it->second};
   }
+  return std::nullopt;
+}
+
+util::Result<std::optional<TxLocation>, StorageError> ReadView::tx_location(const Hash256& txid) const {
+  auto in_memory = pending_tx_location(*pending_index(), txid);
+  if (!in_memory || in_memory->has_value()) return in_memory;
   return read_decoded<TxLocation>(*m_handles, m_snapshot, detail::kTxIndexCf, txid, decode_tx_location);
+}
+
+util::Result<std::vector<std::optional<TxLocation>>, StorageError> ReadView::tx_locations(
+    std::span<const Hash256> txids) const {
+  std::vector<std::optional<TxLocation>> out(txids.size());
+  const auto pending = pending_index();
+  std::vector<rocksdb::Slice> keys;
+  std::vector<std::size_t> asked;  // the index in `txids` of each key
+  keys.reserve(txids.size());
+  asked.reserve(txids.size());
+  for (std::size_t i = 0; i < txids.size(); ++i) {
+    auto in_memory = pending_tx_location(*pending, txids[i]);
+    if (!in_memory) return std::unexpected(in_memory.error());
+    if (in_memory->has_value()) {
+      out[i] = *in_memory;
+    } else {
+      keys.push_back(slice(txids[i]));
+      asked.push_back(i);
+    }
+  }
+  if (keys.empty()) return out;
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = m_snapshot;
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  m_handles->db->MultiGet(read_options, m_handles->cf[detail::kTxIndexCf], keys.size(), keys.data(), values.data(),
+                          statuses.data());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const Hash256& txid = txids[asked[k]];
+    if (statuses[k].IsNotFound()) continue;
+    if (!statuses[k].ok()) return detail::io_error(statuses[k], "read tx_index " + util::to_hex(txid));
+    auto location = decode_tx_location(bytes_of(values[k]));
+    if (!location) return detail::corrupt(detail::kTxIndexCf, txid, location.error().detail);
+    out[asked[k]] = *location;
+  }
+  return out;
 }
 
 namespace {
