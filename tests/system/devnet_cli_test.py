@@ -83,6 +83,9 @@ class DevnetCliTest(SystemTestCase):
         self.assertEqual(report["committed"], 60, report)
         self.assertGreater(report["committed_tps"], 0)
         self.assertLessEqual(report["latency_p50_ms"], report["latency_p99_ms"])
+        # The latency's two parts, split at the block's timestamp.
+        self.assertLessEqual(report["to_block_p50_ms"], report["to_block_p99_ms"])
+        self.assertLessEqual(report["block_to_final_p50_ms"], report["block_to_final_p99_ms"])
         # The same through POST /v1/txs/batch (8 transactions a request, split by node).
         batched = json.loads(self.devnet("--json", "load", "--tps", "40", "--duration", "2", "--batch", "8",
                                          "--wait", "60").stdout)
