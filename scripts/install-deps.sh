@@ -9,7 +9,7 @@ packages=(
   libssl-dev libsecp256k1-dev libsodium-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   librocksdb-dev libboost-dev libcli11-dev libtoml11-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3 wrk curl faketime prometheus
-  clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19
+  clang-19 libclang-rt-19-dev clang-format-19 clang-tidy-19 llvm-19
   chromium
 )
 # The explorer is built with Node.js and npm (explorer/package.json). A Node.js already on

@@ -229,7 +229,21 @@ std::string index_dir(const detail::Handles& h) { return h.db->GetName() + "/ind
 // ingests both at once, then moves meta indexed_end past them. Returns the new
 // indexed_end. A failure leaves the column families as they were (ingestion is atomic;
 // a crash before the marker only means the same records are written again).
-util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const detail::PendingIndex& pending) {
+// SST files written for a flush, not yet ingested; `end` is the indexed_end after them.
+struct IndexFiles {
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  std::vector<std::string> written;
+  std::uint64_t end = 0;
+};
+
+void remove_files(const detail::Handles& h, const IndexFiles& files) {
+  for (const auto& f : files.written) (void)h.db->GetEnv()->DeleteFile(f);
+}
+
+// The first half of a flush: `pending`'s records as one sorted SST file per family.
+// Touches no database state but the Env's files (and next_index_file), so it may run on
+// any one thread while the writer writes.
+util::Result<IndexFiles, StorageError> write_index_files(detail::Handles& h, const detail::PendingIndex& pending) {
   struct TxRecord {
     Hash256 txid;
     Hash256 block_hash;
@@ -263,8 +277,10 @@ util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const 
   rocksdb::Env* env = h.db->GetEnv();
   const std::string dir = index_dir(h);
   if (const rocksdb::Status s = env->CreateDirIfMissing(dir); !s.ok()) return detail::io_error(s, "create " + dir);
-  std::vector<rocksdb::IngestExternalFileArg> args;
-  std::vector<std::string> written;
+  IndexFiles files;
+  files.end = pending.indexed_end + pending.blocks.size();
+  std::vector<rocksdb::IngestExternalFileArg>& args = files.args;
+  std::vector<std::string>& written = files.written;
   const auto write_file = [&](int cf, std::size_t count, const auto& entry_at) -> util::Result<void, StorageError> {
     if (count == 0) return {};  // an SST file cannot be empty
     const std::string path = dir + "/" + std::to_string(h.next_index_file++) + ".sst";
@@ -286,9 +302,6 @@ util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const 
     args.push_back(std::move(arg));
     return {};
   };
-  const auto cleanup = [&] {
-    for (const auto& f : written) (void)env->DeleteFile(f);
-  };
   Bytes location;
   auto ok = write_file(detail::kTxIndexCf, unique_txs.size(), [&](std::size_t i) {
     location = encode_tx_location(TxLocation{unique_txs[i].block_hash, unique_txs[i].position});
@@ -300,21 +313,37 @@ util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const 
     });
   }
   if (!ok) {
-    cleanup();
+    remove_files(h, files);
     return std::unexpected(ok.error());
   }
-  if (!args.empty()) {
-    if (const rocksdb::Status s = h.db->IngestExternalFiles(args); !s.ok()) {
-      cleanup();
+  return files;
+}
+
+// The second half, on the writer thread (the only one that writes to the database: two
+// writers' batches would be merged inside RocksDB, where ThreadSanitizer cannot see the
+// hand-over): ingests both files at once, then moves meta indexed_end past them.
+// Returns the new indexed_end. A failure leaves the column families as they were
+// (ingestion is atomic; a crash before the marker only means the same records are
+// written again).
+util::Result<std::uint64_t, StorageError> ingest_index_files(detail::Handles& h, const IndexFiles& files) {
+  if (!files.args.empty()) {
+    if (const rocksdb::Status s = h.db->IngestExternalFiles(files.args); !s.ok()) {
+      remove_files(h, files);
       return detail::io_error(s, "ingest the index records");
     }
   }
-  const std::uint64_t end = pending.indexed_end + pending.blocks.size();
-  const Bytes value = encode_u64(end);
+  const Bytes value = encode_u64(files.end);
   const rocksdb::Status s =
       h.db->Put(h.write_options, h.cf[detail::kMetaCf], slice(util::as_bytes(detail::kIndexedEndKey)), slice(value));
   if (!s.ok()) return detail::io_error(s, "write indexed_end");
-  return end;
+  return files.end;
+}
+
+// Both halves at once.
+util::Result<std::uint64_t, StorageError> flush_index(detail::Handles& h, const detail::PendingIndex& pending) {
+  auto files = write_index_files(h, pending);
+  if (!files) return std::unexpected(files.error());
+  return ingest_index_files(h, *files);
 }
 
 }  // namespace
@@ -457,11 +486,11 @@ util::Result<void, StorageError> Database::load_index() {
   return {};
 }
 
-// The records of `pending` being written to the column families by `thread`, which
-// sets `done` last.
+// The records of `pending` being written to SST files by `thread`, which sets `done`
+// last; the writer ingests them (collect_index_flush).
 struct Database::IndexFlush {
   std::shared_ptr<const detail::PendingIndex> pending;
-  util::Result<std::uint64_t, StorageError> result{0};
+  util::Result<IndexFiles, StorageError> files{IndexFiles{}};
   std::atomic<bool> done{false};
   std::thread thread;
 };
@@ -538,29 +567,38 @@ void Database::apply_index(const detail::PendingIndex& before, WriteBatch& batch
   }
   // Published first: readers see the records in memory until the flush's outcome is
   // collected (a reader holding a version with them skips their heights in the column
-  // families). The flush runs on its own thread: merging and writing ~16 blocks'
-  // records stalled the writer for a few hundred ms every 16 blocks under load.
+  // families). The files are written on a thread of its own (merging and writing ~16
+  // blocks' records stalled the writer for a few hundred ms every 16 blocks under
+  // load); the first write after they are ready ingests them.
   h.publish(next);
   if (m_flush) return;  // one at a time; these wait for the next write after it
   auto flush = std::make_unique<IndexFlush>();
   flush->pending = next;
   IndexFlush& f = *flush;
-  f.thread = std::thread([&h, &f] {
-    util::name_this_thread("index-flush");
-    f.result = flush_index(h, *f.pending);
+  try {
+    f.thread = std::thread([&h, &f] {
+      util::name_this_thread("index-flush");
+      f.files = write_index_files(h, *f.pending);
+      f.done.store(true, std::memory_order_release);
+    });
+  } catch (const std::system_error&) {
+    // No thread to be had (resource limits): this write writes the files itself.
+    f.files = write_index_files(h, *f.pending);
     f.done.store(true, std::memory_order_release);
-  });
+  }
   m_flush = std::move(flush);
 }
 
 void Database::collect_index_flush(bool wait) {
   if (!m_flush || (!wait && !m_flush->done.load(std::memory_order_acquire))) return;
-  m_flush->thread.join();
+  if (m_flush->thread.joinable()) m_flush->thread.join();
   const std::unique_ptr<IndexFlush> flush = std::move(m_flush);
-  if (!flush->result) {
+  auto ingested = flush->files ? ingest_index_files(*m_handles, *flush->files)
+                               : util::Result<std::uint64_t, StorageError>(std::unexpected(flush->files.error()));
+  if (!ingested) {
     // The records stay in memory (reads still find them) and the next write tries again.
     std::lock_guard lock(m_index_error_mutex);
-    m_index_error = flush->result.error().detail;
+    m_index_error = ingested.error().detail;
     return;
   }
   // Only writes that add blocks ran meanwhile (a batch that unindexes waits for the
@@ -568,7 +606,7 @@ void Database::collect_index_flush(bool wait) {
   const auto current = m_handles->pending_index();
   const std::size_t written = std::min(flush->pending->blocks.size(), current->blocks.size());
   auto next = std::make_shared<detail::PendingIndex>();
-  next->indexed_end = *flush->result;
+  next->indexed_end = *ingested;
   next->blocks.assign(current->blocks.begin() + static_cast<std::ptrdiff_t>(written), current->blocks.end());
   next->retired = flush->pending->blocks;  // for readers whose snapshot predates the ingestion
   m_handles->publish(std::move(next));

@@ -2,8 +2,8 @@
 // Internal to the storage layer: the transaction indexes (tx_index, account_txs) lag the
 // tip (docs/chain.md, "An index that lags the tip"). A block's index records are kept
 // in memory when its batch is written; once kIndexLag blocks wait, a background thread
-// writes them to the two column families as sorted SST files and ingests them (no
-// memtable, no WAL), and meta "indexed_end" moves past them. Reads merge the records in memory with the
+// writes them as sorted SST files, the next write ingests those into the two column
+// families (no memtable, no WAL) and meta "indexed_end" moves past them. Reads merge the records in memory with the
 // column families. On open, the blocks from indexed_end to the tip are read back and
 // their records rebuilt, so a crash loses nothing.
 
