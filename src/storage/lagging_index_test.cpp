@@ -115,6 +115,23 @@ class Chain {
   std::vector<std::pair<primitives::Block, Hash256>> m_blocks;
 };
 
+// Every one of `gone` (txids of disconnected blocks) is found nowhere.
+void expect_gone(const ReadView& view, const std::vector<Hash256>& gone) {
+  for (const Hash256& id : gone) {
+    auto loc = view.tx_location(id);
+    ASSERT_TRUE(loc);
+    EXPECT_EQ(*loc, std::nullopt);
+  }
+}
+
+// Closes the database and opens the one in `dir` again, `chain` writing to it.
+void reopen(const TempDir& dir, std::unique_ptr<Database>& db, Chain& chain) {
+  db.reset();
+  db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  chain.reset(db.get());
+}
+
 TEST(LaggingIndex, RecordsAreReadFromMemoryAndThenFromTheColumnFamilies) {
   TempDir dir;
   auto db = open_ok(dir.db());
@@ -135,11 +152,8 @@ TEST(LaggingIndex, RecordsAreReadFromMemoryAndThenFromTheColumnFamilies) {
   EXPECT_TRUE(flushed);
   EXPECT_EQ(db->index_error(), "");
   // A clean close writes what waits; the reopened database reads it from disk.
-  db.reset();
-  db = open_ok(dir.db());
-  ASSERT_TRUE(db);
+  reopen(dir, db, chain);
   EXPECT_EQ(db->index_lag(), 0U);
-  chain.reset(db.get());
   chain.check(*db, 4);
 }
 
@@ -170,20 +184,10 @@ TEST(LaggingIndex, AReorgAcrossAFlushLeavesNoStaleRecord) {
   // three blocks takes their place.
   const std::vector<Hash256> gone = chain.disconnect(4);
   for (int i = 0; i < 3; ++i) chain.connect(/*salt=*/100);
-  const auto check_gone = [&](const ReadView& view) {
-    for (const Hash256& id : gone) {
-      auto loc = view.tx_location(id);
-      ASSERT_TRUE(loc);
-      EXPECT_EQ(*loc, std::nullopt);
-    }
-  };
-  check_gone(*db);
+  expect_gone(*db, gone);
   chain.check(*db, 4);
-  db.reset();
-  db = open_ok(dir.db());
-  ASSERT_TRUE(db);
-  chain.reset(db.get());
-  check_gone(*db);
+  reopen(dir, db, chain);
+  expect_gone(*db, gone);
   chain.check(*db, 5);
 }
 
@@ -208,11 +212,8 @@ TEST(LaggingIndex, WritesAndReadsGoOnWhileAFlushRuns) {
   EXPECT_LT(db->index_lag(), 16U);
   chain.check(*db, 3);
   EXPECT_EQ(db->index_error(), "");
-  db.reset();
-  db = open_ok(dir.db());
-  ASSERT_TRUE(db);
+  reopen(dir, db, chain);
   EXPECT_EQ(db->index_lag(), 0U);
-  chain.reset(db.get());
   chain.check(*db, 4);
 }
 
@@ -226,21 +227,10 @@ TEST(LaggingIndex, AReorgDuringAFlushLeavesNoStaleRecord) {
   for (int i = 0; i < 16; ++i) chain.connect();  // the 16th starts a flush of 0-15
   const std::vector<Hash256> gone = chain.disconnect(3);
   for (int i = 0; i < 2; ++i) chain.connect(/*salt=*/100);
-  for (const Hash256& id : gone) {
-    auto loc = db->tx_location(id);
-    ASSERT_TRUE(loc);
-    EXPECT_EQ(*loc, std::nullopt);
-  }
+  expect_gone(*db, gone);
   chain.check(*db, 4);
-  db.reset();
-  db = open_ok(dir.db());
-  ASSERT_TRUE(db);
-  chain.reset(db.get());
-  for (const Hash256& id : gone) {
-    auto loc = db->tx_location(id);
-    ASSERT_TRUE(loc);
-    EXPECT_EQ(*loc, std::nullopt);
-  }
+  reopen(dir, db, chain);
+  expect_gone(*db, gone);
   chain.check(*db, 5);
 }
 
