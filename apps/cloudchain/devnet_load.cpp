@@ -120,9 +120,9 @@ class Tracker {
     for (std::size_t i = 0; i < items.size(); ++i) m_index.emplace(items[i].txid, i);
   }
 
-  /// Reads the blocks in `seen`, in height order; returns false when the node did not
-  /// answer (the blocks not read yet are kept for the next call).
-  bool read(std::vector<std::pair<std::uint64_t, TipWatcher::Seen>>& seen) {
+  /// Reads the blocks in `seen`, in height order; when the node does not answer, the
+  /// blocks not read yet are kept for the next call.
+  void read(std::vector<std::pair<std::uint64_t, TipWatcher::Seen>>& seen) {
     m_pending.insert(m_pending.end(), seen.begin(), seen.end());
     seen.clear();
     std::size_t done = 0;
@@ -149,7 +149,6 @@ class Tracker {
       m_height = height;
     }
     m_pending.erase(m_pending.begin(), m_pending.begin() + static_cast<std::ptrdiff_t>(done));
-    return m_pending.empty();
   }
 
   std::uint64_t committed() const {
