@@ -1,5 +1,7 @@
 #include "mempool/mempool.hpp"
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
 #include <limits>
 #include <queue>
@@ -323,28 +325,47 @@ std::size_t Mempool::revalidate_sender(SenderMap::iterator it, const state::Acco
   return dropped;
 }
 
+namespace {
+
+// The block's senders, each once (by address), with the nonce after the highest one the
+// block used: one address hash per sender, not one per transaction.
+std::vector<std::pair<Address, std::uint64_t>> block_senders(const primitives::Block& block) {
+  absl::flat_hash_map<crypto::PublicKey, std::uint64_t> next_by_key;
+  for (const Transaction& tx : block.txs) {
+    // The block used this nonce: the account nonce is now above it (nonce < 2^64 - 1 for
+    // any transaction that applied).
+    const std::uint64_t next = tx.nonce == kMaxU64 ? kMaxU64 : tx.nonce + 1;
+    auto [it, inserted] = next_by_key.try_emplace(tx.sender, next);
+    if (!inserted) it->second = std::max(it->second, next);
+  }
+  std::vector<std::pair<Address, std::uint64_t>> out;
+  out.reserve(next_by_key.size());
+  for (const auto& [key, next] : next_by_key) out.emplace_back(crypto::address_of(key), next);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 std::size_t Mempool::remove_for_block(const primitives::Block& block) {
   std::size_t dropped = 0;
-  for (const Transaction& tx : block.txs) {
-    auto it = m_senders.find(crypto::address_of(tx.sender));
+  for (const auto& [sender, next] : block_senders(block)) {
+    auto it = m_senders.find(sender);
     if (it == m_senders.end()) continue;
-    // The block used this nonce: the account nonce is now above it (nonce < 2^64 - 1
-    // for any transaction that applied).
-    const std::uint64_t next = tx.nonce == kMaxU64 ? kMaxU64 : tx.nonce + 1;
     dropped += drop_mined(it, std::max(it->second.account_nonce, next));
   }
   return dropped;
 }
 
 util::Result<std::size_t, MempoolError> Mempool::remove_for_block(const primitives::Block& block, AccountView& view) {
-  const std::size_t dropped = remove_for_block(block);
+  std::size_t dropped = 0;
   std::vector<Address> senders;
-  for (const Transaction& tx : block.txs) {
-    const Address sender = crypto::address_of(tx.sender);
+  for (const auto& [sender, next] : block_senders(block)) {
+    auto it = m_senders.find(sender);
+    if (it == m_senders.end()) continue;
+    dropped += drop_mined(it, std::max(it->second.account_nonce, next));
     if (m_senders.contains(sender)) senders.push_back(sender);
   }
-  std::sort(senders.begin(), senders.end());
-  senders.erase(std::unique(senders.begin(), senders.end()), senders.end());
   auto revalidated = revalidate_senders(senders, view);
   if (!revalidated) return revalidated;
   return dropped + *revalidated;

@@ -215,6 +215,23 @@ TEST_F(MempoolRemoval, ABlockRemovesItsTransactionsAndStaleNoncesOfItsSenders) {
   EXPECT_EQ(pool.remove_for_block(block_of({})), 0u);
 }
 
+TEST_F(MempoolRemoval, ASendersHighestNonceInTheBlockCountsWhereverItStands) {
+  Mempool pool(kChainId);
+  std::vector<Transaction> a_txs;
+  for (std::uint64_t n = 0; n < 5; ++n) {
+    a_txs.push_back(transfer(a, n, 1000));
+    must_add(pool, a_txs.back());
+  }
+  const Hash256 b0 = must_add(pool, transfer(b, 0, 1000));
+  // a's nonces 0-2 in the block, the highest in the middle, b's nonce 0 in between.
+  EXPECT_EQ(pool.remove_for_block(block_of({a_txs[0], transfer(b, 0, 5, 3), a_txs[2], a_txs[1]})), 4u);
+  for (std::size_t n = 0; n < 3; ++n) EXPECT_FALSE(pool.contains(primitives::txid(a_txs[n]))) << n;
+  EXPECT_TRUE(pool.contains(primitives::txid(a_txs[3])));
+  EXPECT_TRUE(pool.contains(primitives::txid(a_txs[4])));
+  EXPECT_FALSE(pool.contains(b0));
+  EXPECT_EQ(pool.size(), 2u);
+}
+
 TEST_F(MempoolRemoval, ABlockWithAViewAlsoDropsWhatItsSendersCanNoLongerPay) {
   state.set(a, 3000);
   Mempool pool(kChainId);
