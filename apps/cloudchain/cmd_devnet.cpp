@@ -450,7 +450,22 @@ int run_load(Context& ctx, const DevnetOptions& o) {
   const VerifyRate& verify = verify_after.all_cores > verify_before.all_cores ? verify_after : verify_before;
   const double per_node = verify.all_cores / static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
   const double ratio = per_node > 0 ? r.committed_tps / per_node : 0.0;
+  // The nodes' own CPU: per committed transaction, and the share their signature checks
+  // took (docs/benchmarks.md: the figure that does not move with the VM's speed).
+  const auto nodes = static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
+  const auto committed = static_cast<double>(std::max<std::uint64_t>(1, r.committed));
   if (ctx.json()) {
+    Json cpu = nullptr;
+    if (r.node_cpu) {
+      const devnet::NodeCpu& c = *r.node_cpu;
+      cpu =
+          Json{{"process_seconds", c.process_seconds},
+               {"us_per_committed_tx", c.process_seconds * 1e6 / committed},
+               {"signature_checks", c.signature_checks},
+               {"signature_checks_per_tx_per_node", static_cast<double>(c.signature_checks) / committed / nodes},
+               {"signature_check_seconds", c.signature_check_seconds},
+               {"signature_check_share", c.process_seconds > 0 ? c.signature_check_seconds / c.process_seconds : 0.0}};
+    }
     print_json(ctx.io().out, Json{{"offered_tps", o.tps},
                                   {"duration_s", o.duration_s},
                                   {"submitted", r.submitted},
@@ -470,7 +485,8 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                                   {"first_height", r.first_height},
                                   {"last_height", r.last_height},
                                   {"verify_per_s_all_cores", verify.all_cores},
-                                  {"ratio_to_verify_per_node", ratio}});
+                                  {"ratio_to_verify_per_node", ratio},
+                                  {"node_cpu", cpu}});
   } else {
     Table t;
     t.add("submitted", std::to_string(r.submitted) + " (accepted by the nodes)");
@@ -493,6 +509,17 @@ int run_load(Context& ctx, const DevnetOptions& o) {
     t.add("verify/s, all cores", fmt::format("{:.0f} ({} threads, the higher of before and after the load)",
                                              verify.all_cores, verify.threads));
     t.add("tx/s / (verify/s / nodes)", fmt::format("{:.3f}", ratio));
+    if (r.node_cpu) {
+      const devnet::NodeCpu& c = *r.node_cpu;
+      t.add("node CPU", fmt::format("{:.1f} s, {:.0f} µs per committed tx (all nodes)", c.process_seconds,
+                                    c.process_seconds * 1e6 / committed));
+      t.add("signature checks",
+            fmt::format("{:.2f} per tx per node, {:.1f} % of the nodes' CPU (estimated)",
+                        static_cast<double>(c.signature_checks) / committed / nodes,
+                        c.process_seconds > 0 ? 100 * c.signature_check_seconds / c.process_seconds : 0.0));
+    } else {
+      t.add("node CPU", "unknown (a node's /metrics could not be read, or it restarted)");
+    }
     t.print(ctx.io().out);
   }
   return r.committed == r.submitted && r.rejected == 0 ? kExitOk : kExitFailure;

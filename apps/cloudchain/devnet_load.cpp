@@ -69,6 +69,51 @@ std::optional<Json> get_object(HttpSession& http, const std::string& path) {
   return doc;
 }
 
+/// One node's cumulative CPU counters from its GET /metrics.
+struct CpuSample {
+  double process_seconds = 0;
+  double signature_checks = 0;
+  double signature_check_seconds = 0;
+};
+
+std::optional<CpuSample> read_cpu(const NodeClient& client) {
+  HttpSession http(client.url(), kRequestTimeout);
+  auto r = http.get("/metrics");
+  if (!r || r->status != 200) return std::nullopt;
+  const auto process = metric_value(r->body, "process_cpu_seconds_total");
+  const auto checks = metric_value(r->body, "cloudchain_signature_checks_total");
+  const auto check_seconds = metric_value(r->body, "cloudchain_signature_check_cpu_seconds_total");
+  if (!process || !checks || !check_seconds) return std::nullopt;
+  return CpuSample{*process, *checks, *check_seconds};
+}
+
+std::vector<std::optional<CpuSample>> read_cpu(const std::vector<NodeClient>& clients) {
+  std::vector<std::optional<CpuSample>> out;
+  out.reserve(clients.size());
+  for (const NodeClient& c : clients) out.push_back(read_cpu(c));
+  return out;
+}
+
+/// The nodes' spending between two readings; nothing when a reading is missing or a
+/// counter went down (a node restarted in between).
+std::optional<NodeCpu> cpu_between(const std::vector<std::optional<CpuSample>>& before,
+                                   const std::vector<std::optional<CpuSample>>& after) {
+  NodeCpu out;
+  for (std::size_t i = 0; i < before.size() && i < after.size(); ++i) {
+    if (!before[i] || !after[i]) return std::nullopt;
+    const CpuSample& b = *before[i];
+    const CpuSample& a = *after[i];
+    if (a.process_seconds < b.process_seconds || a.signature_checks < b.signature_checks ||
+        a.signature_check_seconds < b.signature_check_seconds) {
+      return std::nullopt;
+    }
+    out.process_seconds += a.process_seconds - b.process_seconds;
+    out.signature_checks += static_cast<std::uint64_t>(std::llround(a.signature_checks - b.signature_checks));
+    out.signature_check_seconds += a.signature_check_seconds - b.signature_check_seconds;
+  }
+  return out;
+}
+
 /// When node0 first showed each height: a thread polls `/v1/status` every few ms, apart
 /// from the reading of blocks, so a commitment's time is not late by a poll interval or
 /// by the time it takes to read the blocks before it.
@@ -263,6 +308,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   });
 
   // 4. Submit on an open-loop schedule.
+  const auto cpu_before = read_cpu(clients);
   std::atomic<std::size_t> next{0};
   std::mutex codes_mutex;  // guards report.reject_codes
   const auto start = Clock::now();
@@ -378,6 +424,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   watching.request_stop();
   tracking.join();
   watching.join();
+  report.node_cpu = cpu_between(cpu_before, read_cpu(clients));
 
   std::vector<double> latencies;
   std::vector<double> to_block;
@@ -398,6 +445,26 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   report.block_to_final = percentiles(std::move(block_to_final));
   report.last_height = tracker.height();
   return report;
+}
+
+std::optional<double> metric_value(std::string_view text, std::string_view name) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    const std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.size() <= name.size() || !line.starts_with(name) || line[name.size()] != ' ') continue;
+    const std::string value(line.substr(name.size() + 1));
+    try {
+      std::size_t used = 0;
+      const double v = std::stod(value, &used);
+      if (used != value.size() || !std::isfinite(v)) return std::nullopt;
+      return v;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace cloudchain::cli::devnet

@@ -20,7 +20,9 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "devnet.hpp"
@@ -45,6 +47,17 @@ struct Percentiles {
   double max = 0;
 };
 
+/// What the devnet's nodes spent while the load ran (from each node's GET /metrics read
+/// before the first submission and after the wait): CPU time of the node processes and
+/// of their transaction signature checks (sampled, crypto/key_cache.hpp). Their quotient
+/// is the share of the nodes' CPU that went to signatures: unlike the tx/s ratio, it does
+/// not move with the machine's speed, which on shared VMs changes by minutes.
+struct NodeCpu {
+  double process_seconds = 0;          // all nodes together
+  std::uint64_t signature_checks = 0;  // all nodes together
+  double signature_check_seconds = 0;  // estimated, all nodes together
+};
+
 struct LoadReport {
   std::uint64_t submitted = 0;  // answered 202
   std::uint64_t rejected = 0;   // answered otherwise (codes below)
@@ -61,12 +74,17 @@ struct LoadReport {
   Percentiles block_to_final;
   std::uint64_t first_height = 0;  // node0's tip before the first submission
   std::uint64_t last_height = 0;
+  std::optional<NodeCpu> node_cpu;  // absent when a node's /metrics could not be read
 };
 
 /// Runs the load against the running devnet `state`. Progress lines go to `progress`.
 /// Errors (a sentence): a node unreachable when reading nonces, an account unknown.
 util::Result<LoadReport, std::string> run_load(const State& state, const std::vector<Account>& accounts,
                                                const LoadOptions& options, std::ostream& progress);
+
+/// The value of the unlabelled sample `name` in a Prometheus text exposition (a line
+/// "name value"); nothing when there is none or its value is not a finite number.
+std::optional<double> metric_value(std::string_view text, std::string_view name);
 
 /// The value below which `fraction` of `sorted` lies (nearest rank); 0 when empty.
 double percentile(const std::vector<double>& sorted, double fraction);

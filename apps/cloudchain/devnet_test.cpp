@@ -318,6 +318,27 @@ TEST(DevnetLoad, Percentiles) {
   EXPECT_EQ(percentile({7}, 0.99), 7);
 }
 
+TEST(DevnetLoad, ReadsUnlabelledMetricValues) {
+  const std::string text =
+      "# HELP process_cpu_seconds_total User and system CPU time.\n"
+      "# TYPE process_cpu_seconds_total counter\n"
+      "process_cpu_seconds_total 12.5\n"
+      "cloudchain_signature_checks_total_extra 9\n"
+      "cloudchain_signature_checks_total 4096\n"
+      "cloudchain_api_requests_total{route=\"/v1/status\",status=\"200\"} 3\n"
+      "broken_total 1x\n"
+      "infinite_total +Inf\n"
+      "last_total 7";  // no final newline
+  EXPECT_EQ(metric_value(text, "process_cpu_seconds_total"), 12.5);
+  EXPECT_EQ(metric_value(text, "cloudchain_signature_checks_total"), 4096.0);  // not the _extra one
+  EXPECT_EQ(metric_value(text, "last_total"), 7.0);
+  EXPECT_FALSE(metric_value(text, "cloudchain_api_requests_total"));  // labelled only
+  EXPECT_FALSE(metric_value(text, "broken_total"));
+  EXPECT_FALSE(metric_value(text, "infinite_total"));
+  EXPECT_FALSE(metric_value(text, "process_cpu"));  // a prefix is not a name
+  EXPECT_FALSE(metric_value("", "x"));
+}
+
 TEST(DevnetCommands, UsageErrors) {
   TempDir dir;
   const std::string d = (dir.path() / "dn").string();

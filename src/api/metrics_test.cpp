@@ -17,8 +17,9 @@ namespace {
 TEST(MetricsText, WritesHelpTypeAndSamples) {
   MetricsText out;
   out.gauge("cloudchain_height", "Height of the tip.", std::uint64_t{42})
-      .counter("cloudchain_blocks_processed_total", "Blocks.", 7)
-      .gauge("cloudchain_sync_progress_ratio", "Ratio.", 0.5);
+      .counter("cloudchain_blocks_processed_total", "Blocks.", std::uint64_t{7})
+      .gauge("cloudchain_sync_progress_ratio", "Ratio.", 0.5)
+      .counter("process_cpu_seconds_total", "CPU.", 1.25);
   EXPECT_EQ(out.take(),
             "# HELP cloudchain_height Height of the tip.\n"
             "# TYPE cloudchain_height gauge\n"
@@ -28,7 +29,10 @@ TEST(MetricsText, WritesHelpTypeAndSamples) {
             "cloudchain_blocks_processed_total 7\n"
             "# HELP cloudchain_sync_progress_ratio Ratio.\n"
             "# TYPE cloudchain_sync_progress_ratio gauge\n"
-            "cloudchain_sync_progress_ratio 0.5\n");
+            "cloudchain_sync_progress_ratio 0.5\n"
+            "# HELP process_cpu_seconds_total CPU.\n"
+            "# TYPE process_cpu_seconds_total counter\n"
+            "process_cpu_seconds_total 1.25\n");
 }
 
 TEST(MetricsText, EscapesLabelValuesAndHelp) {
@@ -114,7 +118,9 @@ TEST_F(MetricsRouteTest, AnswersPrometheusTextWithEveryMetric) {
         "cloudchain_block_commit_seconds histogram", "cloudchain_sync_progress_ratio gauge",
         "cloudchain_p2p_bytes_received_total counter", "cloudchain_p2p_bytes_sent_total counter",
         "cloudchain_miner_hashrate gauge", "cloudchain_api_requests_total counter",
-        "cloudchain_api_event_clients gauge", "cloudchain_api_event_clients_dropped_total counter"}) {
+        "cloudchain_api_event_clients gauge", "cloudchain_api_event_clients_dropped_total counter",
+        "cloudchain_signature_checks_total counter", "cloudchain_signature_check_cpu_seconds_total counter",
+        "process_cpu_seconds_total counter"}) {
     EXPECT_NE(r.body.find("# TYPE " + std::string(family) + "\n"), std::string::npos) << family << "\n" << r.body;
   }
   EXPECT_NE(r.body.find("\ncloudchain_height " + std::to_string(node->tip().height) + "\n"), std::string::npos);
@@ -125,6 +131,11 @@ TEST_F(MetricsRouteTest, AnswersPrometheusTextWithEveryMetric) {
   EXPECT_NE(r.body.find("cloudchain_api_requests_total{route=\"/v1/blocks/{id}\",status=\"404\"} 1\n"),
             std::string::npos);
   EXPECT_NE(r.body.find("cloudchain_api_requests_total{route=\"other\",status=\"404\"} 1\n"), std::string::npos);
+  // The process has used some CPU by now (this test's own process).
+  const std::string cpu = "\nprocess_cpu_seconds_total ";
+  const auto cpu_at = r.body.find(cpu);
+  ASSERT_NE(cpu_at, std::string::npos);
+  EXPECT_GT(std::stod(r.body.substr(cpu_at + cpu.size())), 0.0);
   // PoW: no consensus round.
   EXPECT_EQ(r.body.find("cloudchain_consensus_round"), std::string::npos);
 

@@ -91,6 +91,10 @@ MetricsText& MetricsText::counter(std::string_view name, std::string_view help, 
   return family(name, help, "counter").sample(name, {}, value);
 }
 
+MetricsText& MetricsText::counter(std::string_view name, std::string_view help, double value) {
+  return family(name, help, "counter").sample(name, {}, value);
+}
+
 MetricsText& MetricsText::histogram(std::string_view name, std::string_view help, const util::HistogramSnapshot& h) {
   family(name, help, "histogram");
   const std::string bucket = std::string(name) + "_bucket";

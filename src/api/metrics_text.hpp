@@ -40,6 +40,7 @@ class MetricsText {
   MetricsText& gauge(std::string_view name, std::string_view help, std::uint64_t value);
   /// `name` ends in _total.
   MetricsText& counter(std::string_view name, std::string_view help, std::uint64_t value);
+  MetricsText& counter(std::string_view name, std::string_view help, double value);
   /// name_bucket{le="..."} (cumulative, ending with le="+Inf"), name_sum, name_count.
   MetricsText& histogram(std::string_view name, std::string_view help, const util::HistogramSnapshot& h);
 

@@ -3,6 +3,8 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/hash/hash.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -20,6 +22,12 @@ constexpr std::size_t kShards = 16;
 // in the shard choice or the table.
 using KeyMap = absl::flat_hash_map<PublicKey, detail::DecodedKey, absl::Hash<PublicKey>>;
 
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 }  // namespace
 
 struct KeyCache::Shard {
@@ -28,6 +36,7 @@ struct KeyCache::Shard {
   KeyMap older;    // guarded by mutex
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;
+  std::uint64_t sampled_cpu_ns = 0;  // CPU time of the timed checks (one in kSampleEvery)
 
   // The decoded key, promoted to the current generation; nullopt when not held.
   // REQUIRES: mutex is held.
@@ -60,20 +69,31 @@ KeyCache::~KeyCache() = default;
 util::Result<void, SigError> KeyCache::verify(const PublicKey& key, const Hash256& digest, const Signature& sig) {
   Shard& shard = m_shards[absl::Hash<PublicKey>{}(key) % kShards];
   std::optional<detail::DecodedKey> decoded;
+  bool timed = false;
   {
     std::lock_guard lock(shard.mutex);
     decoded = shard.find(key, m_generation_keys);
     ++(decoded ? shard.hits : shard.misses);
+    timed = (shard.hits + shard.misses) % kSampleEvery == 0;
   }
-  if (!decoded) {
-    auto fresh = detail::decode_public_key(key);
-    if (!fresh) return std::unexpected(std::move(fresh.error()));
-    decoded = *fresh;
+  const std::uint64_t start_ns = timed ? thread_cpu_ns() : 0;
+  auto result = [&]() -> util::Result<void, SigError> {
+    if (!decoded) {
+      auto fresh = detail::decode_public_key(key);
+      if (!fresh) return std::unexpected(std::move(fresh.error()));
+      decoded = *fresh;
+      std::lock_guard lock(shard.mutex);
+      // Another thread may have inserted it meanwhile: emplace keeps the first copy.
+      shard.insert(key, *decoded, m_generation_keys);
+    }
+    return detail::verify_decoded(*decoded, digest, sig);
+  }();
+  if (timed) {
+    const std::uint64_t spent_ns = thread_cpu_ns() - start_ns;
     std::lock_guard lock(shard.mutex);
-    // Another thread may have inserted it meanwhile: emplace keeps the first copy.
-    shard.insert(key, *decoded, m_generation_keys);
+    shard.sampled_cpu_ns += spent_ns;
   }
-  return detail::verify_decoded(*decoded, digest, sig);
+  return result;
 }
 
 KeyCache::Stats KeyCache::stats() const {
@@ -83,7 +103,9 @@ KeyCache::Stats KeyCache::stats() const {
     out.hits += m_shards[i].hits;
     out.misses += m_shards[i].misses;
     out.keys += m_shards[i].current.size() + m_shards[i].older.size();
+    out.check_cpu_seconds += static_cast<double>(m_shards[i].sampled_cpu_ns) * 1e-9;
   }
+  out.check_cpu_seconds *= static_cast<double>(kSampleEvery);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "crypto/key_cache.hpp"
 
 #include <gtest/gtest.h>
+#include <time.h>
 
 #include <atomic>
 #include <string>
@@ -147,6 +148,34 @@ TEST(KeyCache, ManyThreadsShareIt) {
   EXPECT_EQ(stats.hits + stats.misses, std::uint64_t{kThreads} * kRounds * kKeys * 2);
   EXPECT_GE(stats.misses, kKeys);
   EXPECT_EQ(stats.keys, kKeys);
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  EXPECT_EQ(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts), 0);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The checks' CPU time is estimated from one check in kSampleEvery: nothing before the
+// first sample, and about the thread's own CPU time over many checks (they are nearly
+// all of it here).
+TEST(KeyCache, EstimatesTheChecksCpuTimeFromSampledChecks) {
+  KeyCache cache;
+  const PrivateKey k = key_of(3);
+  const Hash256 digest = digest_of(3);
+  const Signature sig = k.sign(digest);
+  for (std::uint64_t i = 1; i < KeyCache::kSampleEvery; ++i) ASSERT_TRUE(cache.verify(k.public_key(), digest, sig));
+  EXPECT_EQ(cache.stats().check_cpu_seconds, 0.0);
+
+  const PublicKey key = k.public_key();
+  const double before = thread_cpu_seconds();
+  constexpr std::uint64_t kChecks = 64 * KeyCache::kSampleEvery;
+  for (std::uint64_t i = 0; i < kChecks; ++i) ASSERT_TRUE(cache.verify(key, digest, sig));
+  const double spent = thread_cpu_seconds() - before;
+  const KeyCache::Stats stats = cache.stats();
+  EXPECT_EQ(stats.hits + stats.misses, kChecks + KeyCache::kSampleEvery - 1);
+  EXPECT_GT(stats.check_cpu_seconds, 0.6 * spent);
+  EXPECT_LT(stats.check_cpu_seconds, 1.2 * spent);
 }
 
 }  // namespace

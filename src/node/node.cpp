@@ -565,6 +565,9 @@ NodeCounters Node::counters() const {
   c.transactions_processed = m_transactions_processed.load(std::memory_order_relaxed);
   c.block_validation_seconds = m_validation_seconds.snapshot();
   c.block_commit_seconds = m_commit_seconds.snapshot();
+  const crypto::KeyCache::Stats keys = m_keys->stats();
+  c.signature_checks = keys.hits + keys.misses;
+  c.signature_check_cpu_seconds = keys.check_cpu_seconds;
   return c;
 }
 

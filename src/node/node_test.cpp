@@ -164,6 +164,8 @@ TEST(Node, MinesIncludesTransfersAndRestartsOnItsTip) {
       EXPECT_GT(h->sum, 0.0);
       EXPECT_EQ(h->bounds.size() + 1, h->counts.size());
     }
+    // The transfer's signature was checked (at submission) through the node's key cache.
+    EXPECT_GE(counters.signature_checks, 1U);
     // No peers: nothing sent or received, but a network to ask.
     EXPECT_EQ(node.p2p_traffic().bytes_sent, 0U);
     EXPECT_EQ(node.p2p_traffic().bytes_received, 0U);

@@ -101,6 +101,8 @@ struct NodeCounters {
   std::uint64_t transactions_processed = 0;  // transactions in those blocks
   util::HistogramSnapshot block_validation_seconds;
   util::HistogramSnapshot block_commit_seconds;
+  std::uint64_t signature_checks = 0;      // transaction signature checks (API, peers, blocks)
+  double signature_check_cpu_seconds = 0;  // their CPU time, estimated (crypto::KeyCache)
 };
 
 /// Why a submitted transaction was not admitted: `code` is the stable name of the

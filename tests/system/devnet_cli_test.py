@@ -86,6 +86,16 @@ class DevnetCliTest(SystemTestCase):
         # The latency's two parts, split at the block's timestamp.
         self.assertLessEqual(report["to_block_p50_ms"], report["to_block_p99_ms"])
         self.assertLessEqual(report["block_to_final_p50_ms"], report["block_to_final_p99_ms"])
+        # The nodes' CPU over the run, from their /metrics: every node checked the
+        # signature of (nearly) every transaction, each about once.
+        cpu = report["node_cpu"]
+        self.assertIsNotNone(cpu, report)
+        self.assertGreater(cpu["process_seconds"], 0, cpu)
+        self.assertGreater(cpu["us_per_committed_tx"], 0, cpu)
+        self.assertGreaterEqual(cpu["signature_checks"], 60, cpu)
+        self.assertLess(cpu["signature_checks_per_tx_per_node"], 2, cpu)
+        self.assertGreaterEqual(cpu["signature_check_share"], 0, cpu)
+        self.assertLess(cpu["signature_check_share"], 1, cpu)
         # The same through POST /v1/txs/batch (8 transactions a request, split by node).
         batched = json.loads(self.devnet("--json", "load", "--tps", "40", "--duration", "2", "--batch", "8",
                                          "--wait", "60").stdout)
