@@ -88,10 +88,9 @@ util::Result<void, SigError> KeyCache::verify(const PublicKey& key, const Hash25
     }
     return detail::verify_decoded(*decoded, digest, sig);
   }();
-  if (timed) {
-    const std::uint64_t spent_ns = thread_cpu_ns() - start_ns;
+  if (const std::uint64_t end_ns = timed ? thread_cpu_ns() : 0; end_ns > start_ns) {
     std::lock_guard lock(shard.mutex);
-    shard.sampled_cpu_ns += spent_ns;
+    shard.sampled_cpu_ns += end_ns - start_ns;
   }
   return result;
 }
