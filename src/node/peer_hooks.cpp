@@ -403,15 +403,16 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
   const auto shared = std::make_shared<const std::function<void(std::size_t, p2p::Verdict)>>(std::move(done));
   std::vector<std::pair<mempool::VerifiedTx, Node::PeerAdmissionQueue::Done>> checked;
   checked.reserve(txs.size());
-  // Checked here lately (a proposal carried it, or another peer's copy came first while
-  // this one was in flight): known, and not worth a second signature check. (One batch
-  // never holds a txid twice: the network asks one peer at a time for each.)
+  // One batch never holds a txid twice: the network asks one peer at a time for each.
   std::vector<util::Hash256> ids;
   ids.reserve(txs.size());
   for (const primitives::Transaction& tx : txs) ids.push_back(primitives::txid(tx));
-  const std::vector<bool> seen = m_node.m_recent_txids.contains_each(ids);
   for (std::size_t i = 0; i < txs.size(); ++i) {
-    if (seen[i]) {
+    // Checked here lately (a proposal carried it, or another peer's copy came first while
+    // this one was in flight): known, and not worth a second signature check. Asked
+    // right before this check, not once for the batch: a proposal's check may have
+    // passed it while the batch's earlier signatures were being checked.
+    if (m_node.m_recent_txids.contains(ids[i])) {
       (*shared)(i, rejected(std::string(mempool::to_string(mempool::MempoolError::kAlreadyKnown)),
                             "its signature was checked here lately", false));
       continue;
@@ -422,6 +423,10 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
                             mempool::peer_misbehaved(verified.error().code)));
       continue;
     }
+    // Checked: at once (not after the batch), so that a proposal checked meanwhile, or
+    // another peer's announcement, does not check or fetch it again; and before the
+    // hand-over (admission counts on it: Node::admit_verified).
+    m_node.m_recent_txids.add(verified->txid());
     checked.emplace_back(std::move(*verified), [shared, i](auto admitted) {
       if (!admitted) return (*shared)(i, shutting_down());
       p2p::Verdict out;
@@ -437,13 +442,6 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
     });
   }
   if (checked.empty()) return;
-  // Checked: until the actor admits them, another peer's announcement of one is not
-  // fetched and checked again, nor is it checked again in a proposal (RecentTxids). All
-  // at once, before the hand-over (admission counts on it: Node::admit_verified).
-  std::vector<util::Hash256> passed;
-  passed.reserve(checked.size());
-  for (const auto& [verified, on_done] : checked) passed.push_back(verified.txid());
-  m_node.m_recent_txids.add_all(passed);
   if (!m_node.m_peer_admission) {
     for (std::size_t k = 0; k < checked.size(); ++k) checked[k].second(std::nullopt);
     return;

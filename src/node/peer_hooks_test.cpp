@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -96,6 +98,24 @@ p2p::Verdict submit_tx_sync(PeerHooks& hooks, const primitives::Transaction& tx)
   std::promise<p2p::Verdict> promise;
   hooks.submit_tx(tx, [&](p2p::Verdict v) { promise.set_value(std::move(v)); });
   return promise.get_future().get();
+}
+
+// One verdict per transaction, in their order.
+std::vector<p2p::Verdict> submit_txs_sync(PeerHooks& hooks, std::vector<primitives::Transaction> txs) {
+  const std::size_t n = txs.size();
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<p2p::Verdict> out(n);
+  std::size_t answered = 0;
+  hooks.submit_txs(std::move(txs), [&](std::size_t i, p2p::Verdict v) {
+    const std::lock_guard lock(mutex);
+    out.at(i) = std::move(v);
+    ++answered;
+    done.notify_all();
+  });
+  std::unique_lock lock(mutex);
+  done.wait(lock, [&] { return answered == n; });
+  return out;
 }
 
 // The last kGeneration txids are always there, nothing older than the last 2 x
@@ -404,6 +424,15 @@ TEST_F(PeerHooksOnNodes, TransactionsFromPeers) {
   EXPECT_FALSE(dup.sender_at_fault) << dup.code;
   EXPECT_EQ(dup.code, "mempool_already_known");
   EXPECT_EQ(dup.detail, "its signature was checked here lately");
+  // A signature that passed counts at once, not when its batch is done: the same
+  // transaction again later in one batch (the network never sends that; a proposal's
+  // check can pass one while a batch waits) is not checked a second time.
+  const primitives::Transaction tx2 = transfer(2);
+  const auto verdicts = submit_txs_sync(*hooks_b, {tx2, transfer(3), tx2});
+  ASSERT_EQ(verdicts.size(), 3U);
+  EXPECT_TRUE(verdicts[0].accepted) << verdicts[0].code << ": " << verdicts[0].detail;
+  EXPECT_TRUE(verdicts[1].accepted) << verdicts[1].code << ": " << verdicts[1].detail;
+  EXPECT_EQ(verdicts[2].detail, "its signature was checked here lately");
   // A bad signature proves the relayer wrong (it should have checked).
   primitives::Transaction forged = transfer(1);
   forged.signature[5] ^= 1;
