@@ -14,4 +14,28 @@ util::Result<state::Account, state::StateError> OverlayAccountView::account(cons
   return account;
 }
 
+void AccountMemo::use_state(const util::Hash256& state) {
+  if (m_state == state) return;
+  m_state = state;
+  m_accounts.clear();
+}
+
+std::optional<state::Account> AccountMemo::find(const Address& address) const {
+  const auto it = m_accounts.find(address);
+  if (it == m_accounts.end()) return std::nullopt;
+  return it->second;
+}
+
+void AccountMemo::remember(const Address& address, const state::Account& account) {
+  if (m_accounts.size() < kMaxAccounts) m_accounts.insert_or_assign(address, account);
+}
+
+util::Result<state::Account, state::StateError> MemoAccountView::account(const Address& address) {
+  if (auto known = m_memo.find(address)) return *known;
+  if (m_inner == nullptr) m_inner = &m_make_inner();
+  auto read = m_inner->account(address);
+  if (read) m_memo.remember(address, *read);
+  return read;
+}
+
 }  // namespace cloudchain::mempool

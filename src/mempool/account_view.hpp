@@ -2,7 +2,12 @@
 // How the mempool reads chain state: one account at a time, through a small interface,
 // so the pool depends on no storage and tests run it over a real StateOverlay.
 
+#include <absl/container/flat_hash_map.h>
+
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 
 #include "state/node_store.hpp"
 #include "state/overlay.hpp"
@@ -48,6 +53,46 @@ class OverlayAccountView final : public AccountView {
  private:
   state::StateOverlay& m_overlay;
   std::uint64_t m_next_height;
+};
+
+/// The accounts one state answered, kept for the next readers of the same state: a
+/// node's admissions read the sender's account for every transaction at the tip, and
+/// under load a few senders send most of them (one state-tree walk per sender per tip
+/// instead of one per transaction). Keyed by a hash that names the state (the tip
+/// block's: a block fixes its state); a different one forgets everything. Bounded: past
+/// kMaxAccounts it stops remembering until the state changes.
+///
+/// Thread-safety: one thread (the mempool's).
+class AccountMemo {
+ public:
+  static constexpr std::size_t kMaxAccounts = 65'536;
+
+  /// Forgets what it holds unless `state` is the state it holds accounts of.
+  void use_state(const util::Hash256& state);
+  std::optional<state::Account> find(const Address& address) const;
+  void remember(const Address& address, const state::Account& account);
+  std::size_t size() const { return m_accounts.size(); }
+
+ private:
+  std::optional<util::Hash256> m_state;
+  absl::flat_hash_map<Address, state::Account> m_accounts;
+};
+
+/// An AccountView that answers from an AccountMemo and asks `inner()` (called at most
+/// once, on the first account the memo lacks: a caller can build the view lazily) for
+/// the rest, remembering its answers (not its errors). The memo must be on the state
+/// `inner` reads.
+class MemoAccountView final : public AccountView {
+ public:
+  MemoAccountView(AccountMemo& memo, std::function<AccountView&()> inner)
+      : m_memo(memo), m_make_inner(std::move(inner)) {}
+
+  util::Result<state::Account, state::StateError> account(const Address& address) override;
+
+ private:
+  AccountMemo& m_memo;
+  std::function<AccountView&()> m_make_inner;
+  AccountView* m_inner = nullptr;
 };
 
 }  // namespace cloudchain::mempool

@@ -646,8 +646,16 @@ std::expected<Hash256, SubmitRejection> Node::admit(mempool::VerifiedTx verified
 }
 
 util::Result<Hash256, mempool::MempoolError> Node::admit_verified(mempool::VerifiedTx verified, bool in_recent) {
-  TipView tip(m_chain->tip());
-  auto added = m_mempool->add(std::move(verified), now_ms(), tip.view);
+  // The sender's account at the tip: remembered until the tip changes, and the tip's
+  // state opened only when the memo lacks it.
+  auto tip = m_chain->tip();
+  m_tip_accounts.use_state(tip->hash);
+  std::optional<TipView> tip_view;
+  mempool::MemoAccountView view(m_tip_accounts, [&]() -> mempool::AccountView& {
+    if (!tip_view) tip_view.emplace(tip);
+    return tip_view->view;
+  });
+  auto added = m_mempool->add(std::move(verified), now_ms(), view);
   publish_mempool_stats();
   if (!added) {
     m_log->debug("tx refused: {}: {}", mempool::to_string(added.error().code), added.error().detail);

@@ -285,6 +285,7 @@ class Node final : public NodeService {
   // Admitted lately (the actor adds; PeerHooks::has_tx and the look-ahead workers read).
   // Declared before m_preverifier, whose workers ask it.
   RecentTxids m_recent_txids;
+  mempool::AccountMemo m_tip_accounts;  // admission's reads of the tip's accounts (actor thread)
   // Look-ahead signature checks of blocks from peers waiting for the actor (docs/chain.md
   // "Look-ahead signature checks"): PeerHooks enqueues blocks above the tip, process_block
   // consumes; transactions the pool admitted are skipped (the pool vouches for them).
