@@ -2,8 +2,6 @@
 // connect/disconnect of a tip change; PoS proposals (check_proposal) and finality
 // (commit_final, final_height) (docs/chain.md).
 
-#include <time.h>
-
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -12,6 +10,7 @@
 #include "chain/connect.hpp"
 #include "chain/index_entry.hpp"
 #include "util/hex.hpp"
+#include "util/thread_cpu.hpp"
 
 namespace cloudchain::chain {
 
@@ -35,13 +34,6 @@ BlockError from_body_check(primitives::BlockCheckError e) {
 
 std::string block_name(const Hash256& hash, std::uint64_t height) {
   return "block " + util::to_hex(hash) + " at height " + std::to_string(height);
-}
-
-// CPU time of the calling thread (the chain thread), for ChainTimings.
-std::uint64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // Whether a connect failure proves the block invalid (rather than a local problem).
@@ -380,7 +372,7 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
   // to the fork over the database; below it, it is derived from the checkpoint's tree by
   // undoing the blocks down to the fork with their stored diffs (and this tip change then
   // writes a checkpoint: the old one leaves the active chain).
-  std::uint64_t t0 = thread_cpu_ns();
+  std::uint64_t t0 = util::thread_cpu_ns();
   const std::uint64_t checkpoint_height = m_checkpoint->height();
   const bool below_checkpoint = fork.height() < checkpoint_height;
   Layers layers;
@@ -462,11 +454,11 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
     }
     new_blocks.push_back(std::move(*block));
   }
-  std::uint64_t t1 = thread_cpu_ns();
+  std::uint64_t t1 = util::thread_cpu_ns();
   ChainTimings timings;
   timings.state_ns = t1 - t0;
   if (auto sigs = signatures(); !sigs) return reject(branch.size() - 1, sigs.error());
-  t0 = thread_cpu_ns();
+  t0 = util::thread_cpu_ns();
   timings.signatures_ns = t0 - t1;
   t1 = t0;
 
@@ -487,18 +479,18 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
   const bool checkpoint = below_checkpoint ||
                           layers.size() >= std::max<std::uint32_t>(1, m_options.checkpoint_interval) ||
                           unflushed > m_options.unflushed_bytes;
-  t0 = thread_cpu_ns();
+  t0 = util::thread_cpu_ns();
   timings.batch_ns = t0 - t1;
   std::vector<std::pair<Hash256, const state::Node*>> written;
   if (checkpoint) written = add_checkpoint(batch, candidate, state::LayeredNodeStore(m_nodes, layers));
-  t1 = thread_cpu_ns();
+  t1 = util::thread_cpu_ns();
   timings.checkpoint_ns = t1 - t0;
   if (auto w = m_db.write(std::move(batch)); !w) {
     return fail_local({BlockError::kStorage,
                        "connecting " + block_name(candidate.hash, candidate.height()) + ": " + w.error().detail});
   }
 
-  t0 = thread_cpu_ns();
+  t0 = util::thread_cpu_ns();
   timings.write_ns = t0 - t1;
   // Committed: bring memory in line.
   if (old_blocks.empty()) {
@@ -519,7 +511,7 @@ util::Result<SubmitOutcome, BlockError> Chain::activate(Entry& candidate, const 
   m_active.resize(fork.height() + 1);
   m_active.insert(m_active.end(), branch.begin(), branch.end());
   publish_tip();
-  timings.commit_ns = thread_cpu_ns() - t0;
+  timings.commit_ns = util::thread_cpu_ns() - t0;
   m_timings.tip_changes += 1;
   m_timings.checkpoints += checkpoint ? 1 : 0;
   m_timings.nodes_written += written.size();

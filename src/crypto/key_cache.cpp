@@ -3,14 +3,13 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/hash/hash.h>
 
-#include <time.h>
-
 #include <algorithm>
 #include <mutex>
 #include <optional>
 #include <utility>
 
 #include "crypto/keys_internal.hpp"
+#include "util/thread_cpu.hpp"
 
 namespace cloudchain::crypto {
 
@@ -21,12 +20,6 @@ constexpr std::size_t kShards = 16;
 // Abseil's hash is seeded per process: keys an attacker picks cannot be made to collide
 // in the shard choice or the table.
 using KeyMap = absl::flat_hash_map<PublicKey, detail::DecodedKey, absl::Hash<PublicKey>>;
-
-std::uint64_t thread_cpu_ns() {
-  timespec ts{};
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 }  // namespace
 
@@ -76,7 +69,7 @@ util::Result<void, SigError> KeyCache::verify(const PublicKey& key, const Hash25
     ++(decoded ? shard.hits : shard.misses);
     timed = (shard.hits + shard.misses) % kSampleEvery == 0;
   }
-  const std::uint64_t start_ns = timed ? thread_cpu_ns() : 0;
+  const std::uint64_t start_ns = timed ? util::thread_cpu_ns() : 0;
   auto result = [&]() -> util::Result<void, SigError> {
     if (!decoded) {
       auto fresh = detail::decode_public_key(key);
@@ -88,7 +81,7 @@ util::Result<void, SigError> KeyCache::verify(const PublicKey& key, const Hash25
     }
     return detail::verify_decoded(*decoded, digest, sig);
   }();
-  if (const std::uint64_t end_ns = timed ? thread_cpu_ns() : 0; end_ns > start_ns) {
+  if (const std::uint64_t end_ns = timed ? util::thread_cpu_ns() : 0; end_ns > start_ns) {
     std::lock_guard lock(shard.mutex);
     shard.sampled_cpu_ns += end_ns - start_ns;
   }
