@@ -452,19 +452,26 @@ int run_load(Context& ctx, const DevnetOptions& o) {
   const double ratio = per_node > 0 ? r.committed_tps / per_node : 0.0;
   // The nodes' own CPU: per committed transaction, and the share their signature checks
   // took (docs/benchmarks.md: the figure that does not move with the VM's speed).
-  const auto nodes = static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
-  const auto committed = static_cast<double>(std::max<std::uint64_t>(1, r.committed));
+  double us_per_tx = 0;
+  double checks_per_tx_per_node = 0;
+  double check_share = 0;
+  if (r.node_cpu) {
+    const auto nodes = static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
+    const auto committed = static_cast<double>(std::max<std::uint64_t>(1, r.committed));
+    us_per_tx = r.node_cpu->process_seconds * 1e6 / committed;
+    checks_per_tx_per_node = static_cast<double>(r.node_cpu->signature_checks) / committed / nodes;
+    if (r.node_cpu->process_seconds > 0)
+      check_share = r.node_cpu->signature_check_seconds / r.node_cpu->process_seconds;
+  }
   if (ctx.json()) {
     Json cpu = nullptr;
     if (r.node_cpu) {
-      const devnet::NodeCpu& c = *r.node_cpu;
-      cpu =
-          Json{{"process_seconds", c.process_seconds},
-               {"us_per_committed_tx", c.process_seconds * 1e6 / committed},
-               {"signature_checks", c.signature_checks},
-               {"signature_checks_per_tx_per_node", static_cast<double>(c.signature_checks) / committed / nodes},
-               {"signature_check_seconds", c.signature_check_seconds},
-               {"signature_check_share", c.process_seconds > 0 ? c.signature_check_seconds / c.process_seconds : 0.0}};
+      cpu = Json{{"process_seconds", r.node_cpu->process_seconds},
+                 {"us_per_committed_tx", us_per_tx},
+                 {"signature_checks", r.node_cpu->signature_checks},
+                 {"signature_checks_per_tx_per_node", checks_per_tx_per_node},
+                 {"signature_check_seconds", r.node_cpu->signature_check_seconds},
+                 {"signature_check_share", check_share}};
     }
     print_json(ctx.io().out, Json{{"offered_tps", o.tps},
                                   {"duration_s", o.duration_s},
@@ -510,13 +517,10 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                                              verify.all_cores, verify.threads));
     t.add("tx/s / (verify/s / nodes)", fmt::format("{:.3f}", ratio));
     if (r.node_cpu) {
-      const devnet::NodeCpu& c = *r.node_cpu;
-      t.add("node CPU", fmt::format("{:.1f} s, {:.0f} µs per committed tx (all nodes)", c.process_seconds,
-                                    c.process_seconds * 1e6 / committed));
-      t.add("signature checks",
-            fmt::format("{:.2f} per tx per node, {:.1f} % of the nodes' CPU (estimated)",
-                        static_cast<double>(c.signature_checks) / committed / nodes,
-                        c.process_seconds > 0 ? 100 * c.signature_check_seconds / c.process_seconds : 0.0));
+      t.add("node CPU",
+            fmt::format("{:.1f} s, {:.0f} µs per committed tx (all nodes)", r.node_cpu->process_seconds, us_per_tx));
+      t.add("signature checks", fmt::format("{:.2f} per tx per node, {:.1f} % of the nodes' CPU (estimated)",
+                                            checks_per_tx_per_node, 100 * check_share));
     } else {
       t.add("node CPU", "unknown (a node's /metrics could not be read, or it restarted)");
     }
