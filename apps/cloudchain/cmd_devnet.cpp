@@ -455,6 +455,11 @@ int run_load(Context& ctx, const DevnetOptions& o) {
   double us_per_tx = 0;
   double checks_per_tx_per_node = 0;
   double check_share = 0;
+  double us_per_check = 0;
+  // A bench verification's cost on one of its threads: against the nodes' own cost per
+  // check it tells whether the machine ran slower during the load than at its ends.
+  const double bench_us_per_verification =
+      verify.all_cores > 0 ? static_cast<double>(verify.threads) * 1e6 / verify.all_cores : 0.0;
   if (r.node_cpu) {
     const auto nodes = static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
     const auto committed = static_cast<double>(std::max<std::uint64_t>(1, r.committed));
@@ -462,6 +467,8 @@ int run_load(Context& ctx, const DevnetOptions& o) {
     checks_per_tx_per_node = static_cast<double>(r.node_cpu->signature_checks) / committed / nodes;
     if (r.node_cpu->process_seconds > 0)
       check_share = r.node_cpu->signature_check_seconds / r.node_cpu->process_seconds;
+    if (r.node_cpu->signature_checks > 0)
+      us_per_check = r.node_cpu->signature_check_seconds * 1e6 / static_cast<double>(r.node_cpu->signature_checks);
   }
   if (ctx.json()) {
     Json cpu = nullptr;
@@ -471,7 +478,8 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                  {"signature_checks", r.node_cpu->signature_checks},
                  {"signature_checks_per_tx_per_node", checks_per_tx_per_node},
                  {"signature_check_seconds", r.node_cpu->signature_check_seconds},
-                 {"signature_check_share", check_share}};
+                 {"signature_check_share", check_share},
+                 {"us_per_signature_check", us_per_check}};
     }
     print_json(ctx.io().out, Json{{"offered_tps", o.tps},
                                   {"duration_s", o.duration_s},
@@ -492,6 +500,7 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                                   {"first_height", r.first_height},
                                   {"last_height", r.last_height},
                                   {"verify_per_s_all_cores", verify.all_cores},
+                                  {"bench_us_per_verification", bench_us_per_verification},
                                   {"ratio_to_verify_per_node", ratio},
                                   {"node_cpu", cpu}});
   } else {
@@ -521,6 +530,8 @@ int run_load(Context& ctx, const DevnetOptions& o) {
             fmt::format("{:.1f} s, {:.0f} µs per committed tx (all nodes)", r.node_cpu->process_seconds, us_per_tx));
       t.add("signature checks", fmt::format("{:.2f} per tx per node, {:.1f} % of the nodes' CPU (estimated)",
                                             checks_per_tx_per_node, 100 * check_share));
+      t.add("  cost", fmt::format("{:.1f} µs per check in the nodes, {:.1f} µs per verification in the bench",
+                                  us_per_check, bench_us_per_verification));
     } else {
       t.add("node CPU", "unknown (a node's /metrics could not be read, or it restarted)");
     }

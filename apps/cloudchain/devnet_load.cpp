@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -215,6 +216,93 @@ class Tracker {
   std::uint64_t m_committed = 0;
 };
 
+/// One request of a run with its body, built before the clock starts.
+struct Request {
+  bool single = false;  // POST /v1/txs; else POST /v1/txs/batch
+  std::string body;
+  PlannedRequest plan;
+};
+
+/// plan_batches with the bodies; the items' encodings move into them.
+std::vector<std::vector<Request>> build_requests(std::vector<Item>& items, std::size_t node_count, std::size_t batch,
+                                                 double tps) {
+  std::vector<std::size_t> node_of(items.size());
+  for (std::size_t j = 0; j < items.size(); ++j) node_of[j] = items[j].node;
+  std::vector<std::vector<Request>> out(node_count);
+  auto plans = plan_batches(node_of, node_count, batch, tps);
+  for (std::size_t node = 0; node < node_count; ++node) {
+    out[node].reserve(plans[node].size());
+    for (PlannedRequest& p : plans[node]) {
+      Request r;
+      r.single = batch <= 1;
+      if (r.single) {
+        r.body = R"({"tx":")" + items[p.members.front()].hex + R"("})";
+      } else {
+        r.body = R"({"txs":[)";
+        for (std::size_t k : p.members) r.body += (k == p.members.front() ? "\"" : ",\"") + items[k].hex + "\"";
+        r.body += "]}";
+      }
+      for (std::size_t k : p.members) std::string().swap(items[k].hex);
+      r.plan = std::move(p);
+      out[node].push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+/// Why a request failed as a whole: the transport error, the answer's code, or its status.
+std::string failure_code(const util::Result<HttpResponse, HttpError>& r) {
+  if (!r) return std::string(to_string(r.error().code));
+  auto doc = Json::parse(r->body, nullptr, false);
+  if (doc.is_object() && doc.contains("code") && doc["code"].is_string()) return doc["code"];
+  return "http_" + std::to_string(r->status);
+}
+
+/// One submitter of one node: takes that node's next request until none is left, sends
+/// it when due over one keep-alive connection, and marks what the node accepted.
+void submit_to(const NodeClient& client, const std::vector<Request>& requests, std::vector<Item>& items,
+               Clock::time_point start, std::atomic<std::size_t>& next, std::atomic<std::size_t>& sent,
+               const std::function<void(std::string)>& rejected) {
+  HttpSession http(client.url(), kRequestTimeout);
+  for (std::size_t i = next.fetch_add(1); i < requests.size(); i = next.fetch_add(1)) {
+    const Request& req = requests[i];
+    const std::vector<std::size_t>& members = req.plan.members;
+    std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(req.plan.due));
+    const auto at = Clock::now();
+    const std::int64_t at_wall_ms = wall_ms(WallClock::now());
+    for (std::size_t k : members) {
+      items[k].submitted = at;
+      items[k].submitted_wall_ms = at_wall_ms;
+    }
+    sent += members.size();
+    if (req.single) {
+      auto r = http.post("/v1/txs", "application/json", req.body);
+      if (r && r->status == 202) {
+        items[members.front()].accepted = true;
+      } else {
+        rejected(failure_code(r));
+      }
+      continue;
+    }
+    auto r = http.post("/v1/txs/batch", "application/json", req.body);
+    auto doc = r && r->status == 200 ? Json::parse(r->body, nullptr, false) : Json();
+    const bool answered = doc.is_object() && doc.contains("results") && doc["results"].is_array() &&
+                          doc["results"].size() == members.size();
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      if (!answered) {
+        rejected(failure_code(r));
+        continue;
+      }
+      const Json& result = doc["results"][m];
+      if (result.is_object() && result.value("status", "") == "pending") {
+        items[members[m]].accepted = true;
+      } else {
+        rejected(result.is_object() ? result.value("code", "bad_answer") : "bad_answer");
+      }
+    }
+  }
+}
+
 /// p50, p99 and max of `values` (sorted here).
 Percentiles percentiles(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -227,6 +315,23 @@ double percentile(const std::vector<double>& sorted, double fraction) {
   if (sorted.empty()) return 0;
   const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::vector<std::vector<PlannedRequest>> plan_batches(const std::vector<std::size_t>& node_of, std::size_t node_count,
+                                                      std::size_t batch, double tps) {
+  std::vector<std::vector<PlannedRequest>> out(node_count);
+  batch = std::max<std::size_t>(1, batch);
+  for (std::size_t j = 0; j < node_of.size(); j += batch) {
+    const std::size_t end = std::min(node_of.size(), j + batch);
+    const auto due = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(static_cast<double>(end - 1) / tps));
+    std::vector<std::vector<std::size_t>> members(node_count);
+    for (std::size_t k = j; k < end; ++k) members.at(node_of[k]).push_back(k);
+    for (std::size_t node = 0; node < node_count; ++node) {
+      if (!members[node].empty()) out[node].push_back(PlannedRequest{std::move(members[node]), due});
+    }
+  }
+  return out;
 }
 
 util::Result<LoadReport, std::string> run_load(const State& state, const std::vector<Account>& accounts,
@@ -287,6 +392,7 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   }
   LoadReport report;
   report.sign_seconds = std::chrono::duration<double>(Clock::now() - sign_start).count();
+  const std::vector<std::vector<Request>> plan = build_requests(items, node_count, o.batch, o.tps);
   progress << fmt::format("signed {} transfers from {} accounts in {:.2f} s\n", total, accounts.size(),
                           report.sign_seconds)
            << std::flush;
@@ -307,95 +413,36 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
     }
   });
 
-  // 4. Submit on an open-loop schedule.
+  // 4. Submit on an open-loop schedule. Each node has its own submitters: a node that
+  // is slow to answer (its actor busy with a block) holds back only its own share of the
+  // load, not the requests due at the other nodes.
   const auto cpu_before = read_cpu(clients);
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> sent{0};
   std::mutex codes_mutex;  // guards report.reject_codes
   const auto start = Clock::now();
   {
     const unsigned submitters =
         o.submitters != 0 ? o.submitters : static_cast<unsigned>(std::max<std::size_t>(8, 4 * node_count));
+    const unsigned per_node = std::max<unsigned>(1, submitters / static_cast<unsigned>(node_count));
+    std::vector<std::atomic<std::size_t>> next_batch(node_count);
     std::vector<std::jthread> workers;
-    workers.reserve(submitters);
-    for (unsigned t = 0; t < submitters; ++t) {
-      workers.emplace_back([&] {
-        // Each submitter keeps one connection to each node (keep-alive): a connection per
-        // transaction would cost both sides more than the transaction itself.
-        std::vector<HttpSession> http;
-        http.reserve(clients.size());
-        for (const NodeClient& c : clients) http.emplace_back(c.url(), kRequestTimeout);
-        const auto rejected = [&](std::string code) {
-          std::lock_guard lock(codes_mutex);
-          ++report.reject_codes[code];
-        };
-        const auto failure_code = [](const util::Result<HttpResponse, HttpError>& r) -> std::string {
-          if (!r) return std::string(to_string(r.error().code));
-          auto doc = Json::parse(r->body, nullptr, false);
-          if (doc.is_object() && doc.contains("code") && doc["code"].is_string()) return doc["code"];
-          return "http_" + std::to_string(r->status);
-        };
-        const std::size_t batch = std::max<std::size_t>(1, o.batch);
-        for (std::size_t j = next.fetch_add(batch); j < total; j = next.fetch_add(batch)) {
-          // Items j .. end - 1, sent when the last of them is due (the offered rate holds
-          // for any batch size), one request per node.
-          const std::size_t end = std::min(total, j + batch);
-          const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(static_cast<double>(end - 1) / o.tps));
-          std::this_thread::sleep_until(due);
-          if (batch == 1) {
-            Item& item = items[j];
-            item.submitted = Clock::now();
-            item.submitted_wall_ms = wall_ms(WallClock::now());
-            auto r = http[item.node].post("/v1/txs", "application/json", R"({"tx":")" + item.hex + R"("})");
-            if (r && r->status == 202) {
-              item.accepted = true;
-            } else {
-              rejected(failure_code(r));
-            }
-            continue;
-          }
-          for (std::size_t node = 0; node < http.size(); ++node) {
-            std::vector<std::size_t> mine;
-            std::string body = R"({"txs":[)";
-            for (std::size_t k = j; k < end; ++k) {
-              if (items[k].node != node) continue;
-              body += (mine.empty() ? "\"" : ",\"") + items[k].hex + "\"";
-              mine.push_back(k);
-            }
-            if (mine.empty()) continue;
-            body += "]}";
-            const auto sent = Clock::now();
-            const std::int64_t sent_wall_ms = wall_ms(WallClock::now());
-            for (std::size_t k : mine) {
-              items[k].submitted = sent;
-              items[k].submitted_wall_ms = sent_wall_ms;
-            }
-            auto r = http[node].post("/v1/txs/batch", "application/json", body);
-            auto doc = r && r->status == 200 ? Json::parse(r->body, nullptr, false) : Json();
-            const bool answered = doc.is_object() && doc.contains("results") && doc["results"].is_array() &&
-                                  doc["results"].size() == mine.size();
-            for (std::size_t i = 0; i < mine.size(); ++i) {
-              if (!answered) {
-                rejected(failure_code(r));
-                continue;
-              }
-              const Json& result = doc["results"][i];
-              if (result.is_object() && result.value("status", "") == "pending") {
-                items[mine[i]].accepted = true;
-              } else {
-                rejected(result.is_object() ? result.value("code", "bad_answer") : "bad_answer");
-              }
-            }
-          }
-        }
-      });
+    workers.reserve(per_node * node_count);
+    for (std::size_t node = 0; node < node_count; ++node) {
+      for (unsigned t = 0; t < per_node; ++t) {
+        workers.emplace_back([&, node] {
+          submit_to(clients[node], plan[node], items, start, next_batch[node], sent, [&](std::string code) {
+            std::lock_guard lock(codes_mutex);
+            ++report.reject_codes[code];
+          });
+        });
+      }
     }
     std::jthread reporter([&](const std::stop_token& stop) {
       while (!stop.stop_requested()) {
         std::this_thread::sleep_for(std::chrono::seconds(1));
         if (stop.stop_requested()) break;
-        progress << fmt::format("  submitting: {}/{} sent, {} committed, height {}\n", std::min(next.load(), total),
-                                total, tracker.committed(), tracker.height())
+        progress << fmt::format("  submitting: {}/{} sent, {} committed, height {}\n", sent.load(), total,
+                                tracker.committed(), tracker.height())
                  << std::flush;
       }
     });

@@ -9,7 +9,9 @@
 //      so signing does not limit the rate.
 //   3. Submitter threads POST them to /v1/txs of each account's node, transaction j at
 //      start + j / rate (an open-loop schedule: a slow node does not slow the offered
-//      rate, it shows up as latency).
+//      rate, it shows up as latency). With --batch B, transactions j .. j + B - 1 go
+//      together when the last of them is due, one request per node; each node has its
+//      own submitters, so a node slow to answer holds back only its own requests.
 //   4. A tracker polls node0's tip and reads every new block; a transaction counts as
 //      committed when a block holding it is first seen, and its confirmation latency is
 //      that moment minus its submission.
@@ -76,6 +78,20 @@ struct LoadReport {
   std::uint64_t last_height = 0;
   std::optional<NodeCpu> node_cpu;  // absent when a node's /metrics could not be read
 };
+
+/// One request of the plan: the transactions it carries (indexes into the run's list, in
+/// order) and when it is due, after the start.
+struct PlannedRequest {
+  std::vector<std::size_t> members;
+  std::chrono::nanoseconds due{};
+};
+
+/// The run's requests per node, each node's in due order (step 3 above): transaction j
+/// goes to node `node_of[j]`; transactions j .. j + batch - 1 make one batch, due when
+/// its last transaction is at `tps`, and each node with transactions in a batch gets one
+/// request for them. Every transaction is in exactly one request.
+std::vector<std::vector<PlannedRequest>> plan_batches(const std::vector<std::size_t>& node_of, std::size_t node_count,
+                                                      std::size_t batch, double tps);
 
 /// Runs the load against the running devnet `state`. Progress lines go to `progress`.
 /// Errors (a sentence): a node unreachable when reading nonces, an account unknown.

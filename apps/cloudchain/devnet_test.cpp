@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -316,6 +317,55 @@ TEST(DevnetLoad, Percentiles) {
   EXPECT_EQ(percentile(v, 0.99), 10);
   EXPECT_EQ(percentile(v, 0.0), 1);
   EXPECT_EQ(percentile({7}, 0.99), 7);
+}
+
+TEST(DevnetLoad, PlansOneRequestPerNodeAndBatchDueWithItsLastTransaction) {
+  // Ten transactions to two nodes (j mod 2), batches of four at 2 tx/s.
+  std::vector<std::size_t> node_of(10);
+  for (std::size_t j = 0; j < node_of.size(); ++j) node_of[j] = j % 2;
+  const auto plan = plan_batches(node_of, 2, 4, 2.0);
+  ASSERT_EQ(plan.size(), 2U);
+  using Members = std::vector<std::size_t>;
+  ASSERT_EQ(plan[0].size(), 3U);
+  ASSERT_EQ(plan[1].size(), 3U);
+  EXPECT_EQ(plan[0][0].members, (Members{0, 2}));
+  EXPECT_EQ(plan[1][0].members, (Members{1, 3}));
+  EXPECT_EQ(plan[0][2].members, (Members{8}));
+  EXPECT_EQ(plan[1][2].members, (Members{9}));
+  // A batch is due when its last transaction is: 3 / 2, 7 / 2 and 9 / 2 s.
+  using std::chrono::milliseconds;
+  for (const auto& node : plan) {
+    EXPECT_EQ(node[0].due, milliseconds(1500));
+    EXPECT_EQ(node[1].due, milliseconds(3500));
+    EXPECT_EQ(node[2].due, milliseconds(4500));
+  }
+}
+
+TEST(DevnetLoad, PlansEveryTransactionOnceAndEachNodesRequestsInDueOrder) {
+  std::vector<std::size_t> node_of(1000);
+  for (std::size_t j = 0; j < node_of.size(); ++j) node_of[j] = (j * 7) % 3;
+  for (const std::size_t batch : {std::size_t{1}, std::size_t{9}, std::size_t{100}, std::size_t{5000}}) {
+    const auto plan = plan_batches(node_of, 3, batch, 250.0);
+    std::vector<int> seen(node_of.size(), 0);
+    for (std::size_t node = 0; node < plan.size(); ++node) {
+      for (std::size_t i = 0; i < plan[node].size(); ++i) {
+        const PlannedRequest& r = plan[node][i];
+        EXPECT_FALSE(r.members.empty());
+        EXPECT_LE(r.members.size(), batch);
+        if (i > 0) {
+          EXPECT_GT(r.due, plan[node][i - 1].due) << "batch " << batch;
+        }
+        for (std::size_t k : r.members) {
+          EXPECT_EQ(node_of[k], node);
+          ++seen[k];
+        }
+      }
+    }
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<std::ptrdiff_t>(node_of.size())) << batch;
+  }
+  // No transactions, no requests; a node with none gets an empty list.
+  EXPECT_TRUE(plan_batches({}, 2, 10, 1.0)[0].empty());
+  EXPECT_TRUE(plan_batches({0, 0, 0}, 2, 2, 1.0)[1].empty());
 }
 
 TEST(DevnetLoad, ReadsUnlabelledMetricValues) {

@@ -96,6 +96,11 @@ class DevnetCliTest(SystemTestCase):
         self.assertLess(cpu["signature_checks_per_tx_per_node"], 2, cpu)
         self.assertGreaterEqual(cpu["signature_check_share"], 0, cpu)
         self.assertLess(cpu["signature_check_share"], 1, cpu)
+        # A check's cost in the nodes beside a verification's in the bench (both µs).
+        self.assertGreaterEqual(cpu["us_per_signature_check"], 0, cpu)
+        self.assertLess(cpu["us_per_signature_check"], 10000, cpu)
+        self.assertGreater(report["bench_us_per_verification"], 0, report)
+        self.assertLess(report["bench_us_per_verification"], 10000, report)
         # The same through POST /v1/txs/batch (8 transactions a request, split by node).
         batched = json.loads(self.devnet("--json", "load", "--tps", "40", "--duration", "2", "--batch", "8",
                                          "--wait", "60").stdout)
