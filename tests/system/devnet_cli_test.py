@@ -101,6 +101,7 @@ class DevnetCliTest(SystemTestCase):
         self.assertLess(cpu["us_per_signature_check"], 10000, cpu)
         self.assertGreater(report["bench_us_per_verification"], 0, report)
         self.assertLess(report["bench_us_per_verification"], 10000, report)
+        self.assertGreaterEqual(report["ratio_at_node_check_cost"], 0, report)
         # The same through POST /v1/txs/batch (8 transactions a request, split by node).
         batched = json.loads(self.devnet("--json", "load", "--tps", "40", "--duration", "2", "--batch", "8",
                                          "--wait", "60").stdout)
