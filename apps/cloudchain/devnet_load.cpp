@@ -44,7 +44,7 @@ util::Result<NodeClient, std::string> client_for(const NodeEntry& node) {
 using WallClock = std::chrono::system_clock;
 
 struct Item {
-  std::string hex;   // the transaction's encoding
+  std::string hex;   // the transaction's encoding, until its request's body takes it
   std::string txid;  // hex
   std::size_t node = 0;
   Clock::time_point submitted{};
@@ -288,11 +288,12 @@ void submit_to(const NodeClient& client, const std::vector<Request>& requests, s
     auto doc = r && r->status == 200 ? Json::parse(r->body, nullptr, false) : Json();
     const bool answered = doc.is_object() && doc.contains("results") && doc["results"].is_array() &&
                           doc["results"].size() == members.size();
+    if (!answered) {
+      const std::string code = failure_code(r);
+      for (std::size_t m = 0; m < members.size(); ++m) rejected(code);
+      continue;
+    }
     for (std::size_t m = 0; m < members.size(); ++m) {
-      if (!answered) {
-        rejected(failure_code(r));
-        continue;
-      }
       const Json& result = doc["results"][m];
       if (result.is_object() && result.value("status", "") == "pending") {
         items[members[m]].accepted = true;
