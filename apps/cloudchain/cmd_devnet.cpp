@@ -444,48 +444,19 @@ int run_load(Context& ctx, const DevnetOptions& o) {
   auto report = devnet::run_load(state, *accounts, load, progress);
   if (!report) throw failure(report.error().detail);
   const devnet::LoadReport& r = *report;
-  // Every node checks every signature, so the nodes of this machine share its
-  // verifications: the ratio is against verify/s / nodes.
   const VerifyRate verify_after = measure_verify_rate(2.0);
   const VerifyRate& verify = verify_after.all_cores > verify_before.all_cores ? verify_after : verify_before;
-  const auto nodes_count = static_cast<double>(std::max<std::size_t>(1, state.nodes.size()));
-  const double per_node = verify.all_cores / nodes_count;
-  const double ratio = per_node > 0 ? r.committed_tps / per_node : 0.0;
-  // The nodes' own CPU: per committed transaction, and the share their signature checks
-  // took (docs/benchmarks.md: the figure that does not move with the VM's speed).
-  double us_per_tx = 0;
-  double checks_per_tx_per_node = 0;
-  double check_share = 0;
-  double us_per_check = 0;
-  // A bench verification's cost on one of its threads: against the nodes' own cost per
-  // check it tells whether the machine ran slower during the load than at its ends.
-  const double bench_us_per_verification =
-      verify.all_cores > 0 ? static_cast<double>(verify.threads) * 1e6 / verify.all_cores : 0.0;
-  if (r.node_cpu) {
-    const auto committed = static_cast<double>(std::max<std::uint64_t>(1, r.committed));
-    us_per_tx = r.node_cpu->process_seconds * 1e6 / committed;
-    checks_per_tx_per_node = static_cast<double>(r.node_cpu->signature_checks) / committed / nodes_count;
-    if (r.node_cpu->process_seconds > 0)
-      check_share = r.node_cpu->signature_check_seconds / r.node_cpu->process_seconds;
-    if (r.node_cpu->signature_checks > 0)
-      us_per_check = r.node_cpu->signature_check_seconds * 1e6 / static_cast<double>(r.node_cpu->signature_checks);
-  }
-  // The same ratio against the checks per second all cores could do at the nodes' own
-  // cost per check during the load: it does not follow the machine's speed in the
-  // seconds around the load, which the bench reference does (docs/benchmarks.md).
-  const double checks_per_node_in_run =
-      us_per_check > 0 ? static_cast<double>(verify.threads) * 1e6 / us_per_check / nodes_count : 0.0;
-  const double ratio_in_run = checks_per_node_in_run > 0 ? r.committed_tps / checks_per_node_in_run : 0.0;
+  const devnet::LoadFigures f = devnet::load_figures(r, verify.all_cores, verify.threads, state.nodes.size());
   if (ctx.json()) {
     Json cpu = nullptr;
     if (r.node_cpu) {
       cpu = Json{{"process_seconds", r.node_cpu->process_seconds},
-                 {"us_per_committed_tx", us_per_tx},
+                 {"us_per_committed_tx", f.us_per_tx},
                  {"signature_checks", r.node_cpu->signature_checks},
-                 {"signature_checks_per_tx_per_node", checks_per_tx_per_node},
+                 {"signature_checks_per_tx_per_node", f.checks_per_tx_per_node},
                  {"signature_check_seconds", r.node_cpu->signature_check_seconds},
-                 {"signature_check_share", check_share},
-                 {"us_per_signature_check", us_per_check}};
+                 {"signature_check_share", f.check_share},
+                 {"us_per_signature_check", f.us_per_check}};
     }
     print_json(ctx.io().out, Json{{"offered_tps", o.tps},
                                   {"duration_s", o.duration_s},
@@ -506,9 +477,9 @@ int run_load(Context& ctx, const DevnetOptions& o) {
                                   {"first_height", r.first_height},
                                   {"last_height", r.last_height},
                                   {"verify_per_s_all_cores", verify.all_cores},
-                                  {"bench_us_per_verification", bench_us_per_verification},
-                                  {"ratio_to_verify_per_node", ratio},
-                                  {"ratio_at_node_check_cost", ratio_in_run},
+                                  {"bench_us_per_verification", f.bench_us_per_verification},
+                                  {"ratio_to_verify_per_node", f.ratio},
+                                  {"ratio_at_node_check_cost", f.ratio_at_node_check_cost},
                                   {"node_cpu", cpu}});
   } else {
     Table t;
@@ -531,16 +502,16 @@ int run_load(Context& ctx, const DevnetOptions& o) {
     t.add("signing", fmt::format("{:.2f} s on all cores", r.sign_seconds));
     t.add("verify/s, all cores", fmt::format("{:.0f} ({} threads, the higher of before and after the load)",
                                              verify.all_cores, verify.threads));
-    t.add("tx/s / (verify/s / nodes)", fmt::format("{:.3f}", ratio));
+    t.add("tx/s / (verify/s / nodes)", fmt::format("{:.3f}", f.ratio));
     if (r.node_cpu) {
       t.add("node CPU",
-            fmt::format("{:.1f} s, {:.0f} µs per committed tx (all nodes)", r.node_cpu->process_seconds, us_per_tx));
+            fmt::format("{:.1f} s, {:.0f} µs per committed tx (all nodes)", r.node_cpu->process_seconds, f.us_per_tx));
       t.add("signature checks", fmt::format("{:.2f} per tx per node, {:.1f} % of the nodes' CPU (estimated)",
-                                            checks_per_tx_per_node, 100 * check_share));
+                                            f.checks_per_tx_per_node, 100 * f.check_share));
       t.add("  cost", fmt::format("{:.1f} µs per check in the nodes, {:.1f} µs per verification in the bench",
-                                  us_per_check, bench_us_per_verification));
-      t.add("tx/s / (checks/s / nodes)",
-            fmt::format("{:.3f} (checks/s: {} cores at the nodes' cost per check)", ratio_in_run, verify.threads));
+                                  f.us_per_check, f.bench_us_per_verification));
+      t.add("tx/s / (checks/s / nodes)", fmt::format("{:.3f} (checks/s: {} cores at the nodes' cost per check)",
+                                                     f.ratio_at_node_check_cost, verify.threads));
     } else {
       t.add("node CPU", "unknown (a node's /metrics could not be read, or it restarted)");
     }

@@ -495,6 +495,29 @@ util::Result<LoadReport, std::string> run_load(const State& state, const std::ve
   return report;
 }
 
+LoadFigures load_figures(const LoadReport& r, double verify_per_s, unsigned threads, std::size_t nodes) {
+  LoadFigures f;
+  const auto node_count = static_cast<double>(std::max<std::size_t>(1, nodes));
+  // Every node checks every signature, so the nodes of this machine share its
+  // verifications: the ratio is against verify/s ÷ nodes.
+  if (verify_per_s > 0) {
+    f.ratio = r.committed_tps / (verify_per_s / node_count);
+    f.bench_us_per_verification = static_cast<double>(threads) * 1e6 / verify_per_s;
+  }
+  if (!r.node_cpu) return f;
+  const NodeCpu& cpu = *r.node_cpu;
+  const auto committed = static_cast<double>(std::max<std::uint64_t>(1, r.committed));
+  f.us_per_tx = cpu.process_seconds * 1e6 / committed;
+  f.checks_per_tx_per_node = static_cast<double>(cpu.signature_checks) / committed / node_count;
+  if (cpu.process_seconds > 0) f.check_share = cpu.signature_check_seconds / cpu.process_seconds;
+  if (cpu.signature_checks > 0 && cpu.signature_check_seconds > 0) {
+    f.us_per_check = cpu.signature_check_seconds * 1e6 / static_cast<double>(cpu.signature_checks);
+    const double checks_per_s_per_node = static_cast<double>(threads) * 1e6 / f.us_per_check / node_count;
+    f.ratio_at_node_check_cost = r.committed_tps / checks_per_s_per_node;
+  }
+  return f;
+}
+
 std::optional<double> metric_value(std::string_view text, std::string_view name) {
   std::size_t at = 0;
   while (at < text.size()) {

@@ -79,6 +79,22 @@ struct LoadReport {
   std::optional<NodeCpu> node_cpu;  // absent when a node's /metrics could not be read
 };
 
+/// The figures `devnet load` prints (docs/cli.md): the report against the bench's
+/// reference (`verify_per_s` on `threads` threads, the all-cores rate) and the nodes' own
+/// CPU. Each is 0 when what it needs is missing (no node CPU, no sampled check).
+struct LoadFigures {
+  double ratio = 0;                      // committed tx/s ÷ (verify/s ÷ nodes)
+  double bench_us_per_verification = 0;  // one bench thread's cost per verification
+  double us_per_tx = 0;                  // node CPU per committed tx, all nodes
+  double checks_per_tx_per_node = 0;
+  double check_share = 0;   // of the nodes' CPU, in signature checks
+  double us_per_check = 0;  // the nodes' CPU per signature check
+  // committed tx/s ÷ (checks/s ÷ nodes), checks/s = `threads` cores at us_per_check:
+  // the reference taken from the load itself, not from the seconds around it.
+  double ratio_at_node_check_cost = 0;
+};
+LoadFigures load_figures(const LoadReport& r, double verify_per_s, unsigned threads, std::size_t nodes);
+
 /// One request of the plan: the transactions it carries (indexes into the run's list, in
 /// order) and when it is due, after the start.
 struct PlannedRequest {

@@ -368,6 +368,35 @@ TEST(DevnetLoad, PlansEveryTransactionOnceAndEachNodesRequestsInDueOrder) {
   EXPECT_TRUE(plan_batches({0, 0, 0}, 2, 2, 1.0)[1].empty());
 }
 
+TEST(DevnetLoad, FiguresAgainstTheBenchAndTheNodesOwnChecks) {
+  LoadReport r;
+  r.committed = 40'000;
+  r.committed_tps = 1'000;
+  // Without the nodes' CPU: only the bench's figures.
+  LoadFigures f = load_figures(r, 40'000, 2, 4);
+  EXPECT_DOUBLE_EQ(f.ratio, 0.1);                     // 1,000 / (40,000 / 4)
+  EXPECT_DOUBLE_EQ(f.bench_us_per_verification, 50);  // 2 threads, 40,000/s
+  EXPECT_EQ(f.us_per_tx, 0);
+  EXPECT_EQ(f.ratio_at_node_check_cost, 0);
+
+  r.node_cpu = NodeCpu{20, 160'000, 12};
+  f = load_figures(r, 40'000, 2, 4);
+  EXPECT_DOUBLE_EQ(f.us_per_tx, 500);  // 20 s / 40,000
+  EXPECT_DOUBLE_EQ(f.checks_per_tx_per_node, 1);
+  EXPECT_DOUBLE_EQ(f.check_share, 0.6);
+  EXPECT_DOUBLE_EQ(f.us_per_check, 75);  // 12 s / 160,000
+  // 2 cores at 75 µs a check: 26,667 checks/s, 6,667 per node.
+  EXPECT_DOUBLE_EQ(f.ratio_at_node_check_cost, 0.15);
+
+  // No check sampled yet (a short run): no cost per check, no ratio from it.
+  r.node_cpu = NodeCpu{1, 100, 0};
+  f = load_figures(r, 0, 2, 4);
+  EXPECT_EQ(f.ratio, 0);
+  EXPECT_EQ(f.bench_us_per_verification, 0);
+  EXPECT_EQ(f.us_per_check, 0);
+  EXPECT_EQ(f.ratio_at_node_check_cost, 0);
+}
+
 TEST(DevnetLoad, ReadsUnlabelledMetricValues) {
   const std::string text =
       "# HELP process_cpu_seconds_total User and system CPU time.\n"
