@@ -244,35 +244,50 @@ void remove_files(const detail::Handles& h, const IndexFiles& files) {
 // Touches no database state but the Env's files (and next_index_file), so it may run on
 // any one thread while the writer writes.
 util::Result<IndexFiles, StorageError> write_index_files(detail::Handles& h, const detail::PendingIndex& pending) {
-  struct TxRecord {
-    Hash256 txid;
-    Hash256 block_hash;
-    std::uint32_t position;
-  };
-  std::vector<TxRecord> txs;
-  std::vector<std::pair<AccountTxKey, Hash256>> accounts;  // fixed-size keys: no allocation each
+  // Each block's lists are sorted already: merged, not sorted again.
+  using TxEntry = std::pair<Hash256, std::uint32_t>;
+  using Account = detail::BlockIndexRecords::Account;
+  std::vector<std::span<const TxEntry>> tx_runs;
+  std::vector<std::span<const Account>> account_runs;
+  std::size_t tx_count = 0;
+  std::size_t account_count = 0;
   for (const auto& b : pending.blocks) {
-    for (const auto& [id, position] : b->txs) txs.push_back({id, b->block_hash, position});
-    for (const auto& a : b->accounts) {
-      accounts.emplace_back(account_tx_key_array(a.address, b->height, a.position), a.txid);
-    }
+    tx_runs.emplace_back(b->txs);
+    account_runs.emplace_back(b->accounts);
+    tx_count += b->txs.size();
+    account_count += b->accounts.size();
   }
   // Keys must be strictly increasing in an SST file. A txid is in one active block only
-  // (nonces); should it repeat, the newest block's entry is kept, as a put would.
-  std::stable_sort(txs.begin(), txs.end(), [](const TxRecord& a, const TxRecord& b) { return a.txid < b.txid; });
-  std::vector<TxRecord> unique_txs;
-  unique_txs.reserve(txs.size());
-  for (const TxRecord& t : txs) {
-    if (!unique_txs.empty() && unique_txs.back().txid == t.txid) {
-      unique_txs.back() = t;
-    } else {
-      unique_txs.push_back(t);
-    }
-  }
-  std::sort(accounts.begin(), accounts.end());
-  accounts.erase(
-      std::unique(accounts.begin(), accounts.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
-      accounts.end());
+  // (nonces); should it repeat, the newest block's entry is kept, as a put would (equal
+  // txids come in block order).
+  struct TxRecord {
+    const TxEntry* entry;
+    const detail::BlockIndexRecords* block;
+  };
+  std::vector<TxRecord> txs;
+  txs.reserve(tx_count);
+  detail::merge_sorted_runs<TxEntry>(
+      tx_runs, [](const TxEntry& a, const TxEntry& b) { return util::less_by_prefix(a.first, b.first); },
+      [&](const TxEntry& e, std::size_t run) {
+        const TxRecord record{&e, pending.blocks[run].get()};
+        if (!txs.empty() && txs.back().entry->first == e.first) {
+          txs.back() = record;
+        } else {
+          txs.push_back(record);
+        }
+      });
+  // By (address, height, position): the blocks are in height order and each block's
+  // list is by (address, position), so equal addresses come in block order. A key is
+  // never repeated (one entry per account per transaction).
+  struct AccountRecord {
+    const Account* entry;
+    std::uint64_t height;
+  };
+  std::vector<AccountRecord> accounts;
+  accounts.reserve(account_count);
+  detail::merge_sorted_runs<Account>(
+      account_runs, [](const Account& a, const Account& b) { return util::less_by_prefix(a.address, b.address); },
+      [&](const Account& a, std::size_t run) { accounts.push_back({&a, pending.blocks[run]->height}); });
 
   rocksdb::Env* env = h.db->GetEnv();
   const std::string dir = index_dir(h);
@@ -303,13 +318,15 @@ util::Result<IndexFiles, StorageError> write_index_files(detail::Handles& h, con
     return {};
   };
   Bytes location;
-  auto ok = write_file(detail::kTxIndexCf, unique_txs.size(), [&](std::size_t i) {
-    location = encode_tx_location(TxLocation{unique_txs[i].block_hash, unique_txs[i].position});
-    return std::pair<util::ByteSpan, util::ByteSpan>{unique_txs[i].txid, location};
+  auto ok = write_file(detail::kTxIndexCf, txs.size(), [&](std::size_t i) {
+    location = encode_tx_location(TxLocation{txs[i].block->block_hash, txs[i].entry->second});
+    return std::pair<util::ByteSpan, util::ByteSpan>{txs[i].entry->first, location};
   });
+  AccountTxKey key{};
   if (ok) {
     ok = write_file(detail::kAccountTxsCf, accounts.size(), [&](std::size_t i) {
-      return std::pair<util::ByteSpan, util::ByteSpan>{accounts[i].first, accounts[i].second};
+      key = account_tx_key_array(accounts[i].entry->address, accounts[i].height, accounts[i].entry->position);
+      return std::pair<util::ByteSpan, util::ByteSpan>{key, accounts[i].entry->txid};
     });
   }
   if (!ok) {

@@ -7,6 +7,7 @@
 // column families. On open, the blocks from indexed_end to the tip are read back and
 // their records rebuilt, so a crash loses nothing.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -59,6 +60,47 @@ struct BlockIndexRecords {
     return (tx_filter[tx_word(txid, tx_filter.size())] & bits) == bits;
   }
 };
+
+/// The order of BlockIndexRecords::accounts: by address, then position.
+inline bool account_order(const BlockIndexRecords::Account& a, const BlockIndexRecords::Account& b) {
+  if (a.address != b.address) return util::less_by_prefix(a.address, b.address);
+  return a.position < b.position;
+}
+
+/// Visits the elements of `runs`, each sorted by `less`, in one sorted sequence:
+/// `visit(element, run index)`. Elements that compare equal come in run order. A heap of
+/// one cursor per run: n log(runs) comparisons, nothing moved (a lagging-index flush
+/// merges the sorted records of its blocks instead of sorting them all again).
+template <typename T, typename Less, typename Visit>
+void merge_sorted_runs(std::span<const std::span<const T>> runs, Less less, Visit visit) {
+  struct Cursor {
+    const T* at;
+    const T* end;
+    std::size_t run;
+  };
+  std::vector<Cursor> heap;
+  heap.reserve(runs.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    if (!runs[r].empty()) heap.push_back({runs[r].data(), runs[r].data() + runs[r].size(), r});
+  }
+  // std's heap functions keep the greatest on top: "greater" here is "comes later".
+  const auto later = [&less](const Cursor& a, const Cursor& b) {
+    if (less(*b.at, *a.at)) return true;
+    if (less(*a.at, *b.at)) return false;
+    return a.run > b.run;
+  };
+  std::make_heap(heap.begin(), heap.end(), later);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Cursor& c = heap.back();
+    visit(*c.at, c.run);
+    if (++c.at == c.end) {
+      heap.pop_back();
+    } else {
+      std::push_heap(heap.begin(), heap.end(), later);
+    }
+  }
+}
 
 /// The records index_block writes for `block` at `height`: the sender of each
 /// transaction, and a transfer's recipient when it is another account.

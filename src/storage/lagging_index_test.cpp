@@ -263,5 +263,26 @@ TEST(LaggingIndex, ABlocksTxFilterHoldsEachOfItsTransactionsAndFewOthers) {
   EXPECT_FALSE(none.may_hold_tx(primitives::txid(txs[0])));
 }
 
+// A flush merges its blocks' sorted lists (write_index_files): one sorted sequence, each
+// element once, and equal ones in run order (a repeated txid keeps the newest block's).
+TEST(LaggingIndex, SortedRunsMergeInOrderWithTiesInRunOrder) {
+  using Item = std::pair<int, int>;  // (key, tag); ordered by key only
+  const std::vector<std::vector<Item>> runs = {
+      {{1, 0}, {4, 0}, {4, 1}, {9, 0}}, {}, {{2, 2}, {4, 2}, {10, 2}}, {{0, 3}, {4, 3}}, {{4, 4}}};
+  std::vector<std::span<const Item>> spans(runs.begin(), runs.end());
+  std::vector<std::pair<Item, std::size_t>> seen;
+  detail::merge_sorted_runs<Item>(
+      spans, [](const Item& a, const Item& b) { return a.first < b.first; },
+      [&](const Item& item, std::size_t run) { seen.emplace_back(item, run); });
+  const std::vector<std::pair<Item, std::size_t>> expected = {{{0, 3}, 3}, {{1, 0}, 0}, {{2, 2}, 2}, {{4, 0}, 0},
+                                                              {{4, 1}, 0}, {{4, 2}, 2}, {{4, 3}, 3}, {{4, 4}, 4},
+                                                              {{9, 0}, 0}, {{10, 2}, 2}};
+  EXPECT_EQ(seen, expected);
+  seen.clear();
+  detail::merge_sorted_runs<Item>({}, std::less<>(),
+                                  [&](const Item& item, std::size_t run) { seen.emplace_back(item, run); });
+  EXPECT_TRUE(seen.empty());
+}
+
 }  // namespace
 }  // namespace cloudchain::storage

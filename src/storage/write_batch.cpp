@@ -49,16 +49,16 @@ BlockIndexRecords index_records(const primitives::Block& block, std::uint64_t he
     out.txs.emplace_back(id, position);
     for_each_account(tx, [&](const crypto::Address& address) { out.accounts.push_back({address, position, id}); });
   }
-  std::sort(out.txs.begin(), out.txs.end());
+  // Txids are unique in a block (check_block_body), so the position never decides.
+  std::sort(out.txs.begin(), out.txs.end(),
+            [](const auto& a, const auto& b) { return util::less_by_prefix(a.first, b.first); });
   if (!out.txs.empty()) {
     out.tx_filter.assign(std::bit_ceil((out.txs.size() + 3) / 4), 0);  // 16 bits per transaction
     for (const auto& [id, position] : out.txs) {
       out.tx_filter[BlockIndexRecords::tx_word(id, out.tx_filter.size())] |= BlockIndexRecords::tx_bits(id);
     }
   }
-  std::sort(out.accounts.begin(), out.accounts.end(), [](const auto& a, const auto& b) {
-    return a.address != b.address ? a.address < b.address : a.position < b.position;
-  });
+  std::sort(out.accounts.begin(), out.accounts.end(), account_order);
   return out;
 }
 

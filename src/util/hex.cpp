@@ -1,6 +1,7 @@
 #include "util/hex.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace cloudchain::util {
 
@@ -24,21 +25,31 @@ std::string to_hex(ByteSpan bytes) {
 }
 
 namespace {
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Each character's digit value, 0xff for a character that is not a hex digit: one load
+// per character (the API decodes every submitted transaction from hex).
+constexpr std::array<std::uint8_t, 256> kNibbles = [] {
+  std::array<std::uint8_t, 256> table{};
+  table.fill(0xff);
+  for (int i = 0; i < 10; ++i) table['0' + i] = static_cast<std::uint8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    table['a' + i] = static_cast<std::uint8_t>(10 + i);
+    table['A' + i] = static_cast<std::uint8_t>(10 + i);
+  }
+  return table;
+}();
+
+std::uint8_t nibble(char c) { return kNibbles[static_cast<unsigned char>(c)]; }
 }  // namespace
 
 Result<Bytes, HexError> from_hex(std::string_view text) {
   if (text.size() % 2 != 0) return fail(HexError::kOddLength, "length " + std::to_string(text.size()));
   Bytes out(text.size() / 2);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = nibble(text[2 * i]);
-    const int lo = nibble(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return fail(HexError::kBadCharacter, "at offset " + std::to_string(2 * i));
+    const std::uint8_t hi = nibble(text[2 * i]);
+    const std::uint8_t lo = nibble(text[2 * i + 1]);
+    if (hi > 15 || lo > 15) {
+      return fail(HexError::kBadCharacter, "at offset " + std::to_string(2 * i));
+    }
     out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }
   return out;
