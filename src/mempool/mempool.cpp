@@ -51,12 +51,17 @@ Mempool::Mempool(std::uint32_t chain_id, const Limits& limits, std::shared_ptr<c
 
 util::Result<VerifiedTx, MempoolError> VerifiedTx::check(Transaction tx, std::uint32_t chain_id,
                                                          crypto::KeyCache* keys) {
+  const Hash256 id = primitives::txid(tx);
+  return check_with_txid(std::move(tx), id, chain_id, keys);
+}
+
+util::Result<VerifiedTx, MempoolError> VerifiedTx::check_with_txid(Transaction tx, const Hash256& txid,
+                                                                   std::uint32_t chain_id, crypto::KeyCache* keys) {
   if (auto checked = primitives::check_transaction(tx, chain_id, keys); !checked) {
     return util::fail(MempoolError::kInvalidTransaction,
                       std::string(primitives::to_string(checked.error().code)) + ": " + checked.error().detail);
   }
-  const Hash256 id = primitives::txid(tx);
-  return VerifiedTx(std::move(tx), id, chain_id);
+  return VerifiedTx(std::move(tx), txid, chain_id);
 }
 
 util::Result<AddResult, MempoolError> Mempool::add(const Transaction& tx, std::uint64_t time_ms, AccountView& view) {

@@ -124,6 +124,11 @@ class VerifiedTx {
   /// token. With `keys`, the signature is checked through that cache (the same verdict).
   static util::Result<VerifiedTx, MempoolError> check(Transaction tx, std::uint32_t chain_id,
                                                       crypto::KeyCache* keys = nullptr);
+  /// check() for a caller that has hashed the transaction already: `txid` must be
+  /// primitives::txid(tx) (the network computes it when a transaction arrives).
+  static util::Result<VerifiedTx, MempoolError> check_with_txid(Transaction tx, const Hash256& txid,
+                                                                std::uint32_t chain_id,
+                                                                crypto::KeyCache* keys = nullptr);
 
   const Transaction& tx() const { return m_tx; }
   const Hash256& txid() const { return m_txid; }

@@ -52,6 +52,21 @@ TEST_F(MempoolVerified, AdmittedWithoutASecondVerification) {
   EXPECT_EQ(entry->arrival_ms, 1234u);
 }
 
+// The network hashes a relayed transaction once; the token carries that txid and the
+// signature is still checked.
+TEST_F(MempoolVerified, CheckedWithAKnownTxid) {
+  const Transaction tx = transfer(alice, 0, 1000);
+  const Hash256 id = primitives::txid(tx);
+  auto verified = VerifiedTx::check_with_txid(tx, id, kChainId);
+  ASSERT_TRUE(verified) << verified.error().detail;
+  EXPECT_EQ(verified->txid(), id);
+  Transaction bad = tx;
+  bad.signature[40] ^= 0x01;
+  auto refused = VerifiedTx::check_with_txid(bad, primitives::txid(bad), kChainId);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, MempoolError::kInvalidTransaction);
+}
+
 TEST_F(MempoolVerified, BadSignatureNeverProducesAToken) {
   Transaction tx = transfer(alice, 0, 1000);
   tx.signature[40] ^= 0x01;  // in range, just not a valid signature

@@ -395,18 +395,19 @@ void PeerHooks::submit_block(primitives::Block block, std::function<void(p2p::Ve
 void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) {
   std::vector<primitives::Transaction> one;
   one.push_back(std::move(tx));
-  submit_txs(std::move(one), [done = std::move(done)](std::size_t, p2p::Verdict v) { done(std::move(v)); });
+  submit_txs(std::move(one), {}, [done = std::move(done)](std::size_t, p2p::Verdict v) { done(std::move(v)); });
 }
 
-void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
+void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs, std::vector<util::Hash256> ids,
                            std::function<void(std::size_t, p2p::Verdict)> done) {
   const auto shared = std::make_shared<const std::function<void(std::size_t, p2p::Verdict)>>(std::move(done));
   std::vector<std::pair<mempool::VerifiedTx, Node::PeerAdmissionQueue::Done>> checked;
   checked.reserve(txs.size());
   // One batch never holds a txid twice: the network asks one peer at a time for each.
-  std::vector<util::Hash256> ids;
-  ids.reserve(txs.size());
-  for (const primitives::Transaction& tx : txs) ids.push_back(primitives::txid(tx));
+  if (ids.size() != txs.size()) {  // not from the network: hashed here
+    ids.clear();
+    for (const primitives::Transaction& tx : txs) ids.push_back(primitives::txid(tx));
+  }
   for (std::size_t i = 0; i < txs.size(); ++i) {
     // Checked here lately (a proposal carried it, or another peer's copy came first while
     // this one was in flight): known, and not worth a second signature check. Asked
@@ -417,7 +418,8 @@ void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs,
                             "its signature was checked here lately", false));
       continue;
     }
-    auto verified = mempool::VerifiedTx::check(std::move(txs[i]), m_node.m_info.chain_id, m_node.m_keys.get());
+    auto verified =
+        mempool::VerifiedTx::check_with_txid(std::move(txs[i]), ids[i], m_node.m_info.chain_id, m_node.m_keys.get());
     if (!verified) {
       (*shared)(i, rejected(std::string(mempool::to_string(verified.error().code)), verified.error().detail,
                             mempool::peer_misbehaved(verified.error().code)));

@@ -107,7 +107,9 @@ std::vector<p2p::Verdict> submit_txs_sync(PeerHooks& hooks, std::vector<primitiv
   std::condition_variable done;
   std::vector<p2p::Verdict> out(n);
   std::size_t answered = 0;
-  hooks.submit_txs(std::move(txs), [&](std::size_t i, p2p::Verdict v) {
+  std::vector<util::Hash256> ids;
+  for (const auto& tx : txs) ids.push_back(primitives::txid(tx));
+  hooks.submit_txs(std::move(txs), std::move(ids), [&](std::size_t i, p2p::Verdict v) {
     const std::lock_guard lock(mutex);
     out.at(i) = std::move(v);
     ++answered;

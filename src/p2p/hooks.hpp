@@ -122,9 +122,11 @@ class NodeHooks {
   virtual void submit_block(primitives::Block block, std::function<void(Verdict)> done) = 0;
   virtual void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) = 0;
   /// Several transactions from peers at once (the network collects those that arrive
-  /// together): `done(i, verdict)` once for each, from any thread. The default calls
-  /// submit_tx for each.
-  virtual void submit_txs(std::vector<primitives::Transaction> txs, std::function<void(std::size_t, Verdict)> done) {
+  /// together), `txids[i]` the txid of `txs[i]` (the network computed it when the
+  /// transaction arrived: not hashed again): `done(i, verdict)` once for each, from any
+  /// thread. The default calls submit_tx for each.
+  virtual void submit_txs(std::vector<primitives::Transaction> txs, std::vector<util::Hash256> /*txids*/,
+                          std::function<void(std::size_t, Verdict)> done) {
     const auto shared = std::make_shared<const std::function<void(std::size_t, Verdict)>>(std::move(done));
     for (std::size_t i = 0; i < txs.size(); ++i) {
       submit_tx(std::move(txs[i]), [shared, i](Verdict v) { (*shared)(i, std::move(v)); });

@@ -114,17 +114,20 @@ void Network::Impl::submit_relayed() {
   };
   auto out = std::make_shared<Verdicts>();
   std::vector<primitives::Transaction> txs;
+  std::vector<Hash256> ids;
   txs.reserve(relayed_txs.size());
+  ids.reserve(relayed_txs.size());
   out->from.reserve(relayed_txs.size());
   for (RelayedTx& r : relayed_txs) {
     txs.push_back(std::move(r.tx));
+    ids.push_back(r.id);
     out->from.emplace_back(r.peer, r.id);
   }
   relayed_txs.clear();
   out->verdicts.resize(txs.size());
   out->remaining = txs.size();
   // The verdicts come back together: one post to this thread per batch.
-  hooks.submit_txs(std::move(txs), [post_gate = gate, this, out](std::size_t i, Verdict v) {
+  hooks.submit_txs(std::move(txs), std::move(ids), [post_gate = gate, this, out](std::size_t i, Verdict v) {
     out->verdicts.at(i) = std::move(v);
     if (out->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     post_gate->post([this, out] {

@@ -592,6 +592,7 @@ TEST(Network, TransactionsReceivedTogetherAreSubmittedTogether) {
   const std::vector<std::size_t> batches = a.node.tx_batches();
   EXPECT_EQ(std::accumulate(batches.begin(), batches.end(), std::size_t{0}), txs.size());
   EXPECT_LE(batches.size(), 10U) << "batches of " << ::testing::PrintToString(batches);
+  EXPECT_EQ(a.node.wrong_txids(), 0U);  // each handed with its own txid
 
   // Each verdict of a batch is its own: a transaction refused as invalid scores the
   // peer that sent it, the others of its batch are admitted and relayed.

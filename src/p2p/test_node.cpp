@@ -329,12 +329,21 @@ void ToyNode::refuse_tx(const Hash256& txid) {
   m_refused_txs.insert(txid);
 }
 
-void ToyNode::submit_txs(std::vector<primitives::Transaction> txs, std::function<void(std::size_t, Verdict)> done) {
+void ToyNode::submit_txs(std::vector<primitives::Transaction> txs, std::vector<Hash256> txids,
+                         std::function<void(std::size_t, Verdict)> done) {
   {
     const std::lock_guard lock(m_mutex);
     m_tx_batches.push_back(txs.size());
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      if (i >= txids.size() || txids[i] != primitives::txid(txs[i])) ++m_wrong_txids;
+    }
   }
-  NodeHooks::submit_txs(std::move(txs), std::move(done));
+  NodeHooks::submit_txs(std::move(txs), std::move(txids), std::move(done));
+}
+
+std::size_t ToyNode::wrong_txids() const {
+  const std::lock_guard lock(m_mutex);
+  return m_wrong_txids;
 }
 
 std::vector<std::size_t> ToyNode::tx_batches() const {

@@ -87,6 +87,8 @@ class ToyNode final : public NodeHooks {
   std::vector<Hash256> submitted_order() const;
   std::set<Hash256> txs() const;
   void add_tx(const primitives::Transaction& tx);
+  /// How many txids the network handed to submit_txs were not their transaction's.
+  std::size_t wrong_txids() const;
   /// The size of each batch the network handed to submit_txs, in order.
   std::vector<std::size_t> tx_batches() const;
 
@@ -107,7 +109,8 @@ class ToyNode final : public NodeHooks {
   void submit_block(primitives::Block block, std::function<void(Verdict)> done) override;
   void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) override;
   /// Records the batch's size, then NodeHooks' default (submit_tx for each).
-  void submit_txs(std::vector<primitives::Transaction> txs, std::function<void(std::size_t, Verdict)> done) override;
+  void submit_txs(std::vector<primitives::Transaction> txs, std::vector<Hash256> txids,
+                  std::function<void(std::size_t, Verdict)> done) override;
   ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
   ConsensusVerdict on_vote(const primitives::Vote& vote) override;
   void on_peer_event(const PeerEvent& event) override;
@@ -126,6 +129,7 @@ class ToyNode final : public NodeHooks {
   std::vector<Hash256> m_active;  // by height
   std::map<Hash256, primitives::Transaction> m_pool;
   std::vector<std::size_t> m_tx_batches;
+  std::size_t m_wrong_txids = 0;  // submit_txs txids that were not their transaction's
   std::vector<Hash256> m_submitted;
   std::set<Hash256> m_fail_next;
   std::set<Hash256> m_refused_txs;
