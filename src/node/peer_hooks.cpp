@@ -398,15 +398,16 @@ void PeerHooks::submit_tx(primitives::Transaction tx, std::function<void(p2p::Ve
   submit_txs(std::move(one), {}, [done = std::move(done)](std::size_t, p2p::Verdict v) { done(std::move(v)); });
 }
 
-void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs, std::vector<util::Hash256> ids,
+void PeerHooks::submit_txs(std::vector<primitives::Transaction> txs, std::span<const util::Hash256> ids,
                            std::function<void(std::size_t, p2p::Verdict)> done) {
   const auto shared = std::make_shared<const std::function<void(std::size_t, p2p::Verdict)>>(std::move(done));
   std::vector<std::pair<mempool::VerifiedTx, Node::PeerAdmissionQueue::Done>> checked;
   checked.reserve(txs.size());
   // One batch never holds a txid twice: the network asks one peer at a time for each.
-  if (ids.size() != txs.size()) {  // not from the network: hashed here
-    ids.clear();
-    for (const primitives::Transaction& tx : txs) ids.push_back(primitives::txid(tx));
+  std::vector<util::Hash256> hashed;  // when not given (submit_tx): hashed here
+  if (ids.size() != txs.size()) {
+    for (const primitives::Transaction& tx : txs) hashed.push_back(primitives::txid(tx));
+    ids = hashed;
   }
   for (std::size_t i = 0; i < txs.size(); ++i) {
     // Checked here lately (a proposal carried it, or another peer's copy came first while

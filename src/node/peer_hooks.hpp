@@ -96,7 +96,7 @@ class PeerHooks final : public p2p::NodeHooks {
   void submit_tx(primitives::Transaction tx, std::function<void(p2p::Verdict)> done) override;
   /// Each signature checked here (skipping txids in RecentTxids), then the passing ones
   /// handed to the actor in one BatchQueue::post_all.
-  void submit_txs(std::vector<primitives::Transaction> txs, std::vector<util::Hash256> txids,
+  void submit_txs(std::vector<primitives::Transaction> txs, std::span<const util::Hash256> txids,
                   std::function<void(std::size_t, p2p::Verdict)> done) override;
   /// PoS: the driver's precheck (signature, height, set) here on the network thread;
   /// an accepted message is posted to the actor. PoW: ignored.

@@ -109,7 +109,7 @@ std::vector<p2p::Verdict> submit_txs_sync(PeerHooks& hooks, std::vector<primitiv
   std::size_t answered = 0;
   std::vector<util::Hash256> ids;
   for (const auto& tx : txs) ids.push_back(primitives::txid(tx));
-  hooks.submit_txs(std::move(txs), std::move(ids), [&](std::size_t i, p2p::Verdict v) {
+  hooks.submit_txs(std::move(txs), ids, [&](std::size_t i, p2p::Verdict v) {
     const std::lock_guard lock(mutex);
     out.at(i) = std::move(v);
     ++answered;

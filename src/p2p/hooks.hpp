@@ -125,7 +125,7 @@ class NodeHooks {
   /// together), `txids[i]` the txid of `txs[i]` (the network computed it when the
   /// transaction arrived: not hashed again): `done(i, verdict)` once for each, from any
   /// thread. The default calls submit_tx for each.
-  virtual void submit_txs(std::vector<primitives::Transaction> txs, std::vector<util::Hash256> /*txids*/,
+  virtual void submit_txs(std::vector<primitives::Transaction> txs, std::span<const util::Hash256> /*txids*/,
                           std::function<void(std::size_t, Verdict)> done) {
     const auto shared = std::make_shared<const std::function<void(std::size_t, Verdict)>>(std::move(done));
     for (std::size_t i = 0; i < txs.size(); ++i) {

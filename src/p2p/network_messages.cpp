@@ -127,7 +127,7 @@ void Network::Impl::submit_relayed() {
   out->verdicts.resize(txs.size());
   out->remaining = txs.size();
   // The verdicts come back together: one post to this thread per batch.
-  hooks.submit_txs(std::move(txs), std::move(ids), [post_gate = gate, this, out](std::size_t i, Verdict v) {
+  hooks.submit_txs(std::move(txs), ids, [post_gate = gate, this, out](std::size_t i, Verdict v) {
     out->verdicts.at(i) = std::move(v);
     if (out->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     post_gate->post([this, out] {

@@ -329,7 +329,7 @@ void ToyNode::refuse_tx(const Hash256& txid) {
   m_refused_txs.insert(txid);
 }
 
-void ToyNode::submit_txs(std::vector<primitives::Transaction> txs, std::vector<Hash256> txids,
+void ToyNode::submit_txs(std::vector<primitives::Transaction> txs, std::span<const Hash256> txids,
                          std::function<void(std::size_t, Verdict)> done) {
   {
     const std::lock_guard lock(m_mutex);
@@ -338,7 +338,7 @@ void ToyNode::submit_txs(std::vector<primitives::Transaction> txs, std::vector<H
       if (i >= txids.size() || txids[i] != primitives::txid(txs[i])) ++m_wrong_txids;
     }
   }
-  NodeHooks::submit_txs(std::move(txs), std::move(txids), std::move(done));
+  NodeHooks::submit_txs(std::move(txs), txids, std::move(done));
 }
 
 std::size_t ToyNode::wrong_txids() const {

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -109,7 +110,7 @@ class ToyNode final : public NodeHooks {
   void submit_block(primitives::Block block, std::function<void(Verdict)> done) override;
   void submit_tx(primitives::Transaction tx, std::function<void(Verdict)> done) override;
   /// Records the batch's size, then NodeHooks' default (submit_tx for each).
-  void submit_txs(std::vector<primitives::Transaction> txs, std::vector<Hash256> txids,
+  void submit_txs(std::vector<primitives::Transaction> txs, std::span<const Hash256> txids,
                   std::function<void(std::size_t, Verdict)> done) override;
   ConsensusVerdict on_proposal(const primitives::Proposal& proposal, const primitives::Block& block) override;
   ConsensusVerdict on_vote(const primitives::Vote& vote) override;
