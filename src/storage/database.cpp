@@ -277,8 +277,9 @@ util::Result<IndexFiles, StorageError> write_index_files(detail::Handles& h, con
         }
       });
   // By (address, height, position): the blocks are in height order and each block's
-  // list is by (address, position), so equal addresses come in block order. A key is
-  // never repeated (one entry per account per transaction).
+  // list is by (address, position), so equal addresses come in block order. A key
+  // repeats only if a height did (never: one block per height waits); as for txids, the
+  // last one is kept, since an SST file refuses a key that does not increase.
   struct AccountRecord {
     const Account* entry;
     std::uint64_t height;
@@ -287,7 +288,15 @@ util::Result<IndexFiles, StorageError> write_index_files(detail::Handles& h, con
   accounts.reserve(account_count);
   detail::merge_sorted_runs<Account>(
       account_runs, [](const Account& a, const Account& b) { return util::less_by_prefix(a.address, b.address); },
-      [&](const Account& a, std::size_t run) { accounts.push_back({&a, pending.blocks[run]->height}); });
+      [&](const Account& a, std::size_t run) {
+        const AccountRecord record{&a, pending.blocks[run]->height};
+        if (!accounts.empty() && accounts.back().height == record.height &&
+            accounts.back().entry->position == a.position && accounts.back().entry->address == a.address) {
+          accounts.back() = record;
+        } else {
+          accounts.push_back(record);
+        }
+      });
 
   rocksdb::Env* env = h.db->GetEnv();
   const std::string dir = index_dir(h);
