@@ -263,6 +263,42 @@ TEST(LaggingIndex, ABlocksTxFilterHoldsEachOfItsTransactionsAndFewOthers) {
   EXPECT_FALSE(none.may_hold_tx(primitives::txid(txs[0])));
 }
 
+// A txid in two waiting blocks (the chain never writes one; the storage layer does not
+// check): the flush still writes its SST files (keys must increase) and, as a put
+// would, the newer block's location is the one kept.
+TEST(LaggingIndex, ATxidInTwoBlocksOfOneFlushKeepsTheNewerLocation) {
+  TempDir dir;
+  auto db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  const primitives::Transaction dup = test::transfer(7, kWatched, 999);
+  Hash256 parent{};
+  Hash256 newer{};
+  for (std::uint64_t height = 0; height < 20; ++height) {
+    std::vector<primitives::Transaction> txs = {test::transfer(1, kWatched, height)};
+    if (height == 2 || height == 9) txs.push_back(dup);
+    primitives::Block block = test::make_block(height, parent, std::move(txs));
+    const Hash256 hash = primitives::block_hash(block.header);
+    if (height == 9) newer = hash;
+    WriteBatch batch = db->batch();
+    batch.put_block(hash, block);
+    batch.put_height(height, hash);
+    batch.index_block(block, height, hash);
+    batch.put_tip(Tip{hash, height});
+    ASSERT_TRUE(db->write(std::move(batch)));
+    db->wait_for_index_flush();
+    parent = hash;
+  }
+  EXPECT_LT(db->index_lag(), 16U);  // flushed
+  EXPECT_EQ(db->index_error(), "");
+  db.reset();
+  db = open_ok(dir.db());
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->index_lag(), 0U);  // all read from the column families now
+  auto loc = db->tx_location(primitives::txid(dup));
+  ASSERT_TRUE(loc);
+  EXPECT_EQ(*loc, (TxLocation{newer, 1}));
+}
+
 // A flush merges its blocks' sorted lists (write_index_files): one sorted sequence, each
 // element once, and equal ones in run order (a repeated txid keeps the newest block's).
 TEST(LaggingIndex, SortedRunsMergeInOrderWithTiesInRunOrder) {
